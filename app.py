@@ -1,0 +1,1 @@
+"""recruitsim app (built in issue 6)."""

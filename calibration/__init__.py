@@ -1,0 +1,1 @@
+"""Calibration of country profiles (issue 4)."""

@@ -1,0 +1,258 @@
+"""RecruitmentModel: the Mesa model. Its ``step()`` is one month, with every process in order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from . import (
+    desistance,
+    displacement,
+    groups,
+    home_violence,
+    labour,
+    outputs,
+    policies,
+    policing,
+    recruitment,
+    schooling,
+    synthesis,
+    trafficking,
+    violence,
+)
+from .groups import CriminalGroup
+from .neighbourhoods import Neighbourhoods, grid_side
+from .network import Network
+from .params import Params, ParameterError
+from .policies import Policy
+from .population import Population
+from .profiles import Profile, get_profile
+from .streams import Streams, seed_from_rng
+
+MAX_AGENTS = 50_000_000
+
+
+class RecruitmentModel(mesa.Model):
+    """Youth recruitment into criminal groups, one month per step.
+
+    Args:
+        country: ``"LAC"`` (regional default) or an ISO3 code, or a ``Profile``.
+        n_agents: simulated youths (10-29); each stands for ``scale`` real people.
+        years: horizon after the burn-in (``running`` turns False at the end).
+        burn_in_years: months run before month 0 to bring the state to equilibrium (not recorded).
+        params: parameter overrides (names and ranges in ``model.params.PARAMETERS``).
+        policies: ``Policy`` objects (or dicts of their fields) active in this run.
+        rng: seed (int) or generator; Mesa's ``batch_run`` passes it.
+        collect: record each month with Mesa's ``DataCollector`` too (``results()`` works either way).
+        progress: called after every simulated month (burn-in included), e.g. a progress bar's update.
+    """
+
+    def __init__(
+        self,
+        country: str | Profile = "LAC",
+        n_agents: int = 20_000,
+        years: float = 10,
+        burn_in_years: float = 5,
+        params: dict[str, Any] | Params | None = None,
+        policies: list[Policy | dict] | None = None,
+        rng: Any = None,
+        collect: bool = True,
+        progress: Callable[[], Any] | None = None,
+    ):
+        seed = seed_from_rng(rng)
+        super().__init__(rng=seed)
+        if isinstance(n_agents, bool) or not isinstance(n_agents, (int, np.integer)) or not 100 <= n_agents <= MAX_AGENTS:
+            raise ParameterError(f"n_agents must be a whole number in [100, {MAX_AGENTS:,}], got {n_agents!r}")
+        if not 0 < years <= 100 or not 0 <= burn_in_years <= 100:
+            raise ParameterError(f"years must be in (0, 100] and burn_in_years in [0, 100], got {years!r}, {burn_in_years!r}")
+        self.profile = country if isinstance(country, Profile) else get_profile(country)
+        overrides = params.as_dict() if isinstance(params, Params) else (params or {})
+        self.p = self.profile.params(**overrides)
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.n_agents = int(n_agents)
+        self.population = self.profile.population
+        self.scale = self.profile.youth_population / self.n_agents
+        self.months = int(round(years * 12))
+        self.burn_in = int(round(burn_in_years * 12))
+        self.t = 0  # months since the start of the burn-in (sets ages)
+        self.month = -self.burn_in  # months since the end of the burn-in (policy clock; < 0 in burn-in)
+        self.capped: dict[str, int] = {}
+        self.stats = outputs.new_counters()
+        self.join_ages = np.zeros(20, np.int64)
+        self.policies: list[Policy] = []
+
+        # Hazards matched to the profile by construction
+        self.dropout_odds = schooling.solve_dropout_odds(self.p)
+        self.job_odds = labour.solve_job_finding_odds(self.p, self.dropout_odds)
+        self.hv_onset = home_violence.onset_rate(self.p)
+
+        # Places, people, ties, groups
+        syn = self.streams["synthesis"]
+        self.hoods = Neighbourhoods(self, grid_side(self.n_agents), syn, self.p.poverty_rate, self.p.poverty_segregation)
+        xy = np.stack(np.divmod(np.arange(self.hoods.n), self.hoods.side), axis=1)
+        self.hood_distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+        self.hood_n_neigh = np.array([len(x) for x in self.hoods.neighbours()], float)
+        self.pop = Population(self.n_agents)
+        synthesis.place(self, syn)
+        self.hood_youths = np.bincount(self.pop.hood, minlength=self.hoods.n).astype(float)
+        self.net = Network(self.pop, self.hoods, self.p, self.streams["network"])
+        control = groups.seed_territory(self, syn)
+        self.hoods.flat("control")[:] = control
+        self.hood_group = groups.hood_group(control, self.hood_distance)
+        self.hood_group_ix = np.maximum(self.hood_group, 0)
+        cells = np.bincount(control[control >= 0], minlength=self.p.n_groups)
+        target = self.p.member_prevalence * self.n_agents
+        share = cells / max(cells.sum(), 1)
+        self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g])) for g in range(self.p.n_groups)]
+        self.group_demand = np.ones(self.p.n_groups)
+        self.is_member_f32 = np.zeros(self.n_agents, np.float32)
+        self.member_families = np.empty(0, np.int32)
+        self.inmates = np.empty(0, np.int64)
+        self.victims = np.empty(0, np.int64)
+        synthesis.initial_population(self, syn)
+        self._refresh_membership()
+        self.hoods.flat("violence")[:] = self.p.presence_violence * (control >= 0)
+        self.violence0 = float(np.mean(self.hoods.flat("violence")))
+        # Ceiling probabilities of the processes (from parameters only, never from the state or the
+        # scenario's policies, so that candidate draws line up across scenarios: CRN)
+        self.pmax = {
+            "dropout": schooling.p_max(self), "job_loss": labour.p_max_loss(self),
+            "job_finding": labour.p_max_find(self), "home_violence": home_violence.p_max(self),
+            "recruitment": recruitment.p_max(self), "homicide": violence.p_max(self),
+            "trafficking": trafficking.p_max(self), "displacement": displacement.p_max(self),
+            "arrest": policing.p_max(self), "desistance": desistance.p_max(self),
+        }
+        for p in policies or []:
+            self.add_policy(p)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.row.get(k, np.nan)) for k in outputs.COLUMNS},
+            agenttype_reporters={CriminalGroup: {
+                "members": "members", "free_members": "free_members", "leaders": "leaders",
+                "cells": "cells", "capacity": "capacity", "demand": "demand"}},
+        )
+        self.collect = collect
+        self.row: dict[str, float] = {}
+        self.rows: list[dict[str, float]] = []
+        self.step_seconds = 0.0
+        self._progress = progress
+        tic = time.perf_counter()
+        for _ in range(self.burn_in):
+            self._month()
+        self.step_seconds += time.perf_counter() - tic
+        self.stats = outputs.new_counters()
+        self.join_ages[:] = 0
+        self.running = self.months > 0
+
+    # ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One month: the processes in order, then the month's outputs are collected."""
+        tic = time.perf_counter()
+        self._month()
+        self.step_seconds += time.perf_counter() - tic
+        if self.collect:
+            self.datacollector.collect(self)
+        if self.month >= self.months:
+            self.running = False
+
+    def _month(self) -> None:
+        self.stats = outputs.new_counters()
+        synthesis.turnover(self)  # ageing: the cohort turning 30 leaves, new 10-year-olds enter
+        schooling.step(self)  # completion at 18, tertiary to 23, dropout
+        labour.step(self)  # job loss, job finding (record penalty)
+        home_violence.step(self)  # exposure starts and ends
+        policies.enrol(self)  # program enrolment, policy targeting and costs
+        groups.step(self)  # territory, conflict, capacity and demand for recruits, leaders
+        self._refresh_membership()
+        recruitment.step(self)  # non-members join groups
+        violence.step(self)  # group violence and homicide
+        trafficking.step(self)  # trafficking and sexual exploitation
+        displacement.step(self)  # families flee violent neighbourhoods
+        policing.step(self)  # release, arrest, sentencing, recruitment inside prison
+        desistance.step(self)  # members leave groups
+        self.row = outputs.finish_month(self)
+        if self.month >= 0:
+            self.rows.append({"month": self.month, **self.row})
+        self.t += 1
+        self.month += 1
+        if self._progress is not None:
+            self._progress()
+
+    def run(self) -> pd.DataFrame:
+        """Run to the horizon and return the monthly results."""
+        while self.running:
+            self.step()
+        return self.results()
+
+    # ------------------------------------------------------------------------------------------
+    def add_policy(self, policy: Policy | dict) -> Policy:
+        if isinstance(policy, dict):
+            policy = Policy(**policy)
+        if any(p.name == policy.name for p in self.policies):
+            raise ParameterError(f"two policies are named '{policy.name}'")
+        policy.attach(self)
+        self.policies.append(policy)
+        return policy
+
+    def effect(self, channel: str, idx: np.ndarray) -> np.ndarray | float:
+        """Product of the active policies' multipliers on ``channel`` for youths ``idx``."""
+        m: np.ndarray | float = 1.0
+        for p in self.policies:
+            if channel in p.spec.effects and p.active(self):
+                m = m * p.multiplier(channel, self, idx)
+        return m
+
+    def hood_effect(self, channel: str) -> np.ndarray:
+        m = np.ones(self.hoods.n)
+        for p in self.policies:
+            if channel in p.spec.effects and p.active(self):
+                m = m * p.hood_multiplier(channel, self)
+        return m
+
+    def group_effect(self, channel: str) -> np.ndarray:
+        m = np.ones(len(self.group_list))
+        for p in self.policies:
+            if channel in p.spec.effects and p.active(self):
+                m = m * p.values[channel]
+        return m
+
+    def group_demand_of(self, idx: np.ndarray) -> np.ndarray:
+        g = self.hood_group[self.pop.hood[idx]]
+        return np.where(g >= 0, self.group_demand[np.maximum(g, 0)], 0.0)
+
+    def kill(self, idx: np.ndarray) -> None:
+        pop = self.pop
+        pop.alive[idx] = False
+        pop.group[idx] = -1
+        pop.leader[idx] = False
+        pop.employed[idx] = False
+
+    def _refresh_membership(self) -> None:
+        member = self.pop.group >= 0
+        self.is_member_f32 = member.astype(np.float32)
+        self.member_families = np.unique(self.pop.family[member])
+
+    # ------------------------------------------------------------------------------------------
+    def results(self) -> pd.DataFrame:
+        """Monthly outputs as a tidy DataFrame (one row per month, national scale)."""
+        df = pd.DataFrame(self.rows)
+        if not df.empty:
+            df.insert(1, "year", df["month"] // 12)
+        return df
+
+    def groups_table(self) -> pd.DataFrame:
+        """Per-group monthly numbers (from the DataCollector)."""
+        return self.datacollector.get_agenttype_vars_dataframe(CriminalGroup)
+
+    @property
+    def median_age_at_joining(self) -> float:
+        c = np.cumsum(self.join_ages)
+        if c[-1] == 0:
+            return float("nan")
+        return float(10 + np.searchsorted(c, c[-1] / 2.0))

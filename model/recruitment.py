@@ -1,0 +1,105 @@
+"""Recruitment: the monthly probability that a free non-member joins a group.
+
+    odds = recruit_base_odds x age OR x female OR x OR_neet^[NEET, 15+] x OR_dropout^[dropped out]
+           x OR_home_violence^[exposed] x OR_relatives^[relative in a group] x OR_peers^(member share of peers)
+           x OR_prior_prison^[ever incarcerated] x OR_poverty^[poor] x OR_presence^[group controls the cell]
+           x demand of the recruiting group x policy effects (channel ``recruit_odds``)
+    p    = odds / (1 + odds)
+
+Every factor multiplies the odds, so ``p`` is a probability by construction (no additive
+corrections). Recruits join the group that controls their neighbourhood or the nearest one.
+Recruitment inside prison is part of ``policing``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import policies
+from .population import DROPPED
+from .streams import events
+
+AGE_EDGES_M = np.array([168, 216, 300])  # 14, 18, 25 in months
+
+
+def p_max(model) -> float:
+    P = model.p
+    ors = [P.recruit_age_10_13, P.recruit_age_18_24, P.recruit_age_25_29, P.recruit_or_female]
+    o = P.recruit_base_odds * max(1.0, *ors) * P.demand_max * policies.headroom("recruit_odds")
+    for name in ("neet", "dropout", "home_violence", "relatives", "peers", "prior_prison", "poverty", "presence"):
+        o *= max(1.0, getattr(P, f"recruit_or_{name}"))
+    return min(0.9, o / (1 + o))
+
+
+def covariates(model, idx: np.ndarray, social: bool = True) -> dict[str, np.ndarray]:
+    """The risk factors of each youth in ``idx`` (also used by the odds-ratio recovery test).
+
+    With ``social=False`` the two costly social factors are replaced by their maxima (all peers and a
+    relative in a group), which gives an upper bound of the joining odds.
+    """
+    pop, t = model.pop, model.t
+    age = pop.age_months(t, idx)
+    if social:
+        kin = pop.adult_kin[idx] | np.isin(pop.family[idx], model.member_families)
+        peers = model.net.peer_share(idx, model.is_member_f32)
+    else:
+        kin, peers = np.ones(idx.size, bool), np.ones(idx.size)
+    return {
+        "age_band": np.searchsorted(AGE_EDGES_M, age, side="right"),  # 0: 10-13, 1: 14-17, 2: 18-24, 3: 25-29
+        "female": ~pop.male[idx],
+        "neet": pop.neet(idx) & (age >= 180),
+        "dropout": pop.school[idx] == DROPPED,
+        "home_violence": pop.home_violence[idx],
+        "relatives": kin,
+        "peer_share": peers,
+        "prior_prison": pop.prior_prison[idx] > 0,
+        "poor": pop.poor[idx],
+        "presence": model.hoods.flat("control")[pop.hood[idx]] >= 0,
+    }
+
+
+def odds(model, idx: np.ndarray, x: dict[str, np.ndarray]) -> np.ndarray:
+    P = model.p
+    age_or = np.array([P.recruit_age_10_13, 1.0, P.recruit_age_18_24, P.recruit_age_25_29])
+    o = P.recruit_base_odds * age_or[x["age_band"]]
+    o = o * np.where(x["female"], P.recruit_or_female, 1.0)
+    o *= np.where(x["neet"], P.recruit_or_neet, 1.0)
+    o *= np.where(x["dropout"], P.recruit_or_dropout, 1.0)
+    o *= np.where(x["home_violence"], P.recruit_or_home_violence, 1.0)
+    o *= np.where(x["relatives"], P.recruit_or_relatives, 1.0)
+    o *= P.recruit_or_peers ** x["peer_share"]
+    o *= np.where(x["prior_prison"], P.recruit_or_prior_prison, 1.0)
+    o *= np.where(x["poor"], P.recruit_or_poverty, 1.0)
+    o *= np.where(x["presence"], P.recruit_or_presence, 1.0)
+    o *= model.group_demand_of(idx)
+    o *= model.effect("recruit_odds", idx)
+    return o
+
+
+def probability(model, idx: np.ndarray, social: bool = True) -> np.ndarray:
+    """Monthly joining probability (with ``social=False``: an upper bound of it)."""
+    pop = model.pop
+    elig = pop.free(idx) & (pop.group[idx] < 0)
+    o = odds(model, idx, covariates(model, idx, social))
+    return np.where(elig, o / (1.0 + o), 0.0)
+
+
+def join(model, idx: np.ndarray, gids: np.ndarray, where: str) -> None:
+    """Make ``idx`` members of groups ``gids`` and count them."""
+    pop, t, s = model.pop, model.t, model.stats
+    pop.group[idx] = gids
+    pop.joined[idx] = t
+    pop.leader[idx] = False
+    age = pop.age_years(t, idx)
+    s[f"recruits{where}"] += idx.size
+    s["recruits_female"] += np.count_nonzero(~pop.male[idx])
+    model.join_ages += np.bincount(age - 10, minlength=20)[:20]
+
+
+def step(model) -> None:
+    pop = model.pop
+    if model.hood_group.max() < 0:  # no group controls anything: nobody recruits
+        return
+    idx, _ = events(model.streams["recruitment"], pop.n, model.pmax["recruitment"], lambda c: probability(model, c),
+                    capped=model.capped, name="recruitment", bound=lambda c: probability(model, c, social=False))
+    join(model, idx, model.hood_group[pop.hood[idx]], "")

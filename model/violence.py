@@ -1,0 +1,87 @@
+"""Group violence and homicide.
+
+Monthly homicide risk of a free youth:
+
+* member:      ``member_homicide x (1 + conflict_multiplier x conflict[cell])`` x policy effects
+                (channel ``violent_involvement``); a victim is killed by a rival with probability
+                ``c x conflict / (1 + c x conflict)``, otherwise in other group violence;
+* non-member:  group-linked (bystander) ``bystander_homicide x violence[cell]`` plus non-group
+                ``background_homicide``, both x the sex and age risk ratios.
+
+Each victim is recorded by sex, age band, membership, cause (rival / other group-linked / bystander /
+non-group) and weapon (firearm with probability ``firearm_share_group`` or ``firearm_share_other``).
+Victims aged 30+ are not simulated: they are added as ``adult_homicide_ratio`` x youth victims, with
+the same group-linked share and a male share ``adult_male_share``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import groups
+from .population import band_index
+from .policies import headroom
+from .streams import events
+
+
+
+def p_max(model) -> float:
+    P = model.p
+    age = max(1.0, P.homicide_age_10_14, P.homicide_age_15_19, P.homicide_age_25_29)
+    sex = max(1.0, P.homicide_or_female)
+    member = P.member_homicide * (1.0 + P.conflict_multiplier) * headroom("violent_involvement")
+    other = (P.bystander_homicide * (P.presence_violence + 1.0) + P.background_homicide) * age * sex
+    return min(0.9, max(member, other))
+
+
+def _risk(model, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group-linked, other) monthly homicide probability of each candidate slot."""
+    pop, P, hoods = model.pop, model.p, model.hoods
+    free = pop.free(c)
+    member = pop.group[c] >= 0
+    h = pop.hood[c]
+    conflict = hoods.flat("conflict")[h]
+    band = band_index(pop.age_years(model.t, c))
+    age_rr = np.array([P.homicide_age_10_14, P.homicide_age_15_19, 1.0, P.homicide_age_25_29])[band]
+    sex_rr = np.where(pop.male[c], 1.0, P.homicide_or_female)
+    p_member = P.member_homicide * (1.0 + P.conflict_multiplier * conflict) * model.effect("violent_involvement", c)
+    p_bystander = P.bystander_homicide * hoods.flat("violence")[h] * age_rr * sex_rr
+    p_group = np.where(member, p_member, p_bystander)
+    p_other = np.where(member, 0.0, P.background_homicide * age_rr * sex_rr)
+    return np.where(free, p_group, 0.0), np.where(free, p_other, 0.0)
+
+
+def step(model) -> None:
+    pop, P, s, t = model.pop, model.p, model.stats, model.t
+    cache = {}
+
+    def prob(c):
+        cache["g"], cache["o"] = _risk(model, c)
+        cache["c"] = c
+        return cache["g"] + cache["o"]
+
+    idx, u = events(model.streams["violence"], pop.n, model.pmax["homicide"], prob, n_extra=3, capped=model.capped, name="homicide")
+    if idx.size == 0:
+        return
+    pos = np.searchsorted(cache["c"], idx)
+    p_g, p_o = cache["g"][pos], cache["o"][pos]
+    group_linked = u[:, 0] * (p_g + p_o) < p_g
+    member = pop.group[idx] >= 0
+    conflict = model.hoods.flat("conflict")[pop.hood[idx]]
+    cm = P.conflict_multiplier * conflict
+    rival = member & (u[:, 1] < cm / (1.0 + cm))
+    firearm = u[:, 2] < np.where(group_linked, P.firearm_share_group, P.firearm_share_other)
+
+    male = pop.male[idx]
+    band = band_index(pop.age_years(t, idx))
+    for b in range(4):
+        s[f"hom_male_{b}"] += np.count_nonzero(male & (band == b))
+        s[f"hom_female_{b}"] += np.count_nonzero(~male & (band == b))
+    s["hom_youth"] += idx.size
+    s["hom_member"] += np.count_nonzero(member)
+    s["hom_rival"] += np.count_nonzero(rival)
+    s["hom_bystander"] += np.count_nonzero(group_linked & ~member)
+    s["hom_group_linked"] += np.count_nonzero(group_linked)
+    s["hom_firearm"] += np.count_nonzero(firearm)
+    groups.removed_leaders(model, idx)
+    model.kill(idx)

@@ -1,0 +1,1 @@
+"""Scenario library, runner, sweeps and the command line."""
