@@ -298,7 +298,7 @@ class Policy:
             score = v[model.pop.hood[pool]] + 1e-3 * noise
         else:  # risk: highest joining odds first
             x = recruitment.covariates(model, pool)
-            score = np.log(recruitment.odds(model, pool, x)) + 1e-3 * noise
+            score = np.log(np.maximum(recruitment.odds(model, pool, x), 1e-300)) + 1e-3 * noise
         return pool[np.argpartition(-score, k - 1)[:k]] if k < pool.size else pool
 
     def _choose_cells(self, model) -> None:
