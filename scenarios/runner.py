@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from calibration import posterior
 from model import RecruitmentModel
 from model.streams import replicate_seed
 
@@ -45,7 +46,9 @@ class Unit:
 def run_unit(unit: Unit) -> pd.DataFrame:
     """Run one unit and return its monthly results with ``scenario``, ``replicate`` (and ``point``) columns."""
     sc = library.load(unit.scenario)
-    params = {**sc.params, **unit.params}
+    # calibration: replicate r uses draw r of the country's posterior (the same in every scenario);
+    # the scenario's and the unit's explicit params win over it
+    params = {**(posterior.draw(unit.country, unit.replicate) or {}), **sc.params, **unit.params}
     model = RecruitmentModel(unit.country, n_agents=unit.agents, years=unit.years, burn_in_years=unit.burn_in,
                              params=params, policies=sc.policies(), rng=replicate_seed(unit.seed, unit.replicate),
                              collect=False)
