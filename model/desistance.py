@@ -12,7 +12,6 @@ from .policies import headroom
 from .streams import events
 
 
-
 def p_max(model) -> float:
     P = model.p
     rr = max(1.0, P.desistance_or_age_25) * max(1.0, P.desistance_or_employed) * max(1.0, P.desistance_or_leader)

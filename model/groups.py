@@ -77,7 +77,7 @@ def hood_group(control: np.ndarray, distance: np.ndarray) -> np.ndarray:
 
 def step(model) -> None:
     """Territory, conflict, violence index, capacity, demand and leader promotion for this month."""
-    pop, hoods, P, t = model.pop, model.hoods, model.p, model.t
+    pop, hoods, P = model.pop, model.hoods, model.p
     rng = model.streams["groups"]
     groups = model.group_list
     k = len(groups)

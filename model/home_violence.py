@@ -13,7 +13,6 @@ from .policies import headroom
 from .streams import events
 
 
-
 def p_max(model) -> float:
     return min(0.9, max(model.hv_onset * headroom("hv_onset"), model.p.home_violence_cessation * headroom("hv_cessation")))
 

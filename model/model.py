@@ -28,7 +28,7 @@ from . import (
 from .groups import CriminalGroup
 from .neighbourhoods import Neighbourhoods, grid_side
 from .network import Network
-from .params import Params, ParameterError
+from .params import ParameterError, Params
 from .policies import Policy
 from .population import Population
 from .profiles import Profile, get_profile

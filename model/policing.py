@@ -20,10 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import groups, recruitment
-from .population import DROPPED, ENROLLED
 from .policies import headroom
+from .population import DROPPED, ENROLLED
 from .streams import events
-
 
 
 def p_max(model) -> float:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DROPPED, ENROLLED, band_index
 from .policies import headroom
+from .population import DROPPED, ENROLLED, band_index
 from .streams import events
-
 
 
 def p_max(model) -> float:
