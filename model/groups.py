@@ -82,6 +82,7 @@ def step(model) -> None:
     groups = model.group_list
     k = len(groups)
     members = np.flatnonzero(pop.group >= 0)
+    model.member_families = np.unique(pop.family[members])  # for relatives' membership in recruitment
     free = members[pop.free(members)]
     g_free = pop.group[free].astype(np.int64)
     counts = np.bincount(pop.hood[free].astype(np.int64) * k + g_free, minlength=hoods.n * k).reshape(hoods.n, k)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import groups
-from .policies import headroom
 from .population import AGE_BANDS, band_index
 from .streams import events
 
@@ -33,7 +32,7 @@ def p_max(model) -> float:
     P = model.p
     age = max(1.0, P.homicide_age_10_14, P.homicide_age_15_19, P.homicide_age_25_29)
     sex = max(1.0, P.homicide_or_female)
-    member = P.member_homicide * (1.0 + P.conflict_multiplier) * headroom("violent_involvement")
+    member = P.member_homicide * (1.0 + P.conflict_multiplier) * model.headroom("violent_involvement")
     other = (P.bystander_homicide * (P.presence_violence + 1.0) + P.background_homicide) * age * sex
     return min(0.9, max(member, other))
 

@@ -161,3 +161,14 @@ def test_bad_arguments_raise_clear_errors():
         RecruitmentModel("XXX", n_agents=1000)
     with pytest.raises(ParameterError, match="coverage"):
         Policy("mentoring", settings={"coverage": 2})
+
+
+def test_policies_stronger_than_library_defaults_stay_exact():
+    """Ceilings follow the scenario's own policies when they exceed the defaults: no event is capped."""
+    strong = [Policy("mass_policing", settings={"policing": 5.0, "arrest_nonmember": 4.0, "coverage": 1.0}),
+              Policy("focused_deterrence", settings={"arrest_member": 3.0, "leader_arrest": 5.0, "coverage": 1.0}),
+              Policy("jobs", settings={"job_finding": 4.0, "coverage": 1.0})]
+    m = small(n=5_000, years=1, burn_in=1, policies=strong)
+    m.run()
+    assert m.capped == {}
+    assert m.pmax["arrest"] > small(n=5_000, years=1, burn_in=0).pmax["arrest"]
