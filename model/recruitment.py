@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import policies
 from .population import DROPPED
 from .streams import events
 
