@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policies import headroom
 from .streams import events
-
 
 
 def p_max(model) -> float:
     P = model.p
-    return min(0.9, P.displacement_rate * max(0.0, 1.0 + P.presence_violence - P.displacement_threshold) * headroom("displacement"))
+    return min(0.9, P.displacement_rate * max(0.0, 1.0 + P.presence_violence - P.displacement_threshold) * model.headroom("displacement"))
 
 
 def step(model) -> None:

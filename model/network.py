@@ -83,9 +83,12 @@ class Network:
         self.fam_start = np.searchsorted(pop.family[self.fam_slots], np.arange(self.n_families + 1))
         self.fam_hood = pop.hood[self.fam_slots[self.fam_start[:-1]]].copy()
 
-    def peer_share(self, idx: np.ndarray, is_member: np.ndarray) -> np.ndarray:
-        """Share of each youth's peers who are group members (a sparse matrix-vector product)."""
-        counts = self.peers[idx] @ is_member
+    def peer_share(self, idx: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Share of each youth's peers who are group members: the sparse product (A x member)[idx],
+        computed on the rows of ``idx`` only (member flags read just for their peers)."""
+        rows = self.peers[idx]
+        member = (group[rows.indices] >= 0).astype(np.float32)
+        counts = sp.csr_matrix((member, rows.indices, rows.indptr), shape=rows.shape).sum(axis=1).A1
         return counts / np.maximum(self.degree[idx], 1.0)
 
     def family_members(self, families: np.ndarray) -> np.ndarray:

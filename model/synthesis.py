@@ -53,6 +53,7 @@ def turnover(model) -> None:
     alive = pop.alive[idx]
     s["aged_out"] += np.count_nonzero(alive)
     s["aged_out_members"] += np.count_nonzero(alive & (pop.group[idx] >= 0))
+    s["aged_out_inmates"] += np.count_nonzero(alive & (pop.prison_left[idx] > 0))
     s["entrants"] += idx.size
     new_entrants(model, idx, model.streams["turnover"])
     model.inmates = model.inmates[pop.prison_left[model.inmates] > 0]

@@ -11,15 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .population import DROPPED, ENROLLED, band_index
-from .policies import headroom
 from .streams import events
-
 
 
 def p_max(model) -> float:
     P = model.p
     rr = max(1.0, P.trafficking_or_women, P.trafficking_or_male) * max(1.0, P.trafficking_or_poverty)
-    return min(0.9, P.trafficking_hazard * rr * headroom("trafficking"))
+    return min(0.9, P.trafficking_hazard * rr * model.headroom("trafficking"))
 
 
 def step(model) -> None:
