@@ -2,22 +2,32 @@
 
 Why this method. The simulator has no tractable likelihood; ABC needs only simulations. APMC is the
 ABC-SMC variant designed for costly simulators: each generation proposes a fixed batch of particles
-(all simulated in parallel, which suits an engine of processes or Dask workers), the tolerance
-adapts by itself (it is the alpha-quantile of the distances kept so far), old particles are re-used
+(all simulated in parallel, which suits an engine of processes or Dask workers), the tolerance adapts
+by itself (it is the largest distance among the particles kept so far), old particles are re-used
 rather than thrown away, and it stops when few new proposals improve on the current tolerance
-(acceptance rate below ``p_acc_min``) or when the simulation budget is spent. It returns weighted
-particles, a sample of the ABC posterior.
+(acceptance rate below ``p_acc_min``), when the tolerance reaches ``eps_min``, or when the budget of
+simulations is spent. It returns weighted particles, a sample of the ABC posterior.
 
-Algorithm (sampling space: every prior uniform on a box, see ``priors.PriorBox``):
+Output parameters. Some parameters only turn simulated quantities into reported ones and never act
+on the simulated state (here: victims aged 30+ per youth victim, prisoners 30+ per prisoner 18-29,
+the firearm shares). The statistics are closed-form functions of them, so each simulation is scored
+with ``labels`` draws of them at no extra simulation cost: a simulation yields ``labels`` particles
+that share its state parameters. Every particle is still drawn from a proposal whose density is known,
+so the importance weights stay exact.
 
-1. Draw ``n`` particles from the prior, simulate, keep the ``n_keep = alpha n`` closest; tolerance
-   ``eps`` = the largest kept distance; weights 1.
-2. Repeat: propose ``n - n_keep`` particles by picking a kept particle (by weight) and moving it with
-   a Gaussian kernel of covariance 2 x the weighted covariance of the kept particles (Beaumont et al.
-   2009), redrawing moves that leave the prior box; simulate; give each new particle the importance
-   weight prior / proposal density; ``p_acc`` = share of new particles closer than ``eps``; keep the
-   ``n_keep`` closest of old and new, and set ``eps`` to the largest kept distance.
-3. Stop when ``p_acc < p_acc_min``, ``eps <= eps_min``, or the budget of simulations is used up.
+Algorithm (sampling space: every prior uniform on a box, see ``priors.PriorBox``; ``S`` = state
+parameters, ``O`` = output parameters):
+
+1. Draw ``n0`` simulations' S from the prior and ``labels`` O's for each from the prior; simulate
+   and score; keep the ``n_keep`` closest particles; tolerance ``eps`` = the largest kept distance.
+2. Repeat: for each of ``m`` new simulations pick a kept particle j by weight, move its S with a
+   Gaussian kernel (covariance 2 x the weighted covariance of the kept S, Beaumont et al. 2009),
+   and draw ``labels`` O's around its O the same way; moves leaving the prior box are redrawn (same
+   parent). Each new particle's weight is prior / proposal density,
+   ``q(s, o) = sum_j w_j N(s; s_j, Sigma_S) / Z_S,j * N(o; o_j, Sigma_O) / Z_O,j``, with ``Z`` the
+   kernel's mass inside the box (Monte Carlo). ``p_acc`` = share of new particles closer than ``eps``;
+   keep the ``n_keep`` closest of old and new; ``eps`` = the largest kept distance.
+3. Stop when ``p_acc < p_acc_min``, ``eps <= eps_min`` or the budget is used up.
 
 Reproducible: proposals come from generators seeded by ``(seed, generation)``, each simulation's seed
 from ``(seed, generation, index)``, and results are put back in proposal order whatever order the
@@ -33,10 +43,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from .priors import PriorBox
-
-#: evaluate(points in sampling space (m x d), simulation seeds (m,)) -> distances (m,), statistics
-Evaluate = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, list[dict]]]
+#: simulate(points (m x d) in sampling space, simulation seeds (m,)) -> one raw result per point
+Simulate = Callable[[np.ndarray, np.ndarray], list]
+#: score(raw result, points (L x d) sharing its state parameters) -> (distances (L,), statistics (L dicts))
+Score = Callable[[object, np.ndarray], tuple[np.ndarray, list[dict]]]
 
 
 @dataclass
@@ -54,7 +64,7 @@ class Result:
     weights: np.ndarray  # normalised
     distances: np.ndarray
     stats: list[dict]
-    seeds: np.ndarray
+    seeds: np.ndarray  # seed of the simulation each particle comes from
     generations: list[Generation] = field(default_factory=list)
     simulations: int = 0
     stop_reason: str = ""
@@ -63,6 +73,10 @@ class Result:
     def ess(self) -> float:
         """Effective sample size of the weighted particles."""
         return float(1.0 / np.sum(self.weights**2))
+
+    @property
+    def distinct_simulations(self) -> int:
+        return int(np.unique(self.seeds).size)
 
 
 def _seeds(seed: int, generation: int, m: int) -> np.ndarray:
@@ -77,54 +91,88 @@ def _weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.atleast_2d(cov)
 
 
-def _log_kernel_mixture(xn: np.ndarray, x: np.ndarray, w: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """log sum_j w_j N(xn_i; x_j, cov) for each new point i."""
-    chol = np.linalg.cholesky(cov)
-    logdet = 2.0 * np.sum(np.log(np.diag(chol)))
-    d = x.shape[1]
-    diff = xn[:, None, :] - x[None, :, :]  # (m, k, d)
-    z = np.linalg.solve(chol, diff.reshape(-1, d).T).T.reshape(diff.shape)
-    logk = -0.5 * np.sum(z**2, axis=2) - 0.5 * (logdet + d * math.log(2 * math.pi))
-    return logsumexp(logk + np.log(w)[None, :], axis=1)
+class _Kernel:
+    """Gaussian moves of one block of coordinates, truncated to the box by redrawing (same parent)."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, centres: np.ndarray, cov: np.ndarray, rng: np.random.Generator):
+        self.lo, self.hi, self.centres = lo, hi, centres
+        d = len(lo)
+        self.d = d
+        if d == 0:
+            self.log_z = np.zeros(len(centres))
+            return
+        self.chol = np.linalg.cholesky(cov + 1e-12 * np.eye(d))
+        self.logdet = 2.0 * np.sum(np.log(np.diag(self.chol)))
+        # mass of each parent's kernel inside the box (Monte Carlo, common draws for all parents)
+        z = rng.standard_normal((2000, d)) @ self.chol.T
+        inside = np.all((centres[:, None, :] + z[None] >= lo) & (centres[:, None, :] + z[None] <= hi), axis=2)
+        self.log_z = np.log(np.maximum(inside.mean(axis=1), 1.0 / 2000))
+
+    def draw(self, rng: np.random.Generator, parents: np.ndarray) -> np.ndarray:
+        out = np.empty((parents.size, self.d))
+        if self.d == 0:
+            return out
+        todo = np.arange(parents.size)
+        for _ in range(10_000):
+            cand = self.centres[parents[todo]] + rng.standard_normal((todo.size, self.d)) @ self.chol.T
+            ok = np.all((cand >= self.lo) & (cand <= self.hi), axis=1)
+            out[todo[ok]] = cand[ok]
+            todo = todo[~ok]
+            if todo.size == 0:
+                return out
+        raise RuntimeError("could not propose particles inside the prior box")
+
+    def log_density(self, x: np.ndarray) -> np.ndarray:
+        """log N(x_i; centre_j, cov) - log Z_j, shape (len(x), parents)."""
+        if self.d == 0:
+            return np.zeros((len(x), len(self.centres)))
+        diff = x[:, None, :] - self.centres[None, :, :]
+        z = np.linalg.solve(self.chol, diff.reshape(-1, self.d).T).T.reshape(diff.shape)
+        return (-0.5 * np.sum(z**2, axis=2) - 0.5 * (self.logdet + self.d * math.log(2 * math.pi))) - self.log_z[None, :]
 
 
-def _propose(rng: np.random.Generator, box: PriorBox, x: np.ndarray, w: np.ndarray, cov: np.ndarray,
-             m: int) -> tuple[np.ndarray, float]:
-    """``m`` moves inside the box, and the share of raw moves that fell inside (the mass ``Z`` of the
-    untruncated proposal on the box, which normalises the truncated proposal density)."""
-    chol = np.linalg.cholesky(cov)
-    out = np.empty((m, box.dim))
-    todo = np.arange(m)
-    tried = 0
-    for _ in range(1000):
-        parents = rng.choice(len(x), size=todo.size, p=w)
-        cand = x[parents] + rng.standard_normal((todo.size, box.dim)) @ chol.T
-        tried += todo.size
-        ok = box.inside(cand)
-        out[todo[ok]] = cand[ok]
-        todo = todo[~ok]
-        if todo.size == 0:
-            return out, m / tried
-    raise RuntimeError("could not propose particles inside the prior box (degenerate kernel)")
-
-
-def apmc(box: PriorBox, evaluate: Evaluate, *, n: int = 200, alpha: float = 0.5, budget: int = 800,
-         p_acc_min: float = 0.05, eps_min: float = 0.0, seed: int = 1,
+def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simulate, score: Score, *,
+         outputs: np.ndarray | None = None, n_keep: int = 100, n0: int | None = None, per_generation: int | None = None,
+         labels: int = 8, budget: int = 800, p_acc_min: float = 0.02, eps_min: float = 0.0, seed: int = 1,
          log: Callable[[str], None] | None = None) -> Result:
-    """Run APMC. ``budget`` caps the number of simulations (at least ``n``)."""
-    if budget < n:
-        raise ValueError(f"budget ({budget}) must be at least the number of particles ({n})")
-    n_keep = max(2, int(round(alpha * n)))
-    n_new = n - n_keep
+    """Run APMC on the box ``[lo, hi]`` (uniform prior). ``outputs`` flags the output parameters.
+
+    ``n0`` simulations from the prior (default ``2 n_keep``), then ``per_generation`` (default
+    ``n_keep // 2``) per generation, each scored with ``labels`` draws of the output parameters.
+    ``budget`` caps the number of simulations.
+    """
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    d = lo.size
+    out_mask = np.zeros(d, bool) if outputs is None else np.asarray(outputs, bool)
+    S, O = np.flatnonzero(~out_mask), np.flatnonzero(out_mask)
+    L = labels if O.size else 1
+    n0 = n0 or 2 * n_keep
+    m_gen = per_generation or max(1, n_keep // 2)
+    if budget < n0:
+        raise ValueError(f"budget ({budget}) must be at least the first generation's {n0} simulations")
+    log_prior = -float(np.sum(np.log(hi - lo)))
+
+    def run(xs: np.ndarray, xo: np.ndarray, seeds: np.ndarray):
+        """Simulate each row of xs (with its first output draw), score with its L output draws."""
+        full = np.empty((len(xs), L, d))
+        full[:, :, S] = xs[:, None, :]
+        full[:, :, O] = xo
+        raws = simulate(full[:, 0, :], seeds)
+        dist, stats = [], []
+        for i, raw in enumerate(raws):
+            di, si = score(raw, full[i])
+            dist.append(np.asarray(di, float))
+            stats.extend(si)
+        return full.reshape(-1, d), np.concatenate(dist), stats, np.repeat(seeds, L)
+
     rng = np.random.default_rng([int(seed), 1])
-    x = box.sample(rng, n)
-    seeds = _seeds(seed, 0, n)
-    dist, stats = evaluate(x, seeds)
-    used = n
+    xs = lo[S] + (hi[S] - lo[S]) * rng.random((n0, S.size))
+    xo = lo[O] + (hi[O] - lo[O]) * rng.random((n0, L, O.size))
+    x, dist, stats, seeds = run(xs, xo, _seeds(seed, 0, n0))
+    used = n0
     order = np.argsort(dist, kind="stable")[:n_keep]
     x, dist, seeds, stats = x[order], dist[order], seeds[order], [stats[i] for i in order]
-    log_prior = -float(np.sum(np.log(box.hi - box.lo)))  # uniform density on the box
-    wraw = np.ones(n_keep)  # importance weights prior / proposal (1 for draws from the prior)
+    wraw = np.ones(len(x))  # prior / proposal (1 for draws from the prior)
     w = wraw / wraw.sum()
     eps = float(dist[-1])
     gens = [Generation(0, eps, 1.0, used)]
@@ -136,25 +184,25 @@ def apmc(box: PriorBox, evaluate: Evaluate, *, n: int = 200, alpha: float = 0.5,
         if eps <= eps_min:
             reason = f"tolerance {eps:.3g} <= {eps_min:g}"
             break
-        m = min(n_new, budget - used)
+        m = min(m_gen, budget - used)
         if m <= 0:
             reason = "budget"
             break
         g += 1
-        cov = 2.0 * _weighted_cov(x, w) + 1e-12 * np.eye(box.dim)
         grng = np.random.default_rng([int(seed), 2, g])
-        xn, mass = _propose(grng, box, x, w, cov, m)
-        sn = _seeds(seed, g, m)
-        dn, stn = evaluate(xn, sn)
+        cov = 2.0 * _weighted_cov(x, w)
+        ks = _Kernel(lo[S], hi[S], x[:, S], cov[np.ix_(S, S)], grng)
+        ko = _Kernel(lo[O], hi[O], x[:, O], cov[np.ix_(O, O)], grng)
+        parents = grng.choice(len(x), size=m, p=w)
+        xs = ks.draw(grng, parents)
+        xo = ko.draw(grng, np.repeat(parents, L)).reshape(m, L, O.size)
+        xn, dn, stn, sn = run(xs, xo, _seeds(seed, g, m))
         used += m
-        # importance weights prior / proposal density (the truncated kernel mixture)
-        logq = _log_kernel_mixture(xn, x, w, cov) - math.log(mass)
+        logq = logsumexp(ks.log_density(xn[:, S]) + ko.log_density(xn[:, O]) + np.log(w)[None, :], axis=1)
         wn = np.exp(log_prior - logq)
         p_acc = float(np.mean(dn < eps))
-        xa = np.concatenate([x, xn])
-        da = np.concatenate([dist, dn])
-        wa = np.concatenate([wraw, wn])
-        sa = np.concatenate([seeds, sn])
+        xa, da = np.concatenate([x, xn]), np.concatenate([dist, dn])
+        wa, sa = np.concatenate([wraw, wn]), np.concatenate([seeds, sn])
         sta = stats + stn
         order = np.argsort(da, kind="stable")[:n_keep]
         x, dist, wraw, seeds, stats = xa[order], da[order], wa[order], sa[order], [sta[i] for i in order]
@@ -163,8 +211,8 @@ def apmc(box: PriorBox, evaluate: Evaluate, *, n: int = 200, alpha: float = 0.5,
         gens.append(Generation(g, eps, p_acc, used))
         if log:
             log(f"generation {g}: {used} simulations, tolerance {eps:.3g}, acceptance {p_acc:.2f}, "
-                f"ESS {1 / np.sum(w**2):.0f}")
+                f"ESS {1 / np.sum(w**2):.0f} from {np.unique(seeds).size} simulations")
         if p_acc < p_acc_min:
             reason = f"acceptance {p_acc:.3f} < {p_acc_min:g}"
             break
-    return Result(box.names, x, w, dist, stats, seeds, gens, used, reason)
+    return Result(tuple(names), x, w, dist, stats, seeds, gens, used, reason)

@@ -32,10 +32,11 @@ from model.streams import replicate_seed
 from . import targets as targets_mod
 from .abc import Result, apmc
 from .priors import PriorBox, calibrated_names
-from .simulate import STATISTICS, Settings, run_task
+from .simulate import STATISTICS, Settings, run_task, with_outputs
 
 DEFAULT_BUDGET = 800
-DEFAULT_PARTICLES = 200
+DEFAULT_PARTICLES = 100  # kept particles (posterior sample size)
+DEFAULT_LABELS = 8  # output-parameter draws scored per simulation
 DEFAULT_PREDICTIVE = 60
 FORMAT_VERSION = 1
 
@@ -121,6 +122,7 @@ class Calibration:
             "budget": self.budget,
             "particles": self.particles,
             "kept": int(len(r.weights)),
+            "kept_from_simulations": r.distinct_simulations,
             "simulations": r.simulations,
             "stop_reason": r.stop_reason,
             "ess": round(r.ess, 1),
@@ -170,7 +172,8 @@ def _git_commit() -> str:
 def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int = DEFAULT_PARTICLES,
               seed: int = 1, settings: Settings = Settings(), predictive: int = DEFAULT_PREDICTIVE,
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
-              names: tuple[str, ...] | None = None, p_acc_min: float = 0.05,
+              names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, p_acc_min: float = 0.02,
+              eps_min: float = 0.0,
               log: Callable[[str], None] | None = None) -> Calibration:
     """Calibrate profile ``code`` on ``engine`` (a ``scenarios.engine.Engine`` that is open).
 
@@ -187,13 +190,22 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
     base = dict(base_params or {})
     sdict = settings.as_dict()
 
-    def evaluate(x: np.ndarray, seeds: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    out_names = [n for n, o in zip(names, box.outputs, strict=True) if o]
+
+    def simulate_points(x: np.ndarray, seeds: np.ndarray) -> list[dict]:
         tasks = [(code, {**base, **box.values(xi)}, int(s), sdict) for xi, s in zip(x, seeds, strict=True)]
-        stats = _run_many_by_position(engine, tasks)
+        return _run_many_by_position(engine, tasks)
+
+    def score(raw: dict, xs: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+        stats = []
+        for xi in xs:
+            vals = box.values(xi)
+            stats.append(with_outputs(raw, {k: vals[k] for k in out_names}))
         return np.array([distance(s, targets) for s in stats]), stats
 
     tic = time.perf_counter()
-    result = apmc(box, evaluate, n=particles, budget=budget, seed=seed, p_acc_min=p_acc_min, log=log)
+    result = apmc(box.names, box.lo, box.hi, simulate_points, score, outputs=box.outputs, n_keep=particles,
+                  labels=labels, budget=budget, seed=seed, p_acc_min=p_acc_min, eps_min=eps_min, log=log)
     seconds = time.perf_counter() - tic
     cal = Calibration(code, names, targets, result, settings, seed, budget, particles, seconds,
                       getattr(engine, "description", str(engine)))

@@ -39,8 +39,8 @@ def cmd_calibrate(args) -> int:
     code = args.country
     if not targets_mod.for_profile(code):
         raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
-    if args.budget < args.particles:
-        raise UsageError(f"--budget must be at least --particles ({args.particles}), got {args.budget}")
+    if args.budget < 2 * args.particles:
+        raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
     root = args.out if args.out is not None else _default_root()
     if args.out is None and not os.access(root, os.W_OK):
         raise UsageError(f"cannot write to {root}; use --out DIR (then RECRUITSIM_POSTERIORS=DIR/posteriors)")
@@ -119,8 +119,9 @@ def register(sub) -> None:
     p = sub.add_parser("calibrate", help="calibrate a profile to its targets (ABC), with a fit report")
     p.add_argument("--country", type=country_arg, required=True, help="LAC or an ISO3 code")
     p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
-    p.add_argument("--particles", type=int_in("--particles", 10, 100_000), default=200,
-                   help="particles per generation; half are kept (default 200)")
+    p.add_argument("--particles", type=int_in("--particles", 4, 100_000), default=100,
+                   help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
+                        "simulations, later ones half as many")
     p.add_argument("--predictive", type=int_in("--predictive", 0, 100_000), default=60,
                    help="posterior predictive replicates for the fit report (default 60)")
     p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=50_000, help="agents per simulation (default 50,000)")

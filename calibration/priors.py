@@ -39,6 +39,10 @@ BASE = (
     "homicide_or_female", "adult_homicide_ratio", "arrest_member", "arrest_nonmember", "adult_prisoner_ratio",
 )
 FIREARM = ("firearm_share_group", "firearm_share_other")
+#: Output parameters: they turn simulated quantities into reported ones (victims 30+ per youth victim,
+#: prisoners 30+ per prisoner 18-29, weapon shares) and never act on the simulated state, so the
+#: sampler scores several values of them per simulation in closed form (``simulate.with_outputs``).
+OUTPUTS = ("adult_homicide_ratio", "adult_prisoner_ratio", *FIREARM)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,11 @@ class PriorBox:
         self.priors = [prior_of(n) for n in self.names]
         b = np.array([p.bounds for p in self.priors], float)
         self.lo, self.hi = b[:, 0], b[:, 1]
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """Mask of the output parameters."""
+        return np.array([n in OUTPUTS for n in self.names], bool)
 
     @property
     def dim(self) -> int:

@@ -1,16 +1,15 @@
 """One calibration simulation: a profile, parameter values and a seed in, summary statistics out.
 
 The statistics are averages over a window (default the 3 years after the 5-year burn-in, the state a
-scenario run starts from). Homicide statistics use **expected** homicides rather than counted ones:
-each month, before the month is simulated, the model's own homicide risk of every youth given the
-state (``model.violence``) is summed by sex, age, membership and cause. This is the conditional
-expectation of that month's homicides, so it keeps every source of variation that changes the state
-(who joins, territory, conflict, arrests) and drops only the Poisson noise of the victims' draw,
-which at 50,000 agents is large (a run sees a few dozen youth homicides a year: the counted homicide
-rate has a coefficient of variation of ~20% between replicates, the expected one ~2%). At national
-scale (millions of people, thousands of homicides) that Poisson noise is small, so the expected
-rate is also the better model of the observed statistic. Incarceration and membership are stocks
-averaged over the window (low noise). The counted rate is kept as ``homicide_rate_counted``.
+scenario run starts from). Homicide statistics use the model's **expected** homicide outputs
+(``*_expected`` columns: each month the sum of every youth's homicide probability given the state,
+i.e. the conditional expectation of the count) rather than the counted victims. This keeps every
+source of variation that changes the state (who joins, territory, conflict, arrests) and drops only
+the Poisson noise of drawing the victims, which at 50,000 agents is large: a run sees a few dozen
+youth homicides a year, so the counted homicide rate varies by ~20% between replicates and the
+expected one by ~2%. At national scale (thousands of homicides a year) that Poisson noise is small, so
+the expected rate is also the better model of the observed statistic. Incarceration and membership
+are stocks averaged over the window. The counted rate is kept as ``homicide_rate_counted``.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from model import RecruitmentModel, violence
+from model import RecruitmentModel
 
 #: Statistics a simulation returns (targets first, then predictions and input checks).
 STATISTICS = (
@@ -44,58 +43,62 @@ class Settings:
         return asdict(self)
 
 
-def _expected_homicides(model) -> dict[str, float]:
-    """Expected youth homicides this month given the current state, by category (agent units)."""
-    pop = model.pop
-    idx = np.arange(pop.n)
-    p_group, p_other = violence._risk(model, idx)
-    p = p_group + p_other
-    age = pop.age_years(model.t, idx)
-    m1529 = pop.male & (age >= 15)
-    return {
-        "youth": float(p.sum()),
-        "group": float(p_group.sum()),
-        "male": float(p[pop.male].sum()),
-        "male_15_29": float(p[m1529].sum()),
-        "males_15_29": float(np.count_nonzero(m1529 & pop.alive)),
-    }
-
-
 def simulate(profile: str, params: dict[str, float], seed: int, settings: Settings = Settings(),
              policies: list | None = None) -> dict[str, float]:
     """Run one simulation and return its summary statistics (see ``STATISTICS``)."""
-    tic = time.perf_counter()
+    tic, cpu = time.perf_counter(), time.process_time()
     model = RecruitmentModel(profile, n_agents=settings.agents, years=settings.years, burn_in_years=settings.burn_in,
                              params=params, policies=policies, rng=seed, collect=False)
-    acc = dict.fromkeys(("youth", "group", "male", "male_15_29", "males_15_29"), 0.0)
-    while model.running:
-        for k, v in _expected_homicides(model).items():
-            acc[k] += v
-        model.step()
-    df = model.results()
+    df = model.run()
     P, months = model.p, len(df)
-    ratio = P.adult_homicide_ratio
-    youth, group = acc["youth"], acc["group"]
-    total = youth * (1.0 + ratio)
     years = months / 12.0
-    per_year = model.scale / years
-    out = {
-        "homicide_rate": total * per_year / model.population * 1e5,
-        "incarceration_rate": float(df["incarceration_rate"].mean()),
-        "male_share_victims": (acc["male"] + P.adult_male_share * ratio * youth) / total if total > 0 else np.nan,
-        "male_15_29_homicide_rate": acc["male_15_29"] * 12.0 / max(acc["males_15_29"], 1.0) * 1e5,
+    youth = float(df["homicides_youth_expected"].sum())
+    group = float((df["group_share_homicides_expected"].fillna(0.0) * df["homicides_youth_expected"]).sum())
+    male_youth = float(df["homicides_male_expected"].sum()) - P.adult_male_share * P.adult_homicide_ratio * youth
+    raw = {
+        # quantities that do not depend on the output parameters
+        "youth_homicide_rate": youth / years / model.population * 1e5,  # youth victims per 100,000 population
+        "youth_male_share": male_youth / youth if youth > 0 else np.nan,
         "group_share_homicides": group / youth if youth > 0 else np.nan,
-        "firearm_share": (P.firearm_share_group * group + P.firearm_share_other * (youth - group)) / youth if youth > 0 else np.nan,
+        "adults_inside_rate": float(df["incarceration_rate"].mean()) / (1.0 + P.adult_prisoner_ratio),
+        "youth_homicide_rate_counted": float(df["homicides_youth"].sum()) / years / model.population * 1e5,
+        "adult_male_share": P.adult_male_share,
+        "male_15_29_homicide_rate": float(df["male_15_29_homicide_rate_expected"].mean()),
         "members": float(df["members"].mean()),
-        "homicide_rate_counted": float(df["homicides"].sum()) / years / model.population * 1e5,
         "member_prevalence_per_1000": float(df["member_prevalence_per_1000"].mean()),
         "recruits_per_year": float(df["recruits"].sum()) / years,
         "arrests_per_year": float(df["arrests"].sum()) / years,
         "neet_rate_15_24": float(df["neet_rate_15_24"].mean()),
         "completion_rate_20_24": float(df["completion_rate_20_24"].mean()),
         "seconds": time.perf_counter() - tic,
+        "cpu_seconds": time.process_time() - cpu,
     }
-    return {k: float(v) for k, v in out.items()}
+    raw.update({f"used_{k}": getattr(P, k) for k in OUTPUT_DEFAULTS})  # the run's output parameters
+    raw = {k: float(v) for k, v in raw.items()}
+    return with_outputs(raw, {})
+
+
+#: The output parameters (see ``priors.OUTPUTS``) and how the statistics depend on them.
+OUTPUT_DEFAULTS = ("adult_homicide_ratio", "adult_prisoner_ratio", "firearm_share_group", "firearm_share_other")
+
+
+def with_outputs(raw: dict[str, float], values: dict[str, float]) -> dict[str, float]:
+    """The statistics of a simulation for given output parameters (closed form; no re-simulation).
+    Output parameters missing from ``values`` keep the simulated run's values.
+
+    homicide rate = youth rate x (1 + adult ratio); male share = (youth male victims + adult male share
+    x adult victims) / all victims; incarceration = prisoners 18-29 x (1 + adult prisoner ratio);
+    firearm share = group-linked share x firearm_share_group + the rest x firearm_share_other.
+    """
+    v = {k: values.get(k, raw[f"used_{k}"]) for k in OUTPUT_DEFAULTS}
+    a, r, g = v["adult_homicide_ratio"], v["adult_prisoner_ratio"], raw["group_share_homicides"]
+    out = dict(raw)
+    out["homicide_rate"] = raw["youth_homicide_rate"] * (1.0 + a)
+    out["homicide_rate_counted"] = raw["youth_homicide_rate_counted"] * (1.0 + a)
+    out["male_share_victims"] = (raw["youth_male_share"] + raw["adult_male_share"] * a) / (1.0 + a)
+    out["incarceration_rate"] = raw["adults_inside_rate"] * (1.0 + r)
+    out["firearm_share"] = v["firearm_share_group"] * g + v["firearm_share_other"] * (1.0 - g)
+    return out
 
 
 def run_task(task: tuple[str, dict[str, float], int, dict[str, Any]]) -> dict[str, float]:
