@@ -23,11 +23,16 @@ parameters, ``O`` = output parameters):
 2. Repeat: for each of ``m`` new simulations pick a kept particle j by weight, move its S with a
    Gaussian kernel (covariance 2 x the weighted covariance of the kept S, Beaumont et al. 2009),
    and draw ``labels`` O's around its O the same way; moves leaving the prior box are redrawn (same
-   parent). Each new particle's weight is prior / proposal density,
-   ``q(s, o) = sum_j w_j N(s; s_j, Sigma_S) / Z_S,j * N(o; o_j, Sigma_O) / Z_O,j``, with ``Z`` the
+   parent). The generation's proposal density is
+   ``q_g(s, o) = sum_j w_j N(s; s_j, Sigma_S) / Z_S,j * N(o; o_j, Sigma_O) / Z_O,j``, with ``Z`` the
    kernel's mass inside the box (Monte Carlo). ``p_acc`` = share of new particles closer than ``eps``;
    keep the ``n_keep`` closest of old and new; ``eps`` = the largest kept distance.
-3. Stop when ``p_acc < p_acc_min``, ``eps <= eps_min`` or the budget is used up.
+3. Weights. A kept particle's weight is prior / (mixture of *all* proposals used so far, each in
+   proportion to the particles drawn from it: the prior for generation 0, then q_1, q_2, ...). This
+   "balance heuristic" (deterministic-mixture) weighting, as in AMIS (Cornuet et al. 2012), recycles
+   every generation's particles without the weight degeneracy of weighting each particle by its own
+   generation's proposal only (with which a few prior draws that happen to fit dominate the sample).
+4. Stop when ``p_acc < p_acc_min``, ``eps <= eps_min`` or the budget is used up.
 
 Reproducible: proposals come from generators seeded by ``(seed, generation)``, each simulation's seed
 from ``(seed, generation, index)``, and results are put back in proposal order whatever order the
@@ -170,10 +175,26 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
     xo = lo[O] + (hi[O] - lo[O]) * rng.random((n0, L, O.size))
     x, dist, stats, seeds = run(xs, xo, _seeds(seed, 0, n0))
     used = n0
+    # every proposal used so far, as (number of particles drawn from it, log density function)
+    proposals: list[tuple[int, Callable[[np.ndarray], np.ndarray]]] = [(n0 * L, lambda z: np.full(len(z), log_prior))]
+
+    def weights(z: np.ndarray, cache: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Balance-heuristic weights prior / (mixture of all proposals so far, by their sample counts).
+
+        ``cache`` holds each particle's log density under each proposal (NaN: not yet computed)."""
+        cache = np.concatenate([cache, np.full((len(z), len(proposals) - cache.shape[1]), np.nan)], axis=1)
+        for k, (_, f) in enumerate(proposals):
+            todo = np.isnan(cache[:, k])
+            if todo.any():
+                cache[todo, k] = f(z[todo])
+        counts = np.array([c for c, _ in proposals], float)
+        lw = log_prior - logsumexp(cache + np.log(counts / counts.sum())[None, :], axis=1)
+        return np.exp(lw - lw.max()), cache
+
     order = np.argsort(dist, kind="stable")[:n_keep]
     x, dist, seeds, stats = x[order], dist[order], seeds[order], [stats[i] for i in order]
-    wraw = np.ones(len(x))  # prior / proposal (1 for draws from the prior)
-    w = wraw / wraw.sum()
+    w, cache = weights(x, np.empty((len(x), 0)))
+    w = w / w.sum()
     eps = float(dist[-1])
     gens = [Generation(0, eps, 1.0, used)]
     if log:
@@ -198,15 +219,21 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
         xo = ko.draw(grng, np.repeat(parents, L)).reshape(m, L, O.size)
         xn, dn, stn, sn = run(xs, xo, _seeds(seed, g, m))
         used += m
-        logq = logsumexp(ks.log_density(xn[:, S]) + ko.log_density(xn[:, O]) + np.log(w)[None, :], axis=1)
-        wn = np.exp(log_prior - logq)
+        logw_parents = np.log(w)
+
+        def log_q(z: np.ndarray, ks=ks, ko=ko, lwp=logw_parents) -> np.ndarray:
+            return logsumexp(ks.log_density(z[:, S]) + ko.log_density(z[:, O]) + lwp[None, :], axis=1)
+
+        proposals.append((m * L, log_q))
         p_acc = float(np.mean(dn < eps))
         xa, da = np.concatenate([x, xn]), np.concatenate([dist, dn])
-        wa, sa = np.concatenate([wraw, wn]), np.concatenate([seeds, sn])
+        sa = np.concatenate([seeds, sn])
         sta = stats + stn
+        ca = np.concatenate([cache, np.full((len(xn), cache.shape[1]), np.nan)])
         order = np.argsort(da, kind="stable")[:n_keep]
-        x, dist, wraw, seeds, stats = xa[order], da[order], wa[order], sa[order], [sta[i] for i in order]
-        w = wraw / wraw.sum()
+        x, dist, seeds, stats = xa[order], da[order], sa[order], [sta[i] for i in order]
+        w, cache = weights(x, ca[order])
+        w = w / w.sum()
         eps = float(dist[-1])
         gens.append(Generation(g, eps, p_acc, used))
         if log:
