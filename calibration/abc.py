@@ -149,8 +149,8 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     d = lo.size
     out_mask = np.zeros(d, bool) if outputs is None else np.asarray(outputs, bool)
-    S, O = np.flatnonzero(~out_mask), np.flatnonzero(out_mask)
-    L = labels if O.size else 1
+    si, oi = np.flatnonzero(~out_mask), np.flatnonzero(out_mask)
+    L = labels if oi.size else 1
     n0 = n0 or 2 * n_keep
     m_gen = per_generation or max(1, n_keep // 2)
     if budget < n0:
@@ -160,19 +160,19 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
     def run(xs: np.ndarray, xo: np.ndarray, seeds: np.ndarray):
         """Simulate each row of xs (with its first output draw), score with its L output draws."""
         full = np.empty((len(xs), L, d))
-        full[:, :, S] = xs[:, None, :]
-        full[:, :, O] = xo
+        full[:, :, si] = xs[:, None, :]
+        full[:, :, oi] = xo
         raws = simulate(full[:, 0, :], seeds)
         dist, stats = [], []
         for i, raw in enumerate(raws):
-            di, si = score(raw, full[i])
+            di, st = score(raw, full[i])
             dist.append(np.asarray(di, float))
-            stats.extend(si)
+            stats.extend(st)
         return full.reshape(-1, d), np.concatenate(dist), stats, np.repeat(seeds, L)
 
     rng = np.random.default_rng([int(seed), 1])
-    xs = lo[S] + (hi[S] - lo[S]) * rng.random((n0, S.size))
-    xo = lo[O] + (hi[O] - lo[O]) * rng.random((n0, L, O.size))
+    xs = lo[si] + (hi[si] - lo[si]) * rng.random((n0, si.size))
+    xo = lo[oi] + (hi[oi] - lo[oi]) * rng.random((n0, L, oi.size))
     x, dist, stats, seeds = run(xs, xo, _seeds(seed, 0, n0))
     used = n0
     # every proposal used so far, as (number of particles drawn from it, log density function)
@@ -212,17 +212,17 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
         g += 1
         grng = np.random.default_rng([int(seed), 2, g])
         cov = 2.0 * _weighted_cov(x, w)
-        ks = _Kernel(lo[S], hi[S], x[:, S], cov[np.ix_(S, S)], grng)
-        ko = _Kernel(lo[O], hi[O], x[:, O], cov[np.ix_(O, O)], grng)
+        ks = _Kernel(lo[si], hi[si], x[:, si], cov[np.ix_(si, si)], grng)
+        ko = _Kernel(lo[oi], hi[oi], x[:, oi], cov[np.ix_(oi, oi)], grng)
         parents = grng.choice(len(x), size=m, p=w)
         xs = ks.draw(grng, parents)
-        xo = ko.draw(grng, np.repeat(parents, L)).reshape(m, L, O.size)
+        xo = ko.draw(grng, np.repeat(parents, L)).reshape(m, L, oi.size)
         xn, dn, stn, sn = run(xs, xo, _seeds(seed, g, m))
         used += m
         logw_parents = np.log(w)
 
         def log_q(z: np.ndarray, ks=ks, ko=ko, lwp=logw_parents) -> np.ndarray:
-            return logsumexp(ks.log_density(z[:, S]) + ko.log_density(z[:, O]) + lwp[None, :], axis=1)
+            return logsumexp(ks.log_density(z[:, si]) + ko.log_density(z[:, oi]) + lwp[None, :], axis=1)
 
         proposals.append((m * L, log_q))
         p_acc = float(np.mean(dn < eps))

@@ -38,6 +38,7 @@ DEFAULT_BUDGET = 800
 DEFAULT_PARTICLES = 100  # kept particles (posterior sample size)
 DEFAULT_LABELS = 8  # output-parameter draws scored per simulation
 DEFAULT_PREDICTIVE = 60
+DEFAULT_SETTINGS = Settings()
 FORMAT_VERSION = 1
 
 
@@ -151,9 +152,10 @@ class Calibration:
             self.predictive.to_csv(pp_path, index=False, float_format="%.6g")
             written.append(pp_path)
         if report:
-            from .report import write_report
+            from .report import write_index, write_report
 
             written += write_report(self.code, self.meta(), self.posterior_frame(), self.predictive, root / "reports")
+            written.append(write_index(root))
         return written
 
 
@@ -170,7 +172,7 @@ def _git_commit() -> str:
 
 
 def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int = DEFAULT_PARTICLES,
-              seed: int = 1, settings: Settings = Settings(), predictive: int = DEFAULT_PREDICTIVE,
+              seed: int = 1, settings: Settings = DEFAULT_SETTINGS, predictive: int = DEFAULT_PREDICTIVE,
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
               names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, p_acc_min: float = 0.02,
               eps_min: float = 0.0,

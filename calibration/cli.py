@@ -32,45 +32,59 @@ def _default_root() -> Path:
 
 # ---- calibrate ------------------------------------------------------------------------------------
 def cmd_calibrate(args) -> int:
-    from . import targets as targets_mod
-    from .calibrate import calibrate, log_stderr
-    from .simulate import Settings
+    from model.profiles import all_codes
 
-    code = args.country
-    if not targets_mod.for_profile(code):
-        raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
+    from . import targets as targets_mod
+
+    if (args.country is None) == (not args.all):
+        raise UsageError("calibrate: give --country C or --all")
     if args.budget < 2 * args.particles:
         raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
     root = args.out if args.out is not None else _default_root()
     if args.out is None and not os.access(root, os.W_OK):
         raise UsageError(f"cannot write to {root}; use --out DIR (then RECRUITSIM_POSTERIORS=DIR/posteriors)")
+    codes = all_codes() if args.all else [args.country]
+    for code in codes:
+        if not targets_mod.for_profile(code):
+            raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
+    try:
+        with _engine(args) as eng:
+            for code in codes:
+                if args.skip_existing and (root / "posteriors" / f"{code}.json").exists():
+                    print(f"{code}: already calibrated in {root / 'posteriors'}; skipped", file=sys.stderr)
+                    continue
+                _calibrate_one(args, code, eng, root)
+    except KeyboardInterrupt:
+        print("interrupted: the profile being calibrated was not written", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _calibrate_one(args, code: str, eng, root: Path) -> None:
+    from .calibrate import calibrate, log_stderr
+    from .simulate import Settings
+
     settings = Settings(agents=args.agents, years=args.years, burn_in=args.burn_in)
     tic = time.perf_counter()
     log = log_stderr if not args.quiet else None
-    try:
-        with _engine(args) as eng:
-            if log:
-                log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
-            cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
-                            predictive=args.predictive, log=log)
-    except KeyboardInterrupt:
-        print("interrupted: nothing written", file=sys.stderr)
-        return 130
+    if log:
+        log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
+    cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
+                    predictive=args.predictive, log=log)
     written = cal.write(root, report=not args.no_report)
     total = time.perf_counter() - tic
     summary = cal.summary()
     n_cov = sum(t["covered"] for t in summary["targets"])
     if args.json:
         print(json.dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
-                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}))
+                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}), flush=True)
     else:
         for t in summary["targets"]:
             obs = t["observed"] if not isinstance(t["observed"], list) else f"{t['observed'][0]:g}-{t['observed'][1]:g}"
-            print(f"{t['name']:28s} observed {obs!s:>14}  90% predictive {t['low']:>10.4g} - {t['high']:<10.4g} "
+            print(f"{code} {t['name']:26s} observed {obs!s:>14}  90% predictive {t['low']:>10.4g} - {t['high']:<10.4g} "
                   f"{'covered' if t['covered'] else 'NOT covered'}")
-        print(f"{n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
-              f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}")
-    return 0
+        print(f"{code}: {n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
+              f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
 
 
 # ---- profiles -------------------------------------------------------------------------------------
@@ -117,7 +131,9 @@ def cmd_trial(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("calibrate", help="calibrate a profile to its targets (ABC), with a fit report")
-    p.add_argument("--country", type=country_arg, required=True, help="LAC or an ISO3 code")
+    p.add_argument("--country", type=country_arg, help="LAC or an ISO3 code")
+    p.add_argument("--all", action="store_true", help="every profile in turn (LAC first)")
+    p.add_argument("--skip-existing", action="store_true", help="with --all: skip profiles already calibrated in the output directory")
     p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
     p.add_argument("--particles", type=int_in("--particles", 4, 100_000), default=100,
                    help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
