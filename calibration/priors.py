@@ -12,7 +12,7 @@ recruit_base_odds          how fast groups refill (members, turnover)           
 member_homicide            killing among members (homicide rate, group-linked share)       log-uniform
 bystander_homicide         group violence hitting non-members (group-linked share)         uniform
 background_homicide        non-group homicide (homicide rate, group-linked share)          log-uniform
-homicide_or_female         female victims (male share of victims)                          uniform
+homicide_or_female         female victims (male share of victims)                          log-uniform
 adult_homicide_ratio       victims 30+ per victim 10-29 (male 15-29 rate vs total rate)    uniform
 arrest_member              arrests of members (incarceration)                              log-uniform
 arrest_nonmember           arrests of non-members (incarceration)                          uniform
