@@ -86,7 +86,7 @@ def probability(model, idx: np.ndarray, social: bool = True) -> np.ndarray:
 def join(model, idx: np.ndarray, gids: np.ndarray, where: str) -> None:
     """Make ``idx`` members of groups ``gids`` and count them."""
     pop, t, s = model.pop, model.t, model.stats
-    pop.group[idx] = gids
+    pop.set_group(idx, gids)
     pop.joined[idx] = t
     pop.leader[idx] = False
     age = pop.age_years(t, idx)

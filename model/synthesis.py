@@ -28,6 +28,7 @@ def new_entrants(model, idx: np.ndarray, rng: np.random.Generator) -> None:
     """Reset slots ``idx`` to newly drawn 10-year-olds (their place, family and ties are kept)."""
     pop, P = model.pop, model.p
     u = rng.random((idx.size, 5))  # fixed number of draws per slot (CRN)
+    before = pop._census_code(idx) if pop.census is not None else None
     pop.alive[idx] = True
     pop.male[idx] = u[:, 0] < 0.5
     pop.poor[idx] = u[:, 1] < model.hoods.flat("poverty")[pop.hood[idx]]
@@ -35,13 +36,16 @@ def new_entrants(model, idx: np.ndarray, rng: np.random.Generator) -> None:
     pop.adult_kin[idx] = u[:, 3] < P.adult_kin_member_share
     pop.school[idx] = np.where(u[:, 4] < P.school_enrolled_at_10, ENROLLED, DROPPED)
     pop.employed[idx] = False
-    pop.group[idx] = -1
+    pop.set_group(idx, -1)
     pop.leader[idx] = False
     pop.joined[idx] = 0
     pop.prison_left[idx] = 0
     pop.prior_prison[idx] = 0
     pop.trafficked_left[idx] = 0
     pop.displaced[idx] = False
+    pop.free_flag[idx] = True
+    if before is not None:
+        pop.recount(idx, before)
     for policy in model.policies:
         policy.forget(idx)
 
@@ -58,6 +62,7 @@ def turnover(model) -> None:
     new_entrants(model, idx, model.streams["turnover"])
     model.inmates = model.inmates[pop.prison_left[model.inmates] > 0]
     model.victims = model.victims[pop.trafficked_left[model.victims] > 0]
+    pop.dead = pop.dead[~pop.alive[pop.dead]]
 
 
 def place(model, rng: np.random.Generator) -> None:
@@ -96,7 +101,7 @@ def initial_population(model, rng: np.random.Generator) -> None:
         w = recruitment.odds(model, np.arange(n), x) * np.where(age >= 168, 1.0, 0.3)
         keys = np.log(rng.random(n)) / np.maximum(w, 1e-300)
         chosen = np.argpartition(-keys, k - 1)[:k]
-        pop.group[chosen] = model.hood_group[pop.hood[chosen]]
+        pop.set_group(chosen, model.hood_group[pop.hood[chosen]])
         tenure = np.minimum(rng.integers(0, 48, k), age[chosen] - 120)
         pop.joined[chosen] = t - tenure
         n_lead = int(round(P.leader_share * k))
@@ -120,3 +125,5 @@ def initial_population(model, rng: np.random.Generator) -> None:
     pop.prior_prison[:] = (rng.random(n) < 1 - np.exp(-12 * arrest * years)).astype(np.int8)
     model.inmates = np.flatnonzero(pop.prison_left > 0)
     model.victims = np.empty(0, np.int64)
+    pop.refresh_free(slice(None))
+    pop.start_census(model.hoods.n)
