@@ -17,14 +17,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-
 CHUNK = 1 << 18  # positions processed at a time while building ties (bounds temporary memory)
 LOW32 = np.int64(0xFFFFFFFF)
 
 
 class Network:
     def __init__(self, pop, hoods, P, rng: np.random.Generator):
-        n = pop.n
         self.peers: sp.csr_matrix = self._peer_ties(pop, hoods, P, rng)
         self.degree = np.diff(self.peers.indptr).astype(np.float32)
         self._families(pop, P, rng)
