@@ -97,7 +97,9 @@ class Network:
     def _families(self, pop, P, rng) -> None:
         """Families: consecutive runs in a random order within each hood."""
         n = pop.n
-        fam_order = np.lexsort((rng.random(n), pop.hood))
+        key = (pop.hood.astype(np.int64) << 32) | rng.integers(0, 2**32, n, dtype=np.int64)
+        fam_order = np.argsort(key).astype(np.int32)  # random order within each hood
+        del key
         fam_size = 1 + rng.poisson(P.sibling_mean - 1.0, n)
         boundaries = np.cumsum(fam_size)
         boundaries = boundaries[boundaries < n]
@@ -107,11 +109,11 @@ class Network:
         new_family[1:] |= (hood_in_order[1:] != hood_in_order[:-1]).astype(np.int32)  # never span hoods
         fam_of_pos = np.cumsum(new_family, dtype=np.int32)
         pop.family[fam_order] = fam_of_pos
-        del fam_order, fam_size, boundaries, new_family, hood_in_order
+        del fam_size, boundaries, new_family, hood_in_order
         self.n_families = int(fam_of_pos[-1]) + 1
-        # family -> slots (CSR-style), and each family's neighbourhood
-        self.fam_slots = np.argsort(pop.family, kind="stable").astype(np.int32)
-        self.fam_start = np.searchsorted(pop.family[self.fam_slots], np.arange(self.n_families + 1))
+        # family -> slots (CSR-style; family ids increase along fam_order), and each family's neighbourhood
+        self.fam_slots = fam_order
+        self.fam_start = np.searchsorted(fam_of_pos, np.arange(self.n_families + 1))
         self.fam_hood = pop.hood[self.fam_slots[self.fam_start[:-1]]].copy()
 
     def peer_share(self, idx: np.ndarray, group: np.ndarray) -> np.ndarray:
