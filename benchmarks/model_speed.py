@@ -44,6 +44,21 @@ def mesa_core(agents: int, steps: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def array_core(agents: int, steps: int) -> float:
+    """Agent-steps per second of the same three processes in the array model (recruitment, arrest and
+    custody, desistance; no other process runs), in a child process."""
+    code = (
+        "import time; from model import RecruitmentModel, recruitment, policing, desistance\n"
+        f"m = RecruitmentModel('LAC', n_agents={agents}, years=1, burn_in_years=0, rng=1, collect=False)\n"
+        "t = time.perf_counter()\n"
+        f"for _ in range({steps}):\n"
+        "    recruitment.step(m); policing.step(m); desistance.step(m); m.t += 1; m.month += 1\n"
+        f"print({agents} * {steps} / (time.perf_counter() - t))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
@@ -60,6 +75,7 @@ def main() -> None:
         print(json.dumps({k: r[k] for k in ("agents", "seconds", "agent_steps_per_second", "peak_memory_mb",
                                              "growth_bytes_per_agent")}), flush=True)
     mesa_rate = mesa_core(10_000, 12)
+    core_rate = {n: array_core(n, 24) for n in (10_000, 1_000_000)}
     by_n = {r["agents"]: r for r in rows}
 
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores (load average at start {load:.2f}).", "",
@@ -70,9 +86,13 @@ def main() -> None:
                      f"{r['agent_steps_per_second'] / 1e6:.1f} M | {r['peak_memory_mb']:.0f} | {r['growth_bytes_per_agent']:.0f} |")
     lines.append(f"| 10,000 (Mesa, one object per agent; recruitment + desistance + arrest only) | 12 | | "
                  f"{mesa_rate / 1e6:.3f} M | | |")
+    for n, rate in core_rate.items():
+        lines.append(f"| {n:,} (arrays; the same three processes only) | 24 | | {rate / 1e6:.1f} M | | |")
     lines.append("")
+    lines.append(f"- same core, arrays at 1M vs Mesa objects at 10k: **{core_rate[1_000_000] / mesa_rate:.0f}x**; "
+                 f"both at 10k: {core_rate[10_000] / mesa_rate:.0f}x")
     if 1_000_000 in by_n:
-        lines.append(f"- speed at 1M agents vs the one-object-per-agent Mesa core at 10k: "
+        lines.append(f"- full model (all processes) at 1M vs the one-object-per-agent Mesa core at 10k: "
                      f"**{by_n[1_000_000]['agent_steps_per_second'] / mesa_rate:.0f}x**")
     if 10_000 in by_n:
         lines.append(f"- full model vs Mesa core, both at 10k agents: {by_n[10_000]['agent_steps_per_second'] / mesa_rate:.0f}x")
