@@ -373,8 +373,8 @@ def plan(file: str | Path | None = None, scenarios: list[str] | None = None, bas
         if "design" in sc.extra:
             raise ScenarioError(f"{sc.source}: has a [design] table; pass it as the sweep FILE, not with --scenario")
         named.append(sc)
-    if base is not None and design is None:
-        named.append(base)
+    if base is not None and design is None and not (defaults.get("scenarios") and not base.policy_specs and not base.params):
+        named.append(base)  # the file is a scenario too (unless it only lists scenarios to sweep)
     arms: list[Arm] = []
     if design is not None:
         arms = design_arms(base, design, ref)

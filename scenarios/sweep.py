@@ -343,7 +343,8 @@ def cmd_sweep(args) -> int:
     except library.ScenarioError as e:
         raise cli.UsageError(str(e)) from None
     if args.dry_run:
-        print(design_table(plan).to_string(index=False))
+        table = design_table(plan)
+        print((table.drop(columns="description") if plan.design is not None else table).to_string(index=False))
         print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
         return 0
     try:
