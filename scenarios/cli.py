@@ -245,5 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m scenarios.cli: use the package's module, so its exception classes are the ones raised
+    from scenarios.cli import main as _main
+
+    sys.exit(_main())

@@ -134,7 +134,7 @@ class Store:
     # ---- files ----------------------------------------------------------------------------------
     def done(self) -> set[str]:
         """File names of the finished units."""
-        return {p.name for p in self.path.glob("*__r*.parquet")}
+        return {p.name for p in self.path.glob("*__r*.parquet") if not p.name.startswith(".")}
 
     def write_unit(self, label: str, replicate: int, df: pd.DataFrame) -> None:
         self._atomic(unit_file(label, replicate), lambda p: df.to_parquet(p, index=False, engine="pyarrow"))

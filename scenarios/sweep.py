@@ -353,7 +353,7 @@ def cmd_sweep(args) -> int:
     except store.StoreError as e:
         raise cli.UsageError(str(e)) from None
     except KeyboardInterrupt:
-        done = len(list(Path(args.out).glob("*__r*.parquet")))
+        done = len(store.Store(args.out).done())
         print(f"\ninterrupted: {done} runs are on disk in {args.out}; run the same command again to resume", file=sys.stderr)
         return 130
     except SweepError as e:
