@@ -191,14 +191,15 @@ def conform(df: pd.DataFrame, columns: list[str], factors: dict[str, float], fac
     extra = [c for c in df.columns if c not in columns and c not in ("scenario", "replicate", "point")]
     if extra:
         raise RuntimeError(f"unexpected output columns {extra[:5]}: the store's column list is out of date")
-    out = pd.DataFrame({"scenario": df["scenario"].astype(str).to_numpy(), "replicate": df["replicate"].to_numpy(np.int64)})
+    n = len(df)
+    cols: dict[str, np.ndarray] = {"scenario": df["scenario"].astype(str).to_numpy(), "replicate": df["replicate"].to_numpy(np.int64)}
     if point is not None:
-        out["point"] = np.full(len(df), point, np.int64)
+        cols["point"] = np.full(n, point, np.int64)
     for c in columns:
         if c in ("month", "year"):
-            out[c] = df[c].to_numpy(np.int64)
+            cols[c] = df[c].to_numpy(np.int64)
         else:
-            out[c] = df[c].to_numpy(np.float64) if c in df.columns else np.zeros(len(df))
+            cols[c] = df[c].to_numpy(np.float64) if c in df.columns else np.zeros(n)
     for f in factor_names:
-        out[f] = np.full(len(df), factors.get(f, np.nan), np.float64)
-    return out
+        cols[f] = np.full(n, factors.get(f, np.nan), np.float64)
+    return pd.DataFrame(cols)
