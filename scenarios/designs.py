@@ -61,6 +61,7 @@ from model.policies import KINDS
 
 from . import library
 from .library import Scenario, ScenarioError
+from .store import slug
 
 METHODS = ("grid", "lhs", "sobol")
 DESIGN_KEYS = {"method", "points", "levels", "seed", "scramble", "factors"}
@@ -356,15 +357,15 @@ def plan(file: str | Path | None = None, scenarios: list[str] | None = None, bas
     where = ""
     if file is not None:
         where = str(file)
-        base = library.load_file(file)
+        base = library.load(file)  # a path, or a library name
         if "sweep" in base.extra:
             defaults = parse_sweep_table(base.extra["sweep"], where)
         if "design" in base.extra:
             design = parse_design(base.extra["design"], base, where)
-    names = list(scenarios or defaults.get("scenarios") or [])
+    names = list(scenarios or [_near(n, file) for n in defaults.get("scenarios", [])])
     if file is None and not names:
         names = library.names()
-    ref = library.load(baseline or defaults.get("baseline") or "baseline")
+    ref = library.load(baseline or (_near(defaults["baseline"], file) if "baseline" in defaults else "baseline"))
     if "design" in ref.extra:
         raise ScenarioError(f"{ref.source}: the baseline cannot have a [design] table")
     named: list[Scenario] = []
@@ -386,11 +387,22 @@ def plan(file: str | Path | None = None, scenarios: list[str] | None = None, bas
     arms = plain + arms
     seen: dict[str, Arm] = {}
     for a in arms:
-        if a.label in seen:
-            raise ScenarioError(f"{a.scenario.source or where}: two scenarios of the sweep are named '{a.label}' "
-                                f"(also {seen[a.label].scenario.source}); give one a distinct 'name'")
-        seen[a.label] = a
+        key = slug(a.label)
+        if key in seen:
+            same = "named" if seen[key].label == a.label else f"named '{seen[key].label}' and"
+            raise ScenarioError(f"{a.scenario.source or where}: two scenarios of the sweep are {same} '{a.label}' "
+                                f"(also {seen[key].scenario.source}); give one a distinct 'name'")
+        seen[key] = a
     return Plan(arms, ref.name, design, defaults, where)
+
+
+def _near(name: str, file: str | Path | None) -> str:
+    """A .toml path in a sweep file's [sweep] table is relative to that file."""
+    if file is not None and name.endswith(".toml") and not Path(name).is_absolute():
+        near = Path(file).parent / name
+        if near.exists():
+            return str(near)
+    return name
 
 
 def _definition(sc: Scenario) -> tuple:

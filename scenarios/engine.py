@@ -23,6 +23,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 
+class EngineError(RuntimeError):
+    """The engine could not start (e.g. no Dask scheduler at the address); one line for the user."""
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -45,7 +49,8 @@ def _worker_init(parent: int) -> None:
 
 
 class Engine:
-    def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
+                 connect_timeout: float = 20.0):
         if sum(x is not None for x in (workers, dask_local, scheduler)) > 1:
             raise ValueError("choose one of workers, dask_local or scheduler")
         for name, v in (("workers", workers), ("dask_local", dask_local)):
@@ -55,6 +60,7 @@ class Engine:
         self.workers = workers or dask_local or default_workers()
         self.dask_local = dask_local
         self.scheduler = scheduler
+        self.connect_timeout = connect_timeout
         self._pool: ProcessPoolExecutor | None = None
         self._client = None
         self._cluster = None
@@ -70,7 +76,12 @@ class Engine:
             from dask.distributed import Client, LocalCluster
 
             if self.scheduler is not None:
-                self._client = Client(self.scheduler, timeout="20s")
+                try:
+                    self._client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+                except (OSError, ValueError, TypeError) as e:
+                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({e})") from None
+                if not self._client.scheduler_info().get("workers"):
+                    self._client.wait_for_workers(1, timeout=self.connect_timeout)
             else:
                 self._cluster = LocalCluster(n_workers=self.dask_local, threads_per_worker=1, processes=True,
                                              dashboard_address=None)

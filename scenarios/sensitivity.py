@@ -235,7 +235,7 @@ def cmd_sensitivity(args) -> int:
     try:
         sweep.run_sweep(plan, st, args.out, sweep.engine_options(args), progress=not args.no_progress,
                         summarise=False)
-    except store.StoreError as e:
+    except (store.StoreError, sweep.EngineError) as e:
         raise cli.UsageError(str(e)) from None
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished runs are on disk in {args.out}; run the same command again to resume", file=sys.stderr)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import designs, library, store, summary
 from .designs import Arm, Plan
-from .engine import Engine
+from .engine import Engine, EngineError
 from .runner import Unit, run_group, run_unit
 
 DEFAULTS: dict[str, Any] = {"country": "LAC", "replicates": 10, "agents": 50_000, "years": 10.0, "burn_in": 5.0, "seed": 1}
@@ -350,7 +350,7 @@ def cmd_sweep(args) -> int:
     try:
         res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
                         progress=not args.no_progress)
-    except store.StoreError as e:
+    except (store.StoreError, EngineError) as e:
         raise cli.UsageError(str(e)) from None
     except KeyboardInterrupt:
         done = len(store.Store(args.out).done())

@@ -157,3 +157,19 @@ def test_factor_mapping_is_uniform_or_log():
     assert np.allclose(f.scale(np.array([0.0, 0.5, 1.0])), [1.0, 10.0, 100.0])
     g = designs.Factor("y", 2.0, 4.0, integer=True)
     assert g.scale(np.array([0.0, 0.49, 0.99])).tolist() == [2.0, 3.0, 4.0]
+
+
+def test_sweep_file_paths_are_relative_to_the_file_and_file_may_be_a_name(tmp_path):
+    sub = tmp_path / "study"
+    sub.mkdir()
+    (sub / "mine.toml").write_text('[[policy]]\nkind = "hotline"\n')
+    f = write(sub, '[sweep]\nscenarios = ["mine.toml", "jobs"]\n', "study.toml")
+    assert [a.label for a in plan(f).arms] == ["baseline", "mine", "jobs"]
+    assert [a.label for a in plan("interdiction").arms] == ["baseline", "interdiction"]
+
+
+def test_labels_that_would_share_a_file_are_refused(tmp_path):
+    a = write(tmp_path, 'name = "a b"\n[[policy]]\nkind = "hotline"\n', "a.toml")
+    b = write(tmp_path, 'name = "a_b"\n[[policy]]\nkind = "jobs"\n', "b.toml")
+    with pytest.raises(ScenarioError, match="named 'a b' and 'a_b'"):
+        plan(None, [str(a), str(b)])

@@ -285,3 +285,18 @@ def test_manifest_records_settings_and_code(tmp_path):
     (out / "_manifest.json").write_text(json.dumps(m))
     r = run_cli("sweep", "--scenario", "hotline", "--replicates", "1", *SMALL, "--out", out)
     assert r.returncode == 2 and "code or data changed" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    import functools
+
+    from scenarios.engine import Engine, EngineError
+
+    with pytest.raises(EngineError, match="cannot connect"):
+        with Engine(scheduler="tcp://127.0.0.1:1", connect_timeout=1):
+            pass
+    monkeypatch.setattr(sweep, "Engine", functools.partial(Engine, connect_timeout=1))
+    rc = main(["sweep", "--scenario", "jobs", "--replicates", "1", *SMALL, "--scheduler", "tcp://127.0.0.1:1",
+               "--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--scheduler: cannot connect to 'tcp://127.0.0.1:1'" in err and err.strip().count("\n") == 1
