@@ -18,7 +18,6 @@ the same replicate, so with the same random numbers), absolute and relative to t
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +65,13 @@ def per_run(df: pd.DataFrame, factors: list[str] | tuple[str, ...] = ()) -> pd.D
     return out
 
 
-def _q(values: np.ndarray) -> tuple[float, float, float]:
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        return (math.nan,) * 3
-    q = np.quantile(v, QUANTILES)
-    return float(q[0]), float(q[1]), float(q[2])
+def _quantiles(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Per scenario (level 0) and column: 10%, 50%, 90% quantiles (linear), long format."""
+    q = frame.groupby(level=0, sort=False).quantile(list(QUANTILES))  # index (scenario, q)
+    q.index = q.index.set_names(["scenario", "q"])
+    long = q.stack(future_stack=True).rename("v").reset_index().rename(columns={"level_2": "outcome"})
+    long["q"] = long["q"].map({0.1: f"{prefix}q10", 0.5: f"{prefix}median", 0.9: f"{prefix}q90"})
+    return long.pivot_table(index=["scenario", "outcome"], columns="q", values="v", dropna=False, sort=False)
 
 
 def summarise(df: pd.DataFrame, references: dict[str, str | None], factors: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
@@ -80,33 +80,40 @@ def summarise(df: pd.DataFrame, references: dict[str, str | None], factors: list
     ``references`` maps each scenario label to the label of its reference (None for references).
     """
     runs = per_run(df, factors)
+    runs.columns.name = None
     scenarios = list(dict.fromkeys(df["scenario"]))
-    rows = []
-    for sc in scenarios:
-        mine = runs.loc[sc]
-        ref = references.get(sc)
-        theirs = runs.loc[ref] if ref is not None and ref in runs.index.get_level_values(0) else None
-        common = mine.index.intersection(theirs.index) if theirs is not None else None
-        for col in runs.columns:
-            x = mine[col].to_numpy(float)
-            q10, med, q90 = _q(x)
-            row = {"scenario": sc, "reference": ref or "", "outcome": col, "statistic": statistic(col), "runs": int(x.size),
-                   "median": med, "q10": q10, "q90": q90}
-            if common is not None and len(common):
-                a = mine.loc[common, col].to_numpy(float)
-                b = theirs.loc[common, col].to_numpy(float)
-                d = a - b
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    rel = np.where(b != 0, 100.0 * d / b, np.nan)
-                dq = _q(d)
-                rq = _q(rel)
-                row.update({"pairs": int(d.size), "diff_median": dq[1], "diff_q10": dq[0], "diff_q90": dq[2],
-                            "pct_median": rq[1], "pct_q10": rq[0], "pct_q90": rq[2]})
-            rows.append(row)
+    outcomes = list(runs.columns)
+    n_runs = runs.groupby(level=0, sort=False).size()
+    out = _quantiles(runs, "")
+    # paired differences: each run minus its reference's run of the same replicate
+    sc_idx = runs.index.get_level_values(0)
+    ref_of = pd.Series(sc_idx.map(lambda s: references.get(s) or ""), index=runs.index)
+    has_ref = (ref_of != "").to_numpy()
+    if has_ref.any():
+        mine = runs[has_ref]
+        keys = pd.MultiIndex.from_arrays([ref_of[has_ref].to_numpy(), mine.index.get_level_values(1)])
+        theirs = runs.reindex(keys)
+        theirs.index = mine.index
+        ok = theirs.notna().any(axis=1).to_numpy()
+        mine, theirs = mine[ok], theirs[ok]
+        diff = mine - theirs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pct = (100.0 * diff / theirs).where(theirs != 0)
+        out = out.join(_quantiles(diff, "diff_"), how="left").join(_quantiles(pct, "pct_"), how="left")
+        n_pairs = diff.groupby(level=0, sort=False).size()
+    else:
+        n_pairs = pd.Series(dtype=int)
+    out = out.reset_index()
+    out["reference"] = out["scenario"].map(lambda s: references.get(s) or "")
+    out["statistic"] = out["outcome"].map(statistic)
+    out["runs"] = out["scenario"].map(n_runs).astype(int)
+    out["pairs"] = out["scenario"].map(n_pairs).fillna(0).astype(int)
+    order = {(s, o): i for i, (s, o) in enumerate((s, o) for s in scenarios for o in outcomes)}
+    out = out.iloc[np.argsort([order[(s, o)] for s, o in zip(out["scenario"], out["outcome"], strict=True)], kind="stable")]
     cols = ["scenario", "reference", "outcome", "statistic", "runs", "median", "q10", "q90", "pairs",
             "diff_median", "diff_q10", "diff_q90", "pct_median", "pct_q10", "pct_q90"]
-    out = pd.DataFrame(rows).reindex(columns=cols)
-    out["pairs"] = out["pairs"].fillna(0).astype(int)
+    out = out.reindex(columns=cols).reset_index(drop=True)
+    out.columns.name = None
     return out
 
 

@@ -235,7 +235,9 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
             + (f"; resuming: {skipped} already done" if resumed else "") + f"; store: {db.path}")
         tic = time.perf_counter()
         desc = "nothing to run"
-        if todo:
+        if not todo:
+            log(f"sweep: all {len(pairs)} runs are already done")
+        else:
             with Engine(**engine) as eng:
                 desc = eng.description
                 tasks = make_tasks(todo, eng.workers, reuse)
@@ -262,6 +264,8 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
         seconds = time.perf_counter() - tic
         summ = None
         complete = len(db.done() & {store.unit_file(a.label, u.replicate) for a, u in pairs}) == len(pairs)
+        if complete:
+            (db.path / "_errors.log").unlink(missing_ok=True)  # from an earlier, failed attempt
         if complete and summarise:
             df = db.read()
             summ = summary.summarise(df, {a.label: a.reference for a in plan.arms}, plan.factor_names)

@@ -82,7 +82,7 @@ def test_rerun_skips_finished_units_and_rebuilds_missing_ones(tmp_path, capsys):
     assert all((out / n).stat().st_mtime_ns == stamp[n] for n in before if n != store.unit_file("hotline", 1))
     assert not list(out.glob(".tmp-*"))
     assert main(args) == 0
-    assert "nothing to run" not in capsys.readouterr().out
+    assert "all 4 runs are already done" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("change,word", [(["--agents", "4000"], "agents"), (["--replicates", "3"], "replicates"),
@@ -130,6 +130,7 @@ def test_failed_run_keeps_finished_units(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sweep, "run_group", real)
     assert main(["sweep", "--scenario", "hotline", "--replicates", "2", *SMALL, "--workers", "1", "--out", str(out),
                  "--no-progress"]) == 0
+    assert not (out / "_errors.log").exists()
 
 
 def test_local_processes_and_dask_give_identical_data(tmp_path):
