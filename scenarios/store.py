@@ -192,7 +192,8 @@ def conform(df: pd.DataFrame, columns: list[str], factors: dict[str, float], fac
     if extra:
         raise RuntimeError(f"unexpected output columns {extra[:5]}: the store's column list is out of date")
     n = len(df)
-    cols: dict[str, np.ndarray] = {"scenario": df["scenario"].astype(str).to_numpy(), "replicate": df["replicate"].to_numpy(np.int64)}
+    cols: dict[str, np.ndarray] = {"scenario": df["scenario"].astype(str).to_numpy(),
+                                   "replicate": df["replicate"].to_numpy(np.int64)}
     if point is not None:
         cols["point"] = np.full(n, point, np.int64)
     for c in columns:
