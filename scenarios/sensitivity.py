@@ -137,6 +137,9 @@ def plot(df: pd.DataFrame, method: str, title: str, path: Path) -> None:
         ax.barh(y, d["mu_star"], 0.6, xerr=d["mu_star_conf"], label="mu* (mean |elementary effect|)", color="#2980b9", capsize=2)
         ax.plot(d["sigma"], y, "o", color="#c0392b", label="sigma (interactions / non-linearity)")
         ax.set_xlabel("Morris elementary effects (outcome units per full parameter range)")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: ("-" if v < 0 else "") + summary._si(abs(v)) if v else "0"))
     ax.set_yticks(y, d["parameter"])
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
