@@ -46,7 +46,8 @@ def main() -> int:
     ap.add_argument("--scenarios", default="prevention_package,enforcement_package,balanced_package",
                     help="besides baseline (comma-separated)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--engines", default="local,local-noreuse,dask", help="local, local-noreuse, dask, dask-noreuse, serial")
+    ap.add_argument("--engines", default="local,local-noreuse,dask",
+                    help="local, local-noreuse, dask, dask-noreuse, serial, serial-noreuse")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sweep_throughput")
     a = ap.parse_args()
 
@@ -56,7 +57,7 @@ def main() -> int:
     configs = {
         "local": ({"workers": a.workers}, True), "local-noreuse": ({"workers": a.workers}, False),
         "dask": ({"dask_local": a.workers}, True), "dask-noreuse": ({"dask_local": a.workers}, False),
-        "serial": ({"workers": 1}, True),
+        "serial": ({"workers": 1}, True), "serial-noreuse": ({"workers": 1}, False),
     }
     chosen = [e.strip() for e in a.engines.split(",") if e.strip()]
     for e in chosen:
@@ -100,7 +101,7 @@ def main() -> int:
     for r in rows:
         print(f"| {r['config']} | {r['engine']} | {'yes' if r['burn_in_reuse'] else 'no'} | {r['runs']} | {r['wall_s']} | "
               f"{r['runs_per_min']} | {r['runs_per_min_excl_startup']} |")
-    for e in ("local", "dask"):
+    for e in ("local", "dask", "serial"):
         if e in by and f"{e}-noreuse" in by:
             gain = by[e]["runs_per_min_excl_startup"] / by[f"{e}-noreuse"]["runs_per_min_excl_startup"] - 1
             print(f"burn-in reuse gain ({e}): {100 * gain:+.0f}% runs/min")

@@ -115,8 +115,10 @@ class Store:
         self.close()
 
     def _lock(self) -> None:
-        import fcntl
-
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock (do not run two sweeps on one directory)
+            return
         fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
