@@ -30,11 +30,18 @@ from scenarios import designs, sweep  # noqa: E402
 from scenarios.engine import Engine  # noqa: E402
 
 
-def engine_startup(opts: dict) -> float:
-    tic = time.perf_counter()
+def cpu_now() -> float:
+    """CPU seconds of this process and its reaped children (local workers, Dask worker processes)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def engine_startup(opts: dict) -> tuple[float, float]:
+    """(wall, CPU) seconds to start and stop the engine with every worker up and nothing to do."""
+    tic, cpu = time.perf_counter(), cpu_now()
     with Engine(**opts) as eng:
         list(eng.map(abs, range(eng.workers * 2)))  # make sure every worker is up
-    return time.perf_counter() - tic
+    return time.perf_counter() - tic, cpu_now() - cpu
 
 
 def main() -> int:
@@ -73,19 +80,23 @@ def main() -> int:
     rows = []
     for name in chosen:
         opts, reuse = configs[name]
-        startup = engine_startup(opts) if opts.get("workers", 2) > 1 else 0.0
+        startup, startup_cpu = engine_startup(opts) if opts.get("workers", 2) > 1 else (0.0, 0.0)
+        cpu0 = cpu_now()
         tic = time.perf_counter()
         res = sweep.run_sweep(plan, st, a.out / name, opts, reuse=reuse, progress=False, summarise=False,
                               log=lambda msg: None)
         wall = time.perf_counter() - tic
+        cpu = cpu_now() - cpu0 - startup_cpu  # simulation, probe and writing; not the workers' start-up
         assert res.ran == n_runs and res.complete
         rows.append({"config": name, "engine": res.engine, "burn_in_reuse": reuse, "runs": n_runs, "wall_s": round(wall, 1),
                      "engine_startup_s": round(startup, 1), "runs_per_min": round(n_runs / wall * 60, 2),
                      "runs_per_min_excl_startup": round(n_runs / max(wall - startup, 1e-9) * 60, 2),
+                     "cpu_s_per_run": round(cpu / n_runs, 2),
                      "load_after": round(os.getloadavg()[0], 2)})
         r = rows[-1]
         print(f"  {name:14s} {r['engine']:30s} {r['wall_s']:7.1f} s  {r['runs_per_min']:6.2f} runs/min "
-              f"({r['runs_per_min_excl_startup']:.2f} excl. {r['engine_startup_s']:.1f} s start-up)  load {r['load_after']:.2f}",
+              f"({r['runs_per_min_excl_startup']:.2f} excl. {r['engine_startup_s']:.1f} s start-up), "
+              f"{r['cpu_s_per_run']:.2f} CPU s/run, load {r['load_after']:.2f}",
               flush=True)
     first = a.out / chosen[0]
     files = sorted(p.name for p in first.glob("*.parquet"))
@@ -96,15 +107,18 @@ def main() -> int:
     print(f"all configurations wrote byte-identical unit files ({len(files)} files)")
     by = {r["config"]: r for r in rows}
     print()
-    print("| configuration | engine | burn-in reuse | runs | wall (s) | runs/min | runs/min excl. start-up |")
-    print("|---|---|---|---|---|---|---|")
+    print("| configuration | engine | burn-in reuse | runs | wall (s) | runs/min | runs/min excl. start-up | CPU s/run "
+          "| load after |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['config']} | {r['engine']} | {'yes' if r['burn_in_reuse'] else 'no'} | {r['runs']} | {r['wall_s']} | "
-              f"{r['runs_per_min']} | {r['runs_per_min_excl_startup']} |")
+              f"{r['runs_per_min']} | {r['runs_per_min_excl_startup']} | {r['cpu_s_per_run']} | {r['load_after']} |")
     for e in ("local", "dask", "serial"):
         if e in by and f"{e}-noreuse" in by:
             gain = by[e]["runs_per_min_excl_startup"] / by[f"{e}-noreuse"]["runs_per_min_excl_startup"] - 1
-            print(f"burn-in reuse gain ({e}): {100 * gain:+.0f}% runs/min")
+            cpu_gain = 1 - by[e]["cpu_s_per_run"] / by[f"{e}-noreuse"]["cpu_s_per_run"]
+            print(f"burn-in reuse ({e}): {100 * gain:+.0f}% runs/min (wall, load-sensitive); "
+                  f"{100 * cpu_gain:.0f}% less CPU per run (start-up excluded)")
     load1 = os.getloadavg()
     print(f"load average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     (a.out / "results.json").write_text(json.dumps({"command": sys.argv, "load_before": load0, "load_after": load1,
