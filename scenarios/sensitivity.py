@@ -21,6 +21,7 @@ are printed sorted and written to ``DIR/_sensitivity.csv`` and plotted in ``DIR/
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,13 @@ def register(sub) -> None:
     from . import cli, sweep
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity of an outcome to the uncertain parameters (SALib)",
-                       description=__doc__.split("\n\n")[0])
+                       description="Sobol' or Morris sensitivity (SALib) of one outcome to the uncertain model parameters; "
+                                   "the runs form a resumable sweep store in --out. Guide: docs/sweeps.md.",
+                       epilog="examples:\n"
+                              "  recruitsim sensitivity --outcome recruits --method sobol --samples 64 --out results/sens\n"
+                              "  recruitsim sensitivity --outcome members --method morris --samples 10 --scenario mentoring "
+                              "--versus baseline --out results/sens_mentoring\n",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--outcome", required=True, help="an output column (e.g. recruits, members, homicides) or policy_cost")
     p.add_argument("--method", choices=METHODS, default="sobol", help="sobol (variance-based) or morris (screening)")
     p.add_argument("--samples", type=cli.int_in("--samples", 2, 1_000_000), default=None,
@@ -201,7 +208,8 @@ def register(sub) -> None:
     cli.add_run_args(p, agents=20_000)
     p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 10_000), default=1,
                    help="runs per point, averaged (default 1)")
-    p.add_argument("--out", required=True, type=Path, help="output directory (runs, indices CSV, plot); rerun to resume")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR",
+                   help="output directory (runs, indices CSV, plot); rerun to resume")
     sweep.add_engine_args(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar / progress lines")
     p.set_defaults(func=cmd_sensitivity)

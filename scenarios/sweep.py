@@ -44,6 +44,12 @@ from .runner import Unit, run_group, run_unit
 DEFAULTS: dict[str, Any] = {"country": "LAC", "replicates": 10, "agents": 50_000, "years": 10.0, "burn_in": 5.0, "seed": 1}
 LIMITS: dict[str, tuple[float, float]] = {"replicates": (1, 100_000), "agents": (100, 50_000_000), "years": (1 / 12, 100),
                                           "burn_in": (0, 100), "seed": (0, 2**62)}
+EXAMPLES = """examples:
+  recruitsim sweep --out results/library                                  # the whole library, 10 replicates
+  recruitsim sweep --scenario mentoring,jobs --country HND --replicates 20 --out results/hnd --workers 2
+  recruitsim sweep scenarios/sweeps/mentoring_coverage.toml --out results/grid --dask-local 2
+  recruitsim sweep scenarios/sweeps/mentoring_uncertainty.toml --dry-run --out results/lhs
+"""
 MAX_GROUP = 8  # scenarios sharing one burn-in in one task (bounds the work lost to a crash)
 
 
@@ -278,23 +284,31 @@ def register(sub) -> None:
     from . import cli
 
     p = sub.add_parser("sweep", help="many scenarios x replicates (common random numbers) into a resumable Parquet dataset",
-                       description=__doc__.split("\n\n")[0])
+                       description="Run scenarios x replicates with common random numbers into a resumable Parquet "
+                                   "dataset, and summarise each outcome and its paired difference from baseline "
+                                   "(median, 10-90%%). Rerun the same command to resume. Guide: docs/sweeps.md.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", metavar="FILE.toml", help="a scenario file, or a design ([design] table) to sweep")
     p.add_argument("--scenario", action="append", default=None, metavar="NAME",
                    help="a library scenario or a .toml file (repeatable; comma-separated lists work too). "
                         "Without FILE or --scenario: the whole library")
-    p.add_argument("--baseline", default=None, help="reference scenario for paired differences (default baseline)")
-    p.add_argument("--country", type=cli.country_arg, default=None, help="LAC (regional default) or an ISO3 code")
-    p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 100_000), default=None,
+    p.add_argument("--baseline", default=None, metavar="NAME",
+                   help="reference scenario for paired differences (default baseline)")
+    p.add_argument("--country", type=cli.country_arg, default=None, metavar="C",
+                   help="LAC (regional default) or an ISO3 code")
+    p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 100_000), default=None, metavar="R",
                    help="replicates per scenario (default 10)")
-    p.add_argument("--agents", type=cli.int_in("--agents", 100, 50_000_000), default=None,
+    p.add_argument("--agents", type=cli.int_in("--agents", 100, 50_000_000), default=None, metavar="N",
                    help="simulated youths (default 50,000)")
-    p.add_argument("--years", type=cli.float_in("--years", 1, 100), default=None, help="years after the burn-in (default 10)")
-    p.add_argument("--burn-in", type=cli.float_in("--burn-in", 0, 100), default=None, help="burn-in years (default 5)")
-    p.add_argument("--seed", type=cli.int_in("--seed", 0, 2**62), default=None, help="base seed (default 1)")
-    p.add_argument("--out", required=True, type=Path, help="output directory (the Parquet dataset); rerun to resume")
+    p.add_argument("--years", type=cli.float_in("--years", 1, 100), default=None, metavar="Y",
+                   help="years after the burn-in (default 10)")
+    p.add_argument("--burn-in", type=cli.float_in("--burn-in", 0, 100), default=None, metavar="B",
+                   help="burn-in years (default 5)")
+    p.add_argument("--seed", type=cli.int_in("--seed", 0, 2**62), default=None, metavar="S", help="base seed (default 1)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR",
+                   help="output directory (the Parquet dataset); rerun the same command to resume")
     add_engine_args(p)
-    p.add_argument("--outcomes", default=None, help="outcomes to print, comma-separated (default: "
+    p.add_argument("--outcomes", default=None, metavar="LIST", help="outcomes to print, comma-separated (default: "
                                                     f"{','.join(summary.HEADLINE)}); the CSV has all")
     p.add_argument("--no-burn-in-reuse", action="store_true",
                    help="run each scenario's burn-in separately (same results, slower)")
@@ -307,7 +321,7 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
     from . import cli
 
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=cli.int_in("--workers", 1, 4096), default=None,
+    g.add_argument("--workers", type=cli.int_in("--workers", 1, 4096), default=None, metavar="W",
                    help="local worker processes (default: all cores)")
     g.add_argument("--dask-local", type=cli.int_in("--dask-local", 1, 4096), default=None, metavar="W",
                    help="start a Dask LocalCluster with W workers")
