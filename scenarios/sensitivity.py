@@ -187,8 +187,8 @@ def register(sub) -> None:
     from . import cli, sweep
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity of an outcome to the uncertain parameters (SALib)",
-                       description="Sobol' or Morris sensitivity (SALib) of one outcome to the uncertain model parameters; "
-                                   "the runs form a resumable sweep store in --out. Guide: docs/sweeps.md.",
+                       description="Sobol' or Morris sensitivity (SALib) of one outcome to the uncertain model\n"
+                                   "parameters; the runs form a resumable sweep store in --out. Guide: docs/sweeps.md.",
                        epilog="examples:\n"
                               "  recruitsim sensitivity --outcome recruits --method sobol --samples 64 --out results/sens\n"
                               "  recruitsim sensitivity --outcome members --method morris --samples 10 --scenario mentoring "

@@ -284,9 +284,9 @@ def register(sub) -> None:
     from . import cli
 
     p = sub.add_parser("sweep", help="many scenarios x replicates (common random numbers) into a resumable Parquet dataset",
-                       description="Run scenarios x replicates with common random numbers into a resumable Parquet "
-                                   "dataset, and summarise each outcome and its paired difference from baseline "
-                                   "(median, 10-90%%). Rerun the same command to resume. Guide: docs/sweeps.md.",
+                       description="Run scenarios x replicates with common random numbers into a resumable Parquet\n"
+                                   "dataset, and summarise each outcome and its paired difference from baseline\n"
+                                   "(median, 10-90%). Rerun the same command to resume. Guide: docs/sweeps.md.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?", metavar="FILE.toml", help="a scenario file, or a design ([design] table) to sweep")
     p.add_argument("--scenario", action="append", default=None, metavar="NAME",
