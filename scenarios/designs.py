@@ -95,7 +95,11 @@ class Factor:
         return list(dict.fromkeys(self.fix(v) for v in vals))
 
     def scale(self, u: np.ndarray) -> np.ndarray:
-        """Map points of [0, 1) to the factor's range (uniformly, or uniformly in log)."""
+        """Map points of [0, 1) to the factor's range (uniformly, or uniformly in log; whole numbers
+        equally likely for integer factors)."""
+        if self.integer and not self.log:
+            lo, hi = math.ceil(self.low), math.floor(self.high)
+            return np.minimum(np.floor(lo + np.asarray(u) * (hi - lo + 1)), hi).astype(float)
         if self.log:
             out = np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
         else:
