@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pandas as pd  # noqa: E402
+
 from scenarios import designs, sweep  # noqa: E402
 from scenarios.engine import Engine  # noqa: E402
 
@@ -44,6 +46,26 @@ def engine_startup(opts: dict) -> tuple[float, float]:
     return time.perf_counter() - tic, cpu_now() - cpu
 
 
+def measure(name: str, rep: int, config: tuple[dict, bool], plan, st, n_runs: int, out: Path) -> dict:
+    opts, reuse = config
+    startup, startup_cpu = engine_startup(opts) if opts.get("workers", 2) > 1 else (0.0, 0.0)
+    cpu0 = cpu_now()
+    tic = time.perf_counter()
+    res = sweep.run_sweep(plan, st, out / f"{name}-{rep}", opts, reuse=reuse, progress=False, summarise=False,
+                          log=lambda msg: None)
+    wall = time.perf_counter() - tic
+    cpu = cpu_now() - cpu0 - startup_cpu  # simulation, probe and writing; not the workers' start-up
+    assert res.ran == n_runs and res.complete
+    r = {"config": name, "rep": rep, "engine": res.engine, "burn_in_reuse": reuse, "runs": n_runs, "wall_s": round(wall, 1),
+         "engine_startup_s": round(startup, 1), "runs_per_min": round(n_runs / wall * 60, 2),
+         "runs_per_min_excl_startup": round(n_runs / max(wall - startup, 1e-9) * 60, 2),
+         "cpu_s_per_run": round(cpu / n_runs, 2), "load_after": round(os.getloadavg()[0], 2)}
+    print(f"  {name:14s} {r['engine']:24s} {r['wall_s']:7.1f} s  {r['runs_per_min']:6.2f} runs/min "
+          f"({r['runs_per_min_excl_startup']:.2f} excl. {r['engine_startup_s']:.1f} s start-up), "
+          f"{r['cpu_s_per_run']:.2f} CPU s/run, load {r['load_after']:.2f}", flush=True)
+    return r
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--agents", type=int, default=50_000)
@@ -55,6 +77,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--engines", default="local,local-noreuse,dask",
                     help="local, local-noreuse, dask, dask-noreuse, serial, serial-noreuse")
+    ap.add_argument("--repeat", type=int, default=1, help="run the configurations round-robin this many times; "
+                                                          "the table gives medians (load on a shared machine varies)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "sweep_throughput")
     a = ap.parse_args()
 
@@ -78,41 +102,29 @@ def main() -> int:
           f"{a.years:g} years (+{a.burn_in:g}-year burn-in); {os.cpu_count()} cores; load average before "
           f"{load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
     rows = []
-    for name in chosen:
-        opts, reuse = configs[name]
-        startup, startup_cpu = engine_startup(opts) if opts.get("workers", 2) > 1 else (0.0, 0.0)
-        cpu0 = cpu_now()
-        tic = time.perf_counter()
-        res = sweep.run_sweep(plan, st, a.out / name, opts, reuse=reuse, progress=False, summarise=False,
-                              log=lambda msg: None)
-        wall = time.perf_counter() - tic
-        cpu = cpu_now() - cpu0 - startup_cpu  # simulation, probe and writing; not the workers' start-up
-        assert res.ran == n_runs and res.complete
-        rows.append({"config": name, "engine": res.engine, "burn_in_reuse": reuse, "runs": n_runs, "wall_s": round(wall, 1),
-                     "engine_startup_s": round(startup, 1), "runs_per_min": round(n_runs / wall * 60, 2),
-                     "runs_per_min_excl_startup": round(n_runs / max(wall - startup, 1e-9) * 60, 2),
-                     "cpu_s_per_run": round(cpu / n_runs, 2),
-                     "load_after": round(os.getloadavg()[0], 2)})
-        r = rows[-1]
-        print(f"  {name:14s} {r['engine']:30s} {r['wall_s']:7.1f} s  {r['runs_per_min']:6.2f} runs/min "
-              f"({r['runs_per_min_excl_startup']:.2f} excl. {r['engine_startup_s']:.1f} s start-up), "
-              f"{r['cpu_s_per_run']:.2f} CPU s/run, load {r['load_after']:.2f}",
-              flush=True)
-    first = a.out / chosen[0]
-    files = sorted(p.name for p in first.glob("*.parquet"))
-    for name in chosen[1:]:
-        other = a.out / name
+    for rep in range(a.repeat):
+        for name in chosen:
+            rows.append(measure(name, rep, configs[name], plan, st, n_runs, a.out))
+    dirs = sorted(p for p in a.out.iterdir() if p.is_dir())
+    files = sorted(p.name for p in dirs[0].glob("*.parquet"))
+    for other in dirs[1:]:
         assert files == sorted(p.name for p in other.glob("*.parquet"))
-        assert all(filecmp.cmp(first / f, other / f, shallow=False) for f in files), f"{name} differs from {chosen[0]}"
-    print(f"all configurations wrote byte-identical unit files ({len(files)} files)")
-    by = {r["config"]: r for r in rows}
+        assert all(filecmp.cmp(dirs[0] / f, other / f, shallow=False) for f in files), f"{other.name} differs from {dirs[0].name}"
+    print(f"all {len(dirs)} sweeps wrote byte-identical unit files ({len(files)} files each)")
+    table = pd.DataFrame(rows).groupby("config", sort=False).agg(
+        description=("engine", "first"), reuse=("burn_in_reuse", "first"), runs=("runs", "first"), n=("rep", "size"),
+        wall_s=("wall_s", "median"), runs_per_min=("runs_per_min", "median"),
+        runs_per_min_excl_startup=("runs_per_min_excl_startup", "median"), cpu_s_per_run=("cpu_s_per_run", "median"),
+        load=("load_after", "median"))
+    by = table.to_dict("index")
     print()
+    print(f"medians over {a.repeat} round(s):")
     print("| configuration | engine | burn-in reuse | runs | wall (s) | runs/min | runs/min excl. start-up | CPU s/run "
-          "| load after |")
+          "| load (1 min) |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['config']} | {r['engine']} | {'yes' if r['burn_in_reuse'] else 'no'} | {r['runs']} | {r['wall_s']} | "
-              f"{r['runs_per_min']} | {r['runs_per_min_excl_startup']} | {r['cpu_s_per_run']} | {r['load_after']} |")
+    for name, r in by.items():
+        print(f"| {name} | {r['description']} | {'yes' if r['reuse'] else 'no'} | {r['runs']} | {r['wall_s']:.1f} | "
+              f"{r['runs_per_min']:.1f} | {r['runs_per_min_excl_startup']:.1f} | {r['cpu_s_per_run']:.2f} | {r['load']:.1f} |")
     for e in ("local", "dask", "serial"):
         if e in by and f"{e}-noreuse" in by:
             gain = by[e]["runs_per_min_excl_startup"] / by[f"{e}-noreuse"]["runs_per_min_excl_startup"] - 1
@@ -122,7 +134,7 @@ def main() -> int:
     load1 = os.getloadavg()
     print(f"load average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}")
     (a.out / "results.json").write_text(json.dumps({"command": sys.argv, "load_before": load0, "load_after": load1,
-                                                    "rows": rows}, indent=1))
+                                                    "rows": rows, "medians": by}, indent=1, default=str))
     print(f"results: {a.out / 'results.json'}")
     return 0
 
