@@ -81,7 +81,8 @@ def summarise(df: pd.DataFrame, references: dict[str, str | None], factors: list
     """
     runs = per_run(df, factors)
     runs.columns.name = None
-    scenarios = list(dict.fromkeys(df["scenario"]))
+    present = set(df["scenario"])
+    scenarios = [s for s in references if s in present] + sorted(present - set(references))  # the sweep's order
     outcomes = list(runs.columns)
     n_runs = runs.groupby(level=0, sort=False).size()
     out = _quantiles(runs, "")
