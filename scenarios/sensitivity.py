@@ -257,7 +257,7 @@ def cmd_sensitivity(args) -> int:
     df = pd.read_parquet(args.out)
     y = point_outcomes(df, plan, outcome)
     what = f"{outcome} ({summary.statistic(outcome)}), " + (f"{scenario.name} - {versus.name}" if versus else scenario.name)
-    if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+    if not np.all(np.isfinite(y)) or np.ptp(y) <= 1e-12 * max(np.max(np.abs(y)), 1e-300):
         print(f"recruitsim: error: {what} does not vary over the sample (all {y[0]:g}); the indices are undefined",
               file=sys.stderr)
         return 1
@@ -270,6 +270,8 @@ def cmd_sensitivity(args) -> int:
     print(f"{title.replace(chr(10), '; ')}; outcome over the sample: mean {np.mean(y):.4g}, sd {np.std(y):.3g}")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    if args.method == "sobol" and n < 64:
+        print(f"note: {n} base samples give rough Sobol' indices; check the confidence intervals (use 64 or more)")
     print(f"\nindices: {Path(args.out) / '_sensitivity.csv'}  plot: {Path(args.out) / '_sensitivity.png'}  "
           f"runs: pandas.read_parquet('{args.out}')")
     return 0
