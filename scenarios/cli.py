@@ -261,7 +261,9 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Subcommands defined next to what they drive."""
-    return []
+    from . import sensitivity, sweep
+
+    return [sweep.register, sensitivity.register]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,5 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m scenarios.cli: use the package's module, so its exception classes are the ones raised
+    from scenarios.cli import main as _main
+
+    sys.exit(_main())
