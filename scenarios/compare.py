@@ -16,7 +16,6 @@ import json
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -209,7 +208,7 @@ def cmd_compare(args) -> int:
         have = set(scenarios)
         units += build_units([s for s in plan.option_scenarios() if s not in have], args.replicates, **common)
     tic = time.perf_counter()
-    bar = _progress(args, total=len(units), desc=f"compare {args.country}")
+    bar = _progress(args, total=len(units) + (args.replicates if plan is not None else 0), desc=f"compare {args.country}")
     try:
         results = collect_results(units, workers=args.workers, scheduler=args.scheduler, progress=bar.update)
         portfolio = None
@@ -218,7 +217,6 @@ def cmd_compare(args) -> int:
                                     homicide_scope=args.homicide_scope)
             if portfolio.scenario is not None:
                 more = build_units([portfolio.scenario], args.replicates, **common)
-                bar.total = (bar.total or 0) + len(more)
                 results = pd.concat([results, collect_results(more, workers=args.workers, scheduler=args.scheduler,
                                                               progress=bar.update)], ignore_index=True)
     except KeyboardInterrupt:

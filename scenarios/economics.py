@@ -37,7 +37,8 @@ from . import costs as costs_mod
 
 KEYS = ("replicate", "draw", "point")  # pairing keys, those present in the results
 FLOWS = ("recruits", "homicides", "homicides_youth", "homicides_male", "homicides_female", "homicides_youth_male",
-         "homicides_youth_female", "trafficked_new", "completions")
+         "homicides_youth_female", "homicides_expected", "homicides_youth_expected", "homicides_male_expected",
+         "homicides_female_expected", "trafficked_new", "completions")
 STOCKS = ("members", "incarcerated")
 OUTCOMES = ("homicides", "recruits", "member_years")
 QUANTILES = (0.1, 0.9)
@@ -150,8 +151,9 @@ def _policy_kind(name: str, policy_kinds: dict[str, str] | None) -> str | None:
 def _with_derived(results: pd.DataFrame) -> pd.DataFrame:
     df = results
     extra = {}
-    if "homicides_female" not in df and {"homicides", "homicides_male"} <= set(df):
-        extra["homicides_female"] = df["homicides"] - df["homicides_male"]
+    for suffix in ("", "_expected"):
+        if f"homicides_female{suffix}" not in df and {f"homicides{suffix}", f"homicides_male{suffix}"} <= set(df):
+            extra[f"homicides_female{suffix}"] = df[f"homicides{suffix}"] - df[f"homicides_male{suffix}"]
     for sex in ("male", "female"):
         cols = [c for c in df if c.startswith(f"homicides_{sex}_") and c[len(f"homicides_{sex}_"):][:1].isdigit()]
         if cols and f"homicides_youth_{sex}" not in df:
@@ -198,16 +200,42 @@ def run_totals(results: pd.DataFrame, discount: float = 0.03, policy_kinds: dict
     return totals, notes
 
 
-def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicide_scope: str = "all") -> pd.DataFrame:
-    """Per scenario and pairing key: outcomes averted (baseline - scenario) and programme cost (scenario - baseline)."""
+def homicide_columns(available, homicide_scope: str = "all", estimator: str = "expected") -> dict[str, str]:
+    """Which output columns measure homicides: total, male, female, youth (realised counts or expected values).
+
+    ``expected`` uses the model's ``*_expected`` outputs (each month, the sum of every person's homicide
+    probability given the state): the same expected count as the realised one, without the noise of
+    the draws, so paired differences are far more precise. Falls back to realised counts when the
+    results lack them. Youth homicides by sex exist only as realised counts.
+    """
     if homicide_scope not in ("all", "youth"):
         raise ValueError(f"homicide_scope must be 'all' or 'youth', got {homicide_scope!r}")
+    if estimator not in ("expected", "realised"):
+        raise ValueError(f"homicide_estimator must be 'expected' or 'realised', got {estimator!r}")
+    have = set(available)
+    use_exp = estimator == "expected" and {"homicides_expected", "homicides_youth_expected"} <= have
+
+    def pick(name):
+        return f"{name}_expected" if use_exp and f"{name}_expected" in have else name
+
+    if homicide_scope == "all":
+        cols = {"total": pick("homicides"), "male": pick("homicides_male"), "female": pick("homicides_female")}
+    else:
+        cols = {"total": pick("homicides_youth"), "male": "homicides_youth_male", "female": "homicides_youth_female"}
+    cols["youth"] = pick("homicides_youth")
+    cols["estimator"] = "expected" if use_exp else "realised"
+    return cols
+
+
+def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicide_scope: str = "all",
+                       homicide_estimator: str = "expected") -> pd.DataFrame:
+    """Per scenario and pairing key: outcomes averted (baseline - scenario) and programme cost (scenario - baseline)."""
     scenarios = list(dict.fromkeys(totals.index.get_level_values(0)))
     if baseline not in scenarios:
         raise ValueError(f"baseline scenario '{baseline}' is not in the results (scenarios: {', '.join(scenarios)})")
     base = totals.xs(baseline, level=0)
     prog_cols = [c for c in totals if c.startswith("prog_")]
-    h = "homicides" if homicide_scope == "all" else "homicides_youth"
+    h = homicide_columns(totals.columns, homicide_scope, homicide_estimator)
     frames = []
     for s in scenarios:
         sc = totals.xs(s, level=0)
@@ -220,15 +248,15 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
         out = pd.DataFrame({
             "recruits_averted": av("recruits"),
             "member_years_averted": av("members_years"),
-            "homicides_averted": av(h),
-            "homicides_youth_averted": av("homicides_youth"),
-            "homicides_male_averted": av(f"{h}_male" if homicide_scope == "all" else "homicides_youth_male"),
-            "homicides_female_averted": av(f"{h}_female" if homicide_scope == "all" else "homicides_youth_female"),
+            "homicides_averted": av(h["total"]),
+            "homicides_youth_averted": av(h["youth"]),
+            "homicides_male_averted": av(h["male"]),
+            "homicides_female_averted": av(h["female"]),
             "incarceration_years_averted": av("incarcerated_years"),
             "trafficking_victims_averted": av("trafficked_new"),
             "completions_gained": -av("completions"),
             "recruits_averted_undiscounted": av("recruits_undiscounted"),
-            "homicides_averted_undiscounted": av(f"{h}_undiscounted"),
+            "homicides_averted_undiscounted": av(f"{h['total']}_undiscounted"),
         }, index=common)
         for c in prog_cols:
             out[c] = sc[c] - b[c]
@@ -236,6 +264,7 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
         frames.append(out.reset_index())
     paired = pd.concat(frames, ignore_index=True)
     paired[prog_cols] = paired[prog_cols].fillna(0.0)
+    paired.attrs["homicide_estimator"] = h["estimator"]
     return paired
 
 
@@ -280,7 +309,8 @@ class Analysis:
 
 
 def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", discount: float = 0.03, *,
-            outcome: str = "homicides", homicide_scope: str = "all", n_draws: int = 200, seed: int = 0,
+            outcome: str = "homicides", homicide_scope: str = "all", homicide_estimator: str = "expected",
+            n_draws: int = 200, seed: int = 0,
             include_prison_costs: bool = True, vsl: float | None = None, prison_cost: float | None = None,
             crime_cost: float | None = None, trafficking_value: float = 0.0, completion_value: float = 0.0,
             unit_cost_factors: dict[str, float] | None = None, policy_kinds: dict[str, str] | None = None,
@@ -292,7 +322,7 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
     a = costs_mod.assumptions(country, vsl_central=vsl, prison_cost=prison_cost, crime_cost=crime_cost)
     totals, notes = run_totals(results, discount, policy_kinds, a)
-    paired = paired_differences(totals, baseline, homicide_scope)
+    paired = paired_differences(totals, baseline, homicide_scope, homicide_estimator)
     prog_cols = [c for c in paired if c.startswith("prog_")]
     kinds = [c[len("prog_"):] for c in prog_cols]
     for k, f in (unit_cost_factors or {}).items():
@@ -370,7 +400,8 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     table = table[lead + [c for c in table if c not in lead]]
     ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
     settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
-                "homicide_scope": homicide_scope, "n_draws": n_draws, "seed": seed, "include_prison_costs": include_prison_costs,
+                "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
+                "seed": seed, "include_prison_costs": include_prison_costs,
                 "price_base": f"{costs_mod.CURRENCY} {costs_mod.BASE_YEAR}",
                 "n_samples": int(table["n_samples"].min()) if len(table) else 0}
     table.attrs.update(settings)
@@ -414,6 +445,8 @@ def averted_over_time(results: pd.DataFrame, baseline: str = "baseline",
     if "replicate" not in df:
         df = df.assign(replicate=0)
     keys = [k for k in KEYS if k in df]
+    if "homicides_expected" in df:
+        metrics = [("homicides_expected" if m == "homicides" else m, c) for m, c in metrics]
     cols = [m for m, _ in metrics if m in df]
     wide = df.set_index(["scenario", *keys, "month"])[cols].sort_index()
     base = wide.xs(baseline, level=0)
@@ -429,7 +462,7 @@ def averted_over_time(results: pd.DataFrame, baseline: str = "baseline",
             if cumulative:
                 v = v.cumsum(axis=1)
             q = v.quantile([0.5, *QUANTILES]).T
-            out.append(pd.DataFrame({"scenario": s, "metric": m, "cumulative": cumulative, "month": q.index,
+            out.append(pd.DataFrame({"scenario": s, "metric": m.removesuffix("_expected"), "cumulative": cumulative, "month": q.index,
                                      "median": q[0.5].to_numpy(), "lo": q[QUANTILES[0]].to_numpy(), "hi": q[QUANTILES[1]].to_numpy()}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
         columns=["scenario", "metric", "cumulative", "month", "median", "lo", "hi"])

@@ -224,7 +224,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
              "```", title, "```", ""]
     lines += ["## Summary", ""]
     if best_nb is not None:
-        lines.append(f"- Largest net benefit: **{best_nb['name']}**, net benefit {interval(best_nb['net_benefit'], best_nb['net_benefit_lo'], best_nb['net_benefit_hi'])} "
+        nb = interval(best_nb["net_benefit"], best_nb["net_benefit_lo"], best_nb["net_benefit_hi"])
+        lines.append(f"- Largest net benefit: **{best_nb['name']}**, net benefit {nb} "
                      f"(2024 USD, discounted), probability that benefits exceed costs {_f(best_nb['p_benefit_exceeds_cost'])}.")
     lines.append("- Efficiency frontier on " + OUTCOME_LABEL[s["outcome"]] + ": " + " -> ".join(
         f"{r.name}" + (f" (ICER {money(r.icer)})" if math.isfinite(r.icer) else "") for r in frontier.itertuples()) + ".")
