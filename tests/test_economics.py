@@ -250,3 +250,49 @@ def test_importing_economics_does_not_import_matplotlib():
     code = "import sys, scenarios.economics, scenarios.costs; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+# ---- cost data ------------------------------------------------------------------------------------------------
+def test_cost_conversion_by_hand():
+    # Chile, state-run prisons: CLP 983,424 a month in 2022, at 873.31 CLP per USD, US CPI 2022 -> 2024
+    chl = costs.assumptions("CHL").prison_year
+    assert chl.central == pytest.approx(983_424 * 12 / 873.31 * 313.689 / 292.655)
+    assert chl.low <= chl.central * 0.75 + 1e-6 and chl.high >= 17_140  # the 2017 figure is the top of the range
+    # Costa Rica: USD 48 a day in 2014
+    assert costs.assumptions("CRI").prison_year.central == pytest.approx(48 * 365 * 313.689 / 236.736)
+    # a country without its own figure takes the regional (median) value and says so
+    hnd = costs.assumptions("HND")
+    assert hnd.prison_year.central == costs.assumptions("LAC").prison_year.central
+    assert any("HND" in n for n in hnd.notes)
+    # VSL: Chile's own study; the regional range spans Mexico's survey to Chile's hedonic estimate
+    assert costs.assumptions("CHL").vsl.central == pytest.approx(3.7e6 * 313.689 / 251.107)
+    lac = costs.assumptions("LAC").vsl
+    assert lac.low == pytest.approx(210_880 * 313.689 / 255.657) and lac.high == pytest.approx(3.7e6 * 313.689 / 251.107)
+    # overrides keep the range's proportions
+    v = costs.assumptions("LAC", vsl_central=1e6).vsl
+    assert v.central == 1e6 and v.high / v.central == pytest.approx(lac.high / lac.central)
+
+
+def test_cost_table_matches_the_model_unit_costs():
+    from model.policies import KINDS
+
+    progs = costs.program_costs()
+    assert set(progs) == set(KINDS)
+    for kind, k in KINDS.items():
+        p = k.params["unit_cost"]
+        assert progs[kind].unit_cost == p.default, kind
+        assert progs[kind].multiplier.low * p.default == pytest.approx(p.low)
+        assert progs[kind].multiplier.high * p.default == pytest.approx(p.high)
+    for r in costs.cost_rows():
+        assert r["source_tag"], r
+
+
+def test_range_sampling_is_log_triangular_and_seeded():
+    r = costs.Range(100.0, 10.0, 1000.0)
+    x = r.sample(np.random.default_rng(1), 20_000)
+    assert x.min() >= 10 and x.max() <= 1000
+    assert np.median(x) == pytest.approx(100, rel=0.05)  # symmetric in logs: the median is the mode
+    assert np.array_equal(x, r.sample(np.random.default_rng(1), 20_000))
+    assert np.all(costs.Range(5.0, 5.0, 5.0).sample(np.random.default_rng(0), 3) == 5.0)
+    with pytest.raises(ValueError):
+        costs.Range(1.0, 2.0, 3.0)
