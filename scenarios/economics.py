@@ -333,10 +333,13 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     prison_on = 1.0 if include_prison_costs else 0.0
     rows, clouds, nmb_parts = [], [], {}
     effect_col = f"{outcome}_averted"
-    scenarios = list(dict.fromkeys(paired["scenario"]))
+    scenarios = list(dict.fromkeys(totals.index.get_level_values(0)))
     plot_k = min(cloud_draws, n_draws)
     for s in scenarios:
         p = paired[paired["scenario"] == s]
+        if len(p) == 0:
+            notes.append(f"scenario '{s}' has no replicate in common with the baseline: left out")
+            continue
         prog_c = p[prog_cols].to_numpy(float).sum(axis=1) if prog_cols else np.zeros(len(p))
         prog_k = (sum(p[c].to_numpy(float)[:, None] * dr.multipliers[c[5:]][None, :] for c in prog_cols)
                   if prog_cols else np.zeros((len(p), n_draws)))

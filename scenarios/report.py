@@ -303,7 +303,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     lines += ["## Column glossary", "", md_table(pd.DataFrame(
         [(k, v) for k, v in economics.COLUMN_HELP.items() if not k.endswith(("_lo", "_hi"))], columns=["column", "meaning"])), ""]
     cmd = (f"recruitsim compare --country {settings['country']} --agents {settings['agents']} --years {settings['years']:g} "
-           f"--replicates {settings['replicates']} --seed {settings['seed']}")
+           f"--burn-in {settings['burn_in']:g} --replicates {settings['replicates']} --seed {settings['seed']} "
+           f"--discount {s['discount']:g} --outcome {s['outcome']} --homicide-scope {s['homicide_scope']}"
+           + (f" --budget {portfolio.budget:g}" if portfolio is not None else ""))
     lines += ["## Reproduce", "", "```", cmd, "```", "",
               f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s.", ""]
     return "\n".join(lines)

@@ -296,3 +296,11 @@ def test_range_sampling_is_log_triangular_and_seeded():
     assert np.all(costs.Range(5.0, 5.0, 5.0).sample(np.random.default_rng(0), 3) == 5.0)
     with pytest.raises(ValueError):
         costs.Range(1.0, 2.0, 3.0)
+
+
+def test_unpaired_scenarios_are_left_out_with_a_note():
+    df = frame({"baseline": {}, "p": {"cost_jobs": 1.0}}, replicates=2)
+    df.loc[df.scenario == "p", "replicate"] += 10  # no replicate in common with the baseline
+    a = economics.analyse(df, "LAC")
+    assert list(a.table["name"]) == ["baseline"]
+    assert any("'p' has no replicate in common" in n for n in a.notes)
