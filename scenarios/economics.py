@@ -286,6 +286,16 @@ class Draws:
                    {"prison": a.prison_year.central, "vsl": a.vsl.central, "crime": a.crime_member_year.central})
 
 
+def _net_benefit(p: pd.DataFrame, prog_cols: list[str], *, vsl: float, prison: float, crime: float,
+                 multipliers: dict[str, float], values: tuple[float, float], prison_on: float) -> np.ndarray:
+    """Net benefit per paired replicate at fixed prices (the central path of ``analyse``)."""
+    prog = sum((p[c].to_numpy(float) * multipliers.get(c[5:], 1.0) for c in prog_cols), np.zeros(len(p)))
+    other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * values[0]
+             + np.nan_to_num(p["completions_gained"].to_numpy(float)) * values[1])
+    return (p["homicides_averted"].to_numpy(float) * vsl + p["member_years_averted"].to_numpy(float) * crime + other
+            - prog + p["incarceration_years_averted"].to_numpy(float) * prison * prison_on)
+
+
 def _q(x: np.ndarray) -> tuple[float, float]:
     x = np.asarray(x, float).ravel()
     x = x[np.isfinite(x)]
@@ -303,6 +313,7 @@ class Analysis:
     paired: pd.DataFrame  # per scenario x pairing key (outcomes averted, programme cost by kind)
     cloud: pd.DataFrame  # samples for the cost-effectiveness plane: scenario, effect, cost
     ceac: pd.DataFrame  # wtp, scenario, p_optimal, optimal_expected
+    sensitivity: pd.DataFrame  # scenario, input, setting, net_benefit (one-way, median over replicates)
     assumptions: costs_mod.CostAssumptions
     settings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -402,13 +413,50 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
             "on_frontier", "frontier_status"]
     table = table[lead + [c for c in table if c not in lead]]
     ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
+    sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
+                    homicide_estimator, (trafficking_value, completion_value), prison_on)
     settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
                 "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
                 "seed": seed, "include_prison_costs": include_prison_costs,
                 "price_base": f"{costs_mod.CURRENCY} {costs_mod.BASE_YEAR}",
                 "n_samples": int(table["n_samples"].min()) if len(table) else 0}
     table.attrs.update(settings)
-    return Analysis(table, paired, pd.concat(clouds, ignore_index=True), ceac, a, settings, [*a.notes, *notes])
+    return Analysis(table, paired, pd.concat(clouds, ignore_index=True), ceac, sens, a, settings, [*a.notes, *notes])
+
+
+SENSITIVITY_INPUTS = ("VSL", "cost per prisoner-year", "crime cost per member-year", "programme unit costs", "discount rate")
+
+
+def _one_way(results, paired, prog_cols, a: costs_mod.CostAssumptions, discount, policy_kinds, unit_cost_factors, baseline,
+             homicide_scope, homicide_estimator, values, prison_on) -> pd.DataFrame:
+    """Net benefit (median over paired replicates) with one economic input at its low or high end."""
+    central = {"vsl": a.vsl.central, "prison": a.prison_year.central, "crime": a.crime_member_year.central}
+    kinds = [c[5:] for c in prog_cols]
+    low_mult = {k: a.programs[k].multiplier.low for k in kinds if k in a.programs}
+    high_mult = {k: a.programs[k].multiplier.high for k in kinds if k in a.programs}
+    variants = [("VSL", "low", {"vsl": a.vsl.low}), ("VSL", "high", {"vsl": a.vsl.high}),
+                ("cost per prisoner-year", "low", {"prison": a.prison_year.low}),
+                ("cost per prisoner-year", "high", {"prison": a.prison_year.high}),
+                ("crime cost per member-year", "low", {"crime": a.crime_member_year.low}),
+                ("crime cost per member-year", "high", {"crime": a.crime_member_year.high}),
+                ("programme unit costs", "low", {"multipliers": low_mult}),
+                ("programme unit costs", "high", {"multipliers": high_mult})]
+    frames = [("central", "", paired, {})] + [(i, s, paired, kw) for i, s, kw in variants]
+    for r in (0.0, 0.05):
+        if r != discount:
+            tot, _ = run_totals(results, r, policy_kinds, a)
+            pr = paired_differences(tot, baseline, homicide_scope, homicide_estimator)
+            for k, f in (unit_cost_factors or {}).items():
+                pr[f"prog_{k}"] *= float(f)
+            frames.append(("discount rate", f"{r:.0%}", pr, {}))
+    rows = []
+    for inp, setting, pr, kw in frames:
+        cols = [c for c in pr if c.startswith("prog_")]
+        for s, p in pr.groupby("scenario", sort=False):
+            args = {**central, "multipliers": {}, **kw}
+            nb = _net_benefit(p, cols, values=values, prison_on=prison_on, **args)
+            rows.append({"scenario": s, "input": inp, "setting": setting, "net_benefit": float(np.median(nb))})
+    return pd.DataFrame(rows)
 
 
 def _ceac(parts: dict[str, tuple[np.ndarray, np.ndarray]], wtp_grid=None, mark: float | None = None) -> pd.DataFrame:

@@ -279,7 +279,18 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                         "net benefit": [interval(*r) for r in t[["net_benefit", "net_benefit_lo", "net_benefit_hi"]].itertuples(index=False)],
                         "BCR": [interval(*r, f=_f) for r in t[["bcr", "bcr_lo", "bcr_hi"]].itertuples(index=False)],
                         "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
-    lines += ["## Monetised benefits", "", md_table(mon), "",
+    lines += ["## Monetised benefits", "", md_table(mon), ""]
+    sens = analysis.sensitivity
+    if len(sens):
+        sens = sens.assign(column=[f"{i} {st}".strip() for i, st in zip(sens["input"], sens["setting"], strict=True)])
+        piv = sens.pivot(index="scenario", columns="column", values="net_benefit")
+        order = ["central"] + [c for c in dict.fromkeys(sens["column"]) if c != "central"]
+        piv = piv.loc[[n for n in t["name"] if n in piv.index and n != s["baseline"]], order]
+        stab = pd.DataFrame({"scenario": piv.index, **{c: [money(v) for v in piv[c]] for c in order}})
+        lines += ["## One-way sensitivity of net benefit", "",
+                  "Median net benefit (2024 USD) with one economic input at the low or high end of its range, the others "
+                  "central (unit costs: every lever at once; discount rate: costs and outcomes).", "", md_table(stab), ""]
+    lines += [
               "## Uncertainty", "", f"![cost-effectiveness plane]({figures['ce_plane']})", "", f"![CEAC]({figures['ceac']})", ""]
     if portfolio is not None and "budget" in figures:
         o = portfolio.options

@@ -304,3 +304,17 @@ def test_unpaired_scenarios_are_left_out_with_a_note():
     a = economics.analyse(df, "LAC")
     assert list(a.table["name"]) == ["baseline"]
     assert any("'p' has no replicate in common" in n for n in a.notes)
+
+
+def test_one_way_sensitivity_by_hand():
+    a = costs.assumptions("LAC")
+    d = discount_factors(np.arange(MONTHS), 0.03).sum()
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": 100.0}})
+    an = economics.analyse(df, "LAC", crime_cost=0, n_draws=5)
+    s = an.sensitivity.set_index(["scenario", "input", "setting"])["net_benefit"]
+    assert s[("p", "central", "")] == pytest.approx(an.table.set_index("name").loc["p", "net_benefit"])
+    assert s[("p", "VSL", "low")] == pytest.approx(d * a.vsl.low - 100 * d)
+    assert s[("p", "VSL", "high")] == pytest.approx(d * a.vsl.high - 100 * d)
+    assert s[("p", "programme unit costs", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 3.75)
+    assert s[("p", "discount rate", "0%")] == pytest.approx(MONTHS * (a.vsl.central - 100))
+    assert set(an.sensitivity["input"]) == {"central", *economics.SENSITIVITY_INPUTS}
