@@ -325,8 +325,11 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
             include_prison_costs: bool = True, vsl: float | None = None, prison_cost: float | None = None,
             crime_cost: float | None = None, trafficking_value: float = 0.0, completion_value: float = 0.0,
             unit_cost_factors: dict[str, float] | None = None, policy_kinds: dict[str, str] | None = None,
-            wtp_grid=None, cloud_draws: int = 10) -> Analysis:
-    """Run the whole comparison (see the module docstring); ``scenario_table`` returns its ``table``."""
+            wtp_grid=None, cloud_draws: int = 10, details: bool = True) -> Analysis:
+    """Run the whole comparison (see the module docstring); ``scenario_table`` returns its ``table``.
+
+    ``details=False`` skips the acceptability curve and the one-way sensitivity (for quick tables, e.g. the app).
+    """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if n_draws < 1:
@@ -412,9 +415,12 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
             "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr", "p_benefit_exceeds_cost",
             "on_frontier", "frontier_status"]
     table = table[lead + [c for c in table if c not in lead]]
-    ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
-    sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
-                    homicide_estimator, (trafficking_value, completion_value), prison_on)
+    ceac, sens = pd.DataFrame(columns=["wtp", "scenario", "p_optimal", "optimal_expected"]), pd.DataFrame(
+        columns=["scenario", "input", "setting", "net_benefit"])
+    if details:
+        ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
+        sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
+                        homicide_estimator, (trafficking_value, completion_value), prison_on)
     settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
                 "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
                 "seed": seed, "include_prison_costs": include_prison_costs,
@@ -484,8 +490,10 @@ def scenario_table(results: pd.DataFrame, country: str, baseline: str = "baselin
                    **options) -> pd.DataFrame:
     """One row per scenario (baseline included): costs, outcomes averted, CEA and BCA metrics with 10/90% bands.
 
-    ``options`` are those of ``analyse`` (``outcome``, ``homicide_scope``, ``n_draws``, ``vsl``, ...).
+    ``options`` are those of ``analyse`` (``outcome``, ``homicide_scope``, ``n_draws``, ``vsl``, ...). The
+    acceptability curve and the sensitivity analysis are skipped unless ``details=True`` (they do not change the table).
     """
+    options.setdefault("details", False)
     return analyse(results, country, baseline, discount, **options).table
 
 
