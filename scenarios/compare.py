@@ -209,6 +209,8 @@ def cmd_compare(args) -> int:
         units += build_units([s for s in plan.option_scenarios() if s not in have], args.replicates, **common)
     tic = time.perf_counter()
     bar = _progress(args, total=len(units) + (args.replicates if plan is not None else 0), desc=f"compare {args.country}")
+    if hasattr(bar, "unit"):
+        bar.unit = "run"
     try:
         results = collect_results(units, workers=args.workers, scheduler=args.scheduler, progress=bar.update)
         portfolio = None
