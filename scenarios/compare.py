@@ -44,6 +44,37 @@ def build_units(scenarios: list[str], replicates: int, *, country: str, agents: 
     return sorted(units, key=lambda u: (u.replicate, -weight[u.scenario]))
 
 
+def plan_tasks(units: list[Unit], workers: int) -> list[tuple[Unit, ...]]:
+    """Group units that share a burn-in (same replicate and parameters) when the runner can reuse it.
+
+    With ``scenarios.runner.run_group`` (one burn-in, then a copy per scenario: results identical to
+    ``run_unit``), each replicate's scenarios run as few tasks, split so that there are at least two
+    tasks per worker. Without it, every unit is its own task.
+    """
+    from . import runner
+
+    if not hasattr(runner, "run_group") or not hasattr(Unit, "burn_in_key"):
+        return [(u,) for u in units]
+    groups: dict[str, list[Unit]] = {}
+    for u in units:
+        groups.setdefault(u.burn_in_key(), []).append(u)
+    per_group = max(1, math.ceil(2 * max(workers, 1) / len(groups)))
+    tasks = []
+    for g in groups.values():
+        k = min(per_group, len(g))
+        tasks += [tuple(g[i::k]) for i in range(k)]
+    return tasks
+
+
+def run_task(units: tuple[Unit, ...]) -> list[pd.DataFrame]:
+    """What a worker runs: one unit, or a group of units sharing one burn-in."""
+    from . import runner
+
+    if len(units) > 1:
+        return runner.run_group(list(units))
+    return [run_unit(units[0])]
+
+
 def collect_results(units: list[Unit], *, workers: int | None = None, scheduler: str | None = None,
                     progress=None) -> pd.DataFrame:
     """Run ``units`` and return their monthly results as one tidy frame (scenario, replicate, month, ...)."""
@@ -51,10 +82,10 @@ def collect_results(units: list[Unit], *, workers: int | None = None, scheduler:
 
     frames = []
     with Engine(workers=workers) if scheduler is None else Engine(scheduler=scheduler) as eng:
-        for _, df in eng.map(run_unit, units):
-            frames.append(df)
+        for task, dfs in eng.map(run_task, plan_tasks(units, eng.workers)):
+            frames.extend(dfs)
             if progress is not None:
-                progress()
+                progress(len(task))
     out = pd.concat(frames, ignore_index=True)
     cost_cols = [c for c in out if c.startswith(("cost_", "enrolled_", "starts_"))]
     out[cost_cols] = out[cost_cols].fillna(0.0)

@@ -173,3 +173,27 @@ def test_money_format():
     assert money(74_970) == "75k"
     assert money(512) == "512"
     assert money(float("nan")) == "-"
+
+
+def test_units_sharing_a_burn_in_are_grouped_when_the_runner_can_reuse_it(monkeypatch):
+    from scenarios import compare, runner
+
+    units = compare.build_units(["baseline", "hotline", "jobs", "mentoring"], 3, **SMALL)
+    if not hasattr(runner, "run_group"):  # without shared burn-ins every unit is a task
+        assert compare.plan_tasks(units, 2) == [(u,) for u in units]
+        calls = []
+        monkeypatch.setattr(runner, "run_group", lambda us: calls.append(us) or [run_unit(u) for u in us], raising=False)
+        monkeypatch.setattr(Unit, "burn_in_key", lambda u: str(u.replicate), raising=False)
+    tasks = compare.plan_tasks(units, 2)
+    assert sorted((u.scenario, u.replicate) for t in tasks for u in t) == sorted((u.scenario, u.replicate) for u in units)
+    assert all(len({u.replicate for u in t}) == 1 for t in tasks)  # a task never mixes burn-ins
+    assert len(tasks) >= 4 and len(tasks) < len(units)  # fewer burn-ins, but enough tasks for 2 workers
+    one = compare.plan_tasks(compare.build_units(["baseline", "hotline", "jobs", "mentoring"], 1, **SMALL), 2)
+    assert len(one) == 4  # a single replicate is split so both workers have work
+    grouped = compare.collect_results(compare.build_units(["baseline", "hotline"], 1, **SMALL), workers=1)
+    single = pd.concat([run_unit(u) for u in compare.build_units(["baseline", "hotline"], 1, **SMALL)], ignore_index=True)
+    cost_cols = [c for c in single if c.startswith(("cost_", "enrolled_", "starts_"))]
+    single[cost_cols] = single[cost_cols].fillna(0.0)
+    cols = list(single.columns)
+    pd.testing.assert_frame_equal(grouped[cols].sort_values(["scenario", "month"]).reset_index(drop=True),
+                                  single.sort_values(["scenario", "month"]).reset_index(drop=True))
