@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 
@@ -221,6 +222,19 @@ def _scenario_list(text: str | None) -> list[str]:
     return refs
 
 
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def _cores() -> int:
+    from .engine import default_workers
+
+    return default_workers()
+
+
 def cmd_compare(args) -> int:
     from . import economics, report
     from .cli import UsageError, _progress, writable_dir
@@ -238,6 +252,7 @@ def cmd_compare(args) -> int:
         plan = optimise.Plan(out / "scenarios", args.country)
         have = set(scenarios)
         units += build_units([s for s in plan.option_scenarios() if s not in have], args.replicates, **common)
+    load_start = _load()
     tic = time.perf_counter()
     bar = _progress(args, total=len(units) + (args.replicates if plan is not None else 0), desc=f"compare {args.country}")
     if hasattr(bar, "unit"):
@@ -269,7 +284,8 @@ def cmd_compare(args) -> int:
         raise UsageError(str(e)) from None
     if portfolio is not None:
         portfolio.attach_outcomes(analysis.table)
-    settings |= {"scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units)}
+    settings |= {"scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units), "cores": _cores(),
+                 "load_average": [load_start, _load()]}
     files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
                              title=headline(analysis, settings))
     results.to_parquet(out / "runs.parquet", index=False)
@@ -287,6 +303,7 @@ def cmd_compare(args) -> int:
     if portfolio is not None:
         print()
         print(portfolio.summary())
-    print(f"\n{len(units)} runs in {run_seconds:.0f} s. Report, table and plots in {out}/: "
+    print(f"\n{len(units)} runs in {run_seconds:.0f} s on {settings['cores']} cores (load average {load_start} -> "
+          f"{settings['load_average'][1]}). Report, table and plots in {out}/: "
           + ", ".join(sorted(p.name for p in files)) + ", runs.parquet, summary.json")
     return 0

@@ -318,7 +318,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
            f"--discount {s['discount']:g} --outcome {s['outcome']} --homicide-scope {s['homicide_scope']}"
            + (f" --budget {portfolio.budget:g}" if portfolio is not None else ""))
     lines += ["## Reproduce", "", "```", cmd, "```", "",
-              f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s.", ""]
+              f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s on {settings.get('cores', '?')} "
+              f"cores (1-minute load average {settings.get('load_average', ['?', '?'])[0]} at the start, "
+              f"{settings.get('load_average', ['?', '?'])[1]} at the end).", ""]
     return "\n".join(lines)
 
 
