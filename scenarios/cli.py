@@ -261,9 +261,9 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Subcommands defined next to what they drive."""
-    from . import sensitivity, sweep
+    from . import compare, sensitivity, sweep
 
-    return [sweep.register, sensitivity.register]
+    return [sweep.register, sensitivity.register, compare.register]
 
 
 def main(argv: list[str] | None = None) -> int:
