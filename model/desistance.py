@@ -30,6 +30,6 @@ def step(model) -> None:
     pm = model.pmax["desistance"]
     idx, _ = events(model.streams["desistance"], pop.n, pm, prob, capped=model.capped, name="desistance",
                     bound=lambda c: np.where(pop.group[c] >= 0, pm, 0.0))
-    pop.group[idx] = -1
+    pop.set_group(idx, -1)
     pop.leader[idx] = False
     s["desisted"] += idx.size

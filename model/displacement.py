@@ -37,7 +37,7 @@ def step(model) -> None:
     new = np.repeat(dest, sizes)
     nh = model.hoods.n
     model.hood_youths += np.bincount(new, minlength=nh) - np.bincount(pop.hood[slots], minlength=nh)
-    pop.hood[slots] = new
+    pop.move(slots, new)
     net.fam_hood[fams] = dest
     moved = slots[pop.alive[slots]]
     pop.displaced[moved] = True

@@ -81,7 +81,7 @@ def step(model) -> None:
     rng = model.streams["groups"]
     groups = model.group_list
     k = len(groups)
-    members = np.flatnonzero(pop.group >= 0)
+    members = pop.members()
     model.member_families = np.unique(pop.family[members])  # for relatives' membership in recruitment
     free = members[pop.free(members)]
     g_free = pop.group[free].astype(np.int64)

@@ -242,7 +242,9 @@ class RecruitmentModel(mesa.Model):
     def kill(self, idx: np.ndarray) -> None:
         pop = self.pop
         pop.alive[idx] = False
-        pop.group[idx] = -1
+        pop.set_group(idx, -1)
+        pop.refresh_free(idx)
+        pop.dead = np.concatenate([pop.dead, idx])
         pop.leader[idx] = False
         pop.employed[idx] = False
 

@@ -98,7 +98,7 @@ def finish_month(model) -> dict[str, float]:
     row: dict[str, float] = {}
     alive = pop.alive
     youths = int(np.count_nonzero(alive))
-    members = np.flatnonzero(pop.group >= 0)
+    members = pop.members()
     m_male = pop.male[members]
     m_band = np.minimum((pop.age_years(t, members) - 10) // 5, 3)
 

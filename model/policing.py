@@ -82,6 +82,7 @@ def step(model) -> None:
     left = pop.prison_left[inmates] - 1
     pop.prison_left[inmates] = np.maximum(left, 0)
     out = inmates[left <= 0]
+    pop.refresh_free(out)
     pop.prior_prison[out] = np.minimum(pop.prior_prison[out].astype(np.int16) + 1, 100).astype(np.int8)
     s["releases"] += out.size
     inmates = inmates[left > 0]
@@ -103,6 +104,7 @@ def step(model) -> None:
     months = _geometric_months(u[:, 2], mean)
     jailed = idx[custody]
     pop.prison_left[jailed] = months[custody]
+    pop.refresh_free(jailed)
     pop.employed[jailed] = False
     pop.school[jailed[pop.school[jailed] == ENROLLED]] = DROPPED
     groups.removed_leaders(model, jailed)

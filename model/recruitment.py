@@ -30,19 +30,22 @@ def p_max(model) -> float:
     return min(0.9, o / (1 + o))
 
 
-def covariates(model, idx: np.ndarray, social: bool = True) -> dict[str, np.ndarray]:
+def covariates(model, idx: np.ndarray, social: bool | str = True) -> dict[str, np.ndarray]:
     """The risk factors of each youth in ``idx`` (also used by the odds-ratio recovery test).
 
     With ``social=False`` the two costly social factors are replaced by their maxima (all peers and a
-    relative in a group), which gives an upper bound of the joining odds.
+    relative in a group), which gives an upper bound of the joining odds; with ``social="adult kin"``
+    only adult relatives count and peers are ignored (the initial population, before anyone joined).
     """
     pop, t = model.pop, model.t
     age = pop.age_months(t, idx)
-    if social:
+    if social is True:
         kin = pop.adult_kin[idx] | np.isin(pop.family[idx], model.member_families)
         peers = model.net.peer_share(idx, pop.group)
-    else:
+    elif social is False:
         kin, peers = np.ones(idx.size, bool), np.ones(idx.size)
+    else:
+        kin, peers = pop.adult_kin[idx], np.zeros(idx.size)
     return {
         "age_band": np.searchsorted(AGE_EDGES_M, age, side="right"),  # 0: 10-13, 1: 14-17, 2: 18-24, 3: 25-29
         "female": ~pop.male[idx],
@@ -86,7 +89,7 @@ def probability(model, idx: np.ndarray, social: bool = True) -> np.ndarray:
 def join(model, idx: np.ndarray, gids: np.ndarray, where: str) -> None:
     """Make ``idx`` members of groups ``gids`` and count them."""
     pop, t, s = model.pop, model.t, model.stats
-    pop.group[idx] = gids
+    pop.set_group(idx, gids)
     pop.joined[idx] = t
     pop.leader[idx] = False
     age = pop.age_years(t, idx)

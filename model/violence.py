@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import groups
-from .population import AGE_BANDS, band_index
+from .population import band_index
 from .streams import events
 
 
@@ -66,23 +66,20 @@ def expected(model) -> None:
     age_rr, sex_rr = _rr(P)
     exp_sb = np.zeros(8)  # index sex * 4 + band; sex 0 = female, 1 = male
     # members: their own hazard (exact)
-    mem = np.flatnonzero(pop.group >= 0)
-    mem = mem[pop.free(mem)]
+    members = pop.members()
+    mem = members[pop.free(members)]
     p_mem, _ = _risk(model, mem)
     p_mem = np.minimum(p_mem, model.pmax["homicide"])
     exp_sb += np.bincount(pop.male[mem] * 4 + band_index(pop.age_years(t, mem)), weights=p_mem, minlength=8)
     group_linked = float(p_mem.sum())
-    # non-members: counts by cell x sex in each age band, minus those in custody or exploited
-    at_risk = pop.alive & (pop.group < 0)
+    # non-members at risk, by age band x cell x sex: every slot (from the census) minus the few that
+    # are not free non-members (dead, members, in custody, exploited)
     nh = hoods.n
-    counts = np.zeros((4, nh, 2))
-    for b, (lo, hi) in enumerate(AGE_BANDS):
-        for sl in pop.age_slices(t, lo, hi):
-            code = pop.hood[sl].astype(np.intp) * 2 + pop.male[sl]
-            counts[b] += np.bincount(code, weights=at_risk[sl], minlength=2 * nh).reshape(nh, 2)
-    away = np.concatenate([model.inmates, model.victims])
-    away = away[at_risk[away]]
-    np.subtract.at(counts, (band_index(pop.age_years(t, away)), pop.hood[away].astype(np.intp), pop.male[away].astype(np.intp)), 1.0)
+    counts = pop.census_by_band(t).astype(float)
+    inm, vic = model.inmates, model.victims  # (disjoint: the exploited cannot be arrested, and vice versa)
+    away = np.concatenate([pop.dead, members, inm[pop.group[inm] < 0], vic[pop.group[vic] < 0]])
+    code = (band_index(pop.age_years(t, away)) * nh + pop.hood[away]) * 2 + pop.male[away]
+    counts -= np.bincount(code, minlength=4 * nh * 2).reshape(4, nh, 2)
     violence = hoods.flat("violence")
     by_sb_group = np.einsum("bhs,h->sb", counts, violence) * P.bystander_homicide
     by_sb_other = counts.sum(axis=1).T * P.background_homicide

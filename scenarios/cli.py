@@ -266,7 +266,9 @@ def _registrations():
     """Subcommands defined next to what they drive."""
     from calibration.cli import register as calibration_commands  # calibrate, profiles, trial
 
-    return [calibration_commands]
+    from . import compare, sensitivity, sweep
+
+    return [sweep.register, sensitivity.register, compare.register, calibration_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

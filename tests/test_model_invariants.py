@@ -55,6 +55,13 @@ def test_people_and_members_are_conserved_month_by_month():
         # custody: admitted - released - aged out
         assert m.inmates.size == prev_inside + s["admissions"] - s["releases"] - s["aged_out_inmates"]
         assert np.all(pop.prison_left[m.inmates] > 0) and np.count_nonzero(pop.prison_left > 0) == m.inmates.size
+        # the cached bookkeeping equals the state it summarises
+        assert np.array_equal(pop.members(), np.flatnonzero(pop.group >= 0))
+        assert np.array_equal(pop.free(), pop.alive & (pop.prison_left == 0) & (pop.trafficked_left == 0))
+        assert np.array_equal(np.sort(pop.dead), np.flatnonzero(~pop.alive))
+        census = pop.census.copy()
+        pop.start_census(m.hoods.n)
+        assert np.array_equal(census, pop.census)
         prev_alive, prev_members, prev_inside = alive, members, m.inmates.size
 
 
