@@ -89,25 +89,7 @@ class Calibration:
 
     def summary(self) -> dict[str, Any]:
         """Posterior predictive summary per target (what ``recruitsim profiles --json`` prints)."""
-        pp = self.predictive
-        out_targets = []
-        for t in self.targets:
-            v = pp[t.name].to_numpy(float)
-            v = v[np.isfinite(v)]
-            lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size else (math.nan,) * 3)
-            out_targets.append({
-                "name": t.name, "observed": t.observed, "low": _r(lo), "high": _r(hi), "median": _r(med),
-                "covered": t.overlaps(lo, hi), "kind": t.kind, "source": t.source,
-            })
-        predictions = {}
-        for name in STATISTICS:
-            if name in pp and not any(t.name == name for t in self.targets):
-                v = pp[name].to_numpy(float)
-                v = v[np.isfinite(v)]
-                if v.size:
-                    q = np.quantile(v, [0.05, 0.5, 0.95])
-                    predictions[name] = {"low": _r(q[0]), "median": _r(q[1]), "high": _r(q[2])}
-        return {"targets": out_targets, "predictions": predictions}
+        return fit_summary(self.targets, self.predictive)
 
     def meta(self) -> dict[str, Any]:
         r = self.result
@@ -157,6 +139,65 @@ class Calibration:
             written += write_report(self.code, self.meta(), self.posterior_frame(), self.predictive, root / "reports")
             written.append(write_index(root))
         return written
+
+
+def fit_summary(targets: list[targets_mod.Target], pp: pd.DataFrame) -> dict[str, Any]:
+    """Each target against the 90% posterior predictive interval of ``pp``; untargeted predictions."""
+    out_targets = []
+    for t in targets:
+        v = pp[t.name].to_numpy(float) if t.name in pp else np.array([])
+        v = v[np.isfinite(v)]
+        lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size else (math.nan,) * 3)
+        out_targets.append({
+            "name": t.name, "observed": t.observed, "low": _r(lo), "high": _r(hi), "median": _r(med),
+            "covered": t.overlaps(lo, hi) if v.size else False, "kind": t.kind, "source": t.source,
+        })
+    predictions = {}
+    for name in STATISTICS:
+        if name in pp and not any(t.name == name for t in targets):
+            v = pp[name].to_numpy(float)
+            v = v[np.isfinite(v)]
+            if v.size:
+                q = np.quantile(v, [0.05, 0.5, 0.95])
+                predictions[name] = {"low": _r(q[0]), "median": _r(q[1]), "high": _r(q[2])}
+    return {"targets": out_targets, "predictions": predictions}
+
+
+def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDICTIVE, report: bool = True,
+            log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Re-run the posterior predictive check of a committed posterior with the current model code.
+
+    Use after the model changes: the posterior is kept, the fit summary and report are redone (the ABC
+    is not). Returns the new metadata (also written to ``posteriors/<code>.json``).
+    """
+    root = Path(root)
+    meta = json.loads((root / "posteriors" / f"{code}.json").read_text())
+    frame = pd.read_csv(root / "posteriors" / f"{code}.csv")
+    names = tuple(meta["parameters"])
+    settings = Settings(**meta["settings"])
+    draws = resampled(frame, names, code)
+    tic = time.perf_counter()
+    tasks = [(code, draws[r % len(draws)], replicate_seed(1, r), settings.as_dict()) for r in range(replicates)]
+    pp = pd.DataFrame(_run_many_by_position(engine, tasks))
+    pp.insert(0, "replicate", range(replicates))
+    seconds = time.perf_counter() - tic
+    targets = targets_mod.for_profile(code)
+    meta.update(fit_summary(targets, pp))
+    meta["predictive_replicates"] = replicates
+    meta["predictive_seconds"] = round(seconds, 1)
+    meta["rechecked"] = {"git": _git_commit(), "date": time.strftime("%Y-%m-%d"), "engine": getattr(engine, "description", "")}
+    (root / "posteriors" / f"{code}.json").write_text(json.dumps(meta, indent=1) + "\n")
+    (root / "reports").mkdir(parents=True, exist_ok=True)
+    pp.to_csv(root / "reports" / f"{code}_predictive.csv", index=False, float_format="%.6g")
+    if report:
+        from .report import write_index, write_report
+
+        write_report(code, meta, frame, pp, root / "reports")
+        write_index(root)
+    if log:
+        cov = sum(t["covered"] for t in meta["targets"])
+        log(f"{code}: posterior predictive re-run ({replicates} replicates, {seconds:.0f} s): {cov}/{len(meta['targets'])} covered")
+    return meta
 
 
 def _r(v: float) -> float | None:

@@ -50,6 +50,14 @@ def cmd_calibrate(args) -> int:
     try:
         with _engine(args) as eng:
             for code in codes:
+                if args.recheck:
+                    from .calibrate import log_stderr, recheck
+
+                    if not (root / "posteriors" / f"{code}.json").exists():
+                        print(f"{code}: no posterior in {root / 'posteriors'}; nothing to recheck", file=sys.stderr)
+                        continue
+                    recheck(code, eng, root, replicates=args.predictive or 60, report=not args.no_report, log=log_stderr)
+                    continue
                 if args.skip_existing and (root / "posteriors" / f"{code}.json").exists():
                     print(f"{code}: already calibrated in {root / 'posteriors'}; skipped", file=sys.stderr)
                     continue
@@ -134,6 +142,8 @@ def register(sub) -> None:
     p.add_argument("--country", type=country_arg, help="LAC or an ISO3 code")
     p.add_argument("--all", action="store_true", help="every profile in turn (LAC first)")
     p.add_argument("--skip-existing", action="store_true", help="with --all: skip profiles already calibrated in the output directory")
+    p.add_argument("--recheck", action="store_true",
+                   help="keep the posterior, re-run only its posterior predictive check with the current model code")
     p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
     p.add_argument("--particles", type=int_in("--particles", 4, 100_000), default=100,
                    help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
