@@ -215,7 +215,8 @@ def _git_commit() -> str:
 def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int = DEFAULT_PARTICLES,
               seed: int = 1, settings: Settings = DEFAULT_SETTINGS, predictive: int = DEFAULT_PREDICTIVE,
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
-              names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, p_acc_min: float = 0.02,
+              names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, per_generation: int | None = None,
+              p_acc_min: float = 0.02,
               eps_min: float = 0.0,
               log: Callable[[str], None] | None = None) -> Calibration:
     """Calibrate profile ``code`` on ``engine`` (a ``scenarios.engine.Engine`` that is open).
@@ -248,7 +249,7 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
 
     tic = time.perf_counter()
     result = apmc(box.names, box.lo, box.hi, simulate_points, score, outputs=box.outputs, n_keep=particles,
-                  labels=labels, budget=budget, seed=seed, p_acc_min=p_acc_min, eps_min=eps_min, log=log)
+                  labels=labels, per_generation=per_generation, budget=budget, seed=seed, p_acc_min=p_acc_min, eps_min=eps_min, log=log)
     seconds = time.perf_counter() - tic
     cal = Calibration(code, names, targets, result, settings, seed, budget, particles, seconds,
                       getattr(engine, "description", str(engine)))

@@ -168,7 +168,7 @@ def register(sub) -> None:
     p = sub.add_parser("trial", help="in-model randomised trial of a program (mentoring), next to the published effect")
     p.add_argument("program", help="mentoring")
     p.add_argument("--country", type=country_arg, default="LAC", help="LAC or an ISO3 code (default LAC)")
-    p.add_argument("--replicates", type=int_in("--replicates", 1, 10_000), default=10, help="replicates (default 10)")
+    p.add_argument("--replicates", type=int_in("--replicates", 1, 10_000), default=20, help="replicates (default 20)")
     p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=100_000, help="agents (default 100,000)")
     p.add_argument("--months", type=int_in("--months", 1, 120), default=12, help="program length in months (default 12)")
     p.add_argument("--share", type=float_in("--share", 0.05, 0.95), default=0.5, help="share randomised to the program (default 0.5)")

@@ -24,14 +24,15 @@ def test_bootstrap_summary():
 
 def test_randomised_trial_reproduces_the_mapped_effect_and_lands_near_the_published_one():
     with Engine(workers=2) as eng:
-        res = run_trial("LAC", eng, replicates=4, agents=30_000, seed=5)
-    assert res["boys"] > 1500 and res["replicates"] == 4
+        res = run_trial("LAC", eng, replicates=8, agents=50_000, seed=5)
+    assert res["boys"] > 5000 and res["replicates"] == 8
     m = res["mapped"]
     total, violent = res["total_arrests"], res["violent_arrests"]
-    # the trial measures what the mapping implies for a non-member (offending) plus what fewer joins add:
-    # within 8 points of the mapping, and never a smaller reduction than the offending channel alone gives
-    assert m["total_arrests"] - 0.08 <= total["effect"] <= m["total_arrests"] + 0.03, res
-    assert m["violent_arrests"] - 0.08 <= violent["effect"] <= m["violent_arrests"] + 0.03, res
+    # the trial measures the mapped offending effect plus the program's other channels acting through the
+    # state (fewer joins and dropouts lower arrests; fewer members killed -- violent_involvement x0.6 --
+    # leaves more members to be arrested): within 8 points of the mapping for a non-member boy
+    assert abs(total["effect"] - m["total_arrests"]) <= 0.08, res
+    assert abs(violent["effect"] - m["violent_arrests"]) <= 0.08, res
     assert total["low"] <= total["effect"] <= total["high"] and total["high"] < 0
     # next to Heller et al. (2017): within 10 points of the published ranges
     assert PUBLISHED["total_arrests"][0] - 0.10 <= total["effect"] <= PUBLISHED["total_arrests"][1] + 0.10
