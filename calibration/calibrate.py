@@ -37,6 +37,10 @@ from .simulate import STATISTICS, Settings, run_task, with_outputs
 DEFAULT_BUDGET = 800
 DEFAULT_PARTICLES = 100  # kept particles (posterior sample size)
 DEFAULT_LABELS = 8  # output-parameter draws scored per simulation
+#: Stop when every kept particle is within this RMS distance (in target tolerance units) of the targets.
+#: The tolerance is the observation-error model (10% for rates and counts, 2 points for shares): going
+#: below it would treat point targets as exact and concentrate the posterior on a few simulations.
+DEFAULT_EPS_MIN = 1.0
 DEFAULT_PREDICTIVE = 60
 DEFAULT_SETTINGS = Settings()
 FORMAT_VERSION = 1
@@ -217,7 +221,7 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
               names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, per_generation: int | None = None,
               p_acc_min: float = 0.02,
-              eps_min: float = 0.0,
+              eps_min: float = DEFAULT_EPS_MIN,
               log: Callable[[str], None] | None = None) -> Calibration:
     """Calibrate profile ``code`` on ``engine`` (a ``scenarios.engine.Engine`` that is open).
 

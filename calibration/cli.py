@@ -78,7 +78,7 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     if log:
         log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
     cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
-                    predictive=args.predictive, log=log)
+                    predictive=args.predictive, eps_min=args.tolerance, log=log)
     written = cal.write(root, report=not args.no_report)
     total = time.perf_counter() - tic
     summary = cal.summary()
@@ -148,6 +148,8 @@ def register(sub) -> None:
     p.add_argument("--particles", type=int_in("--particles", 4, 100_000), default=100,
                    help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
                         "simulations, later ones half as many")
+    p.add_argument("--tolerance", type=float_in("--tolerance", 0, 100), default=1.0,
+                   help="stop when all kept particles are within this RMS distance of the targets, in tolerance units (default 1)")
     p.add_argument("--predictive", type=int_in("--predictive", 0, 100_000), default=60,
                    help="posterior predictive replicates for the fit report (default 60)")
     p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=50_000, help="agents per simulation (default 50,000)")
