@@ -37,7 +37,7 @@ from .simulate import STATISTICS, Settings, run_task, with_outputs
 DEFAULT_BUDGET = 800
 DEFAULT_PARTICLES = 100  # kept particles (posterior sample size)
 DEFAULT_LABELS = 8  # output-parameter draws scored per simulation
-#: Stop when every kept particle is within this RMS distance (in target tolerance units) of the targets.
+#: Stop when every kept particle is within this distance (in target tolerance units) of every target.
 #: The tolerance is the observation-error model (10% for rates and counts, 2 points for shares): going
 #: below it would treat point targets as exact and concentrate the posterior on a few simulations.
 DEFAULT_EPS_MIN = 1.0
@@ -47,13 +47,13 @@ FORMAT_VERSION = 1
 
 
 def distance(stats: dict[str, float], targets: list[targets_mod.Target]) -> float:
-    """Root mean square of the targets' errors in tolerance units (0 when every target is matched)."""
+    """The largest of the targets' errors, in tolerance units (0 when every target is matched).
+
+    The maximum (not a mean) so that a tolerance of 1 means *every* target is within its tolerance."""
     errs = [t.error(stats.get(t.name, math.nan)) for t in targets]
     if not errs:
         return 0.0
-    if any(not math.isfinite(e) for e in errs):
-        return math.inf
-    return math.sqrt(sum(e * e for e in errs) / len(errs))
+    return max(errs)
 
 
 def _run_many_by_position(engine, tasks: list[tuple]) -> list[dict]:

@@ -149,7 +149,7 @@ def register(sub) -> None:
                    help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
                         "simulations, later ones half as many")
     p.add_argument("--tolerance", type=float_in("--tolerance", 0, 100), default=1.0,
-                   help="stop when all kept particles are within this RMS distance of the targets, in tolerance units (default 1)")
+                   help="stop when all kept particles are within this many tolerances of every target (default 1)")
     p.add_argument("--predictive", type=int_in("--predictive", 0, 100_000), default=60,
                    help="posterior predictive replicates for the fit report (default 60)")
     p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=50_000, help="agents per simulation (default 50,000)")
