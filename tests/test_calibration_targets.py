@@ -102,3 +102,15 @@ def test_priors_come_from_the_parameter_table():
     # log-uniform: the median is the geometric mean of the bounds
     v = np.array([d["recruit_base_odds"] for d in vals])
     assert abs(np.log10(np.median(v)) - np.log10(math.sqrt(1e-6 * 1e-2))) < 0.3
+
+
+def test_abc_distance_is_the_largest_target_error():
+    from calibration.calibrate import distance
+
+    tg = [targets.Target("X", "homicide_rate", 10.0, 20.0, "log", 0.1, "observed", "T"),
+          targets.Target("X", "group_share_homicides", 0.5, 0.5, "abs", 0.02, "observed", "T")]
+    assert distance({"homicide_rate": 15.0, "group_share_homicides": 0.5}, tg) == 0.0
+    assert distance({"homicide_rate": 15.0, "group_share_homicides": 0.53}, tg) == pytest.approx(1.5)
+    assert distance({"homicide_rate": 22.0, "group_share_homicides": 0.53}, tg) == pytest.approx(1.5)
+    assert distance({"homicide_rate": float("nan"), "group_share_homicides": 0.5}, tg) == math.inf
+    assert distance({"group_share_homicides": 0.5}, tg) == math.inf  # a missing statistic never matches
