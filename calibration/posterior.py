@@ -118,10 +118,12 @@ def profiles_summary() -> dict[str, Any]:
         m = meta(code)
         if m is not None:
             entry = {"country": code, "calibrated": True, "targets": m["targets"],
+                     "observed_targets": sum(t.get("kind") == "observed" for t in m["targets"]),
                      "predictions": m.get("predictions", {}), "simulations": m.get("simulations"),
                      "seconds": m.get("seconds")}
         else:
-            entry = {"country": code, "calibrated": False, "targets": [
+            entry = {"country": code, "calibrated": False,
+                     "observed_targets": sum(t.kind == "observed" for t in targets_mod.for_profile(code)), "targets": [
                 {"name": t.name, "observed": t.observed, "low": None, "high": None, "covered": None,
                  "kind": t.kind, "source": t.source} for t in targets_mod.for_profile(code)]}
         out.append(entry)

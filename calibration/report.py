@@ -80,6 +80,12 @@ def markdown(code: str, meta: dict[str, Any], posterior: pd.DataFrame, predictiv
                      f"| {_fmt(t['median'])} | {'yes' if t['covered'] else '**no**'} | {t['kind'].replace('_', ' ')} | {t['source']} |")
     n_cov = sum(t["covered"] for t in meta["targets"])
     lines += ["", f"{n_cov} of {len(meta['targets'])} targets covered.", ""]
+    n_obs = sum(t["kind"] == "observed" for t in meta["targets"])
+    if n_obs <= 2:
+        lines += [f"**Sparse data.** Only {n_obs} of these figures are observed for {prof.name}; the rest fall back to "
+                  "regional values. The posterior reproduces them, but leaves the split between group and other violence "
+                  "and the size of the groups wide: read the predictions below, and scenario results for this profile, "
+                  "with their intervals.", ""]
     if meta.get("predictions"):
         lines += ["## Predictions (not targeted): 90% posterior predictive interval", "",
                   "| quantity | 5% | median | 95% |", "|---|---|---|---|"]
