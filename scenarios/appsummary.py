@@ -1,0 +1,206 @@
+"""What the page shows from a comparison's results: yearly bands, headline changes, the cost table, the CSV.
+
+Pure functions of the tidy results (``scenario, replicate, month, year`` + the model's outputs).
+The cost-effectiveness figures come from ``scenarios.economics``; nothing here re-computes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .appstate import CHART_METRICS, Settings
+
+log = logging.getLogger("recruitsim.app")
+
+
+def annual(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per (scenario, replicate, year) with the chart metrics; complete years only."""
+    cols = ["scenario", "replicate", "year", *CHART_METRICS]
+    if results.empty or "year" not in results:
+        return pd.DataFrame(columns=cols)
+    g = results.groupby(["scenario", "replicate", "year"], sort=True)
+    out = g.agg(**{m: (m, how) for m, (_, _, how, _) in CHART_METRICS.items()}, months=("month", "size"))
+    out = out[out["months"] == 12].drop(columns="months").reset_index()
+    out["year"] = out["year"] + 1  # year 1 = the first year after the policies start
+    return out[cols]
+
+
+def bands(yearly: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
+    """Median and the 10-90% range across replicates, per scenario, year and metric."""
+    if yearly.empty:
+        return pd.DataFrame(columns=["scenario", "year", "metric", "median", "lo", "hi", "n"])
+    long = yearly.melt(id_vars=["scenario", "replicate", "year"], var_name="metric")
+    long["value"] = long["value"].astype(float)
+    g = long.groupby(["scenario", "year", "metric"])["value"]
+    out = pd.DataFrame({"median": g.median(), "lo": g.quantile(low), "hi": g.quantile(high), "n": g.size()})
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class Change:
+    metric: str
+    label: str
+    baseline: float
+    scenario: float
+    pct: float  # median of the paired per-replicate % changes
+    pct_lo: float
+    pct_hi: float
+    n: int
+
+
+def headline(results: pd.DataFrame, scenario: str) -> list[Change]:
+    """Change in each outcome over the whole horizon, scenario vs baseline, paired by replicate.
+
+    Recruits: total over the horizon; members: at the end; homicide and incarceration rates: mean
+    over the horizon. Percent changes are computed per replicate (common random numbers) and
+    summarised as median and 10-90% range.
+    """
+    yearly = annual(results)
+    if yearly.empty:
+        return []
+    how = {"recruits": "sum", "members": "last", "homicide_rate": "mean", "incarceration_rate": "mean"}
+    labels = {"recruits": "Recruits over the run", "members": "Members at the end",
+              "homicide_rate": "Homicide rate (mean)", "incarceration_rate": "Incarceration rate (mean)"}
+    per = yearly.groupby(["scenario", "replicate"]).agg(**{m: (m, h) for m, h in how.items()}, years=("year", "size"))
+    if "baseline" not in per.index.get_level_values(0) or scenario not in per.index.get_level_values(0):
+        return []
+    b, s = per.loc["baseline"], per.loc[scenario]
+    common = b.index.intersection(s.index)
+    common = [r for r in common if b.loc[r, "years"] == s.loc[r, "years"]]
+    if not common:
+        return []
+    b, s = b.loc[common], s.loc[common]
+    out = []
+    for m, label in labels.items():
+        base = b[m].astype(float).to_numpy()
+        pct = np.where(base > 0, (s[m].astype(float).to_numpy() - base) / np.where(base > 0, base, 1) * 100, np.nan)
+        pct = pct[np.isfinite(pct)]
+        if pct.size == 0:
+            continue
+        out.append(Change(m, label, float(np.median(base)), float(np.median(s[m])), float(np.median(pct)),
+                          float(np.quantile(pct, 0.1)), float(np.quantile(pct, 0.9)), int(pct.size)))
+    return out
+
+
+# ---- cost-effectiveness (computed by scenarios.economics) ------------------------------------------
+#: Main columns of the economics table as the page shows them: column -> (label, format).
+TABLE_COLUMNS = {
+    "incremental_cost": ("Extra cost vs baseline", "usd"),
+    "recruits_averted": ("Recruits averted", "count"),
+    "homicides_averted": ("Homicides averted", "count"),
+    "incarceration_years_averted": ("Prison-years averted", "count"),
+    "cost_per_recruit_averted": ("Cost per recruit averted", "usd"),
+    "cost_per_homicide_averted": ("Cost per homicide averted", "usd"),
+    "icer": ("ICER (cost per unit of the main outcome)", "usd"),
+    "net_benefit": ("Net benefit", "usd"),
+    "bcr": ("Benefit-cost ratio", "ratio"),
+    "p_benefit_exceeds_cost": ("Chance benefits exceed costs", "share"),
+    "on_frontier": ("On the efficiency frontier", "bool"),
+}
+
+
+@dataclass(frozen=True)
+class CostTable:
+    table: pd.DataFrame | None  # one row per scenario (scenarios.economics.scenario_table), or None
+    help: dict[str, str]
+    note: str  # why there is no table, or how many replicates it rests on
+
+
+def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
+    """The economics module's table against baseline; never raises (the page shows ``note`` instead)."""
+    try:
+        from scenarios import economics
+    except ImportError:
+        return CostTable(None, {}, "The cost-effectiveness module (scenarios.economics) is not installed in this "
+                                   "version, so costs per outcome cannot be shown yet. The charts above are complete.")
+    help_ = dict(getattr(economics, "COLUMN_HELP", {}))
+    if results.empty or "baseline" not in set(results["scenario"]):
+        return CostTable(None, help_, "The table appears once the baseline and the scenario have run.")
+    try:
+        paired = complete_pairs(results)
+        table = economics.scenario_table(paired, country)
+    except Exception as e:  # the page must survive a failure in the table
+        log.exception("cost-effectiveness table failed")
+        return CostTable(None, help_, f"The cost-effectiveness table could not be computed: {e}")
+    table = table[table["name"] != "baseline"].reset_index(drop=True) if "name" in table else table
+    n = paired["replicate"].nunique()
+    return CostTable(table, help_, f"Against the baseline; {n} replicate{'s' if n != 1 else ''}, "
+                                   f"10-90% range in brackets where available.")
+
+
+def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
+    """Only replicates that both scenarios have finished (same months), so differences are paired."""
+    if results.empty:
+        return results
+    months = results.groupby(["scenario", "replicate"])["month"].size().unstack(0)
+    full = months.dropna()
+    full = full[(full.nunique(axis=1) == 1)]
+    return results[results["replicate"].isin(full.index)].reset_index(drop=True)
+
+
+def format_value(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if kind == "bool":
+        return "yes" if bool(value) else "no"
+    v = float(value)
+    if kind == "share":
+        return f"{v:.0%}"
+    if kind == "ratio":
+        return f"{v:,.2f}"
+    if kind == "usd":
+        return _money(v)
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.1f}"
+
+
+def _money(v: float) -> str:
+    a = abs(v)
+    sign = "-" if v < 0 else ""
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.1f} M"
+    return f"{sign}${a:,.0f}"
+
+
+def table_cells(ct: CostTable) -> list[dict[str, Any]]:
+    """Rows for the page: one per measure, with each scenario's value, range and meaning."""
+    if ct.table is None or ct.table.empty:
+        return []
+    rows = []
+    for col, (label, kind) in TABLE_COLUMNS.items():
+        if col not in ct.table:
+            continue
+        cells = []
+        for _, r in ct.table.iterrows():
+            value = format_value(r[col], kind)
+            lo, hi = r.get(f"{col}_lo"), r.get(f"{col}_hi")
+            rng = (f"{format_value(lo, kind)} to {format_value(hi, kind)}"
+                   if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) else "")
+            cells.append({"scenario": str(r.get("name", "")), "value": value, "range": rng})
+        rows.append({"column": col, "label": label, "help": ct.help.get(col, label), "cells": cells})
+    return rows
+
+
+# ---- download --------------------------------------------------------------------------------------------
+def results_csv(snap) -> str:
+    """The tidy monthly results of every finished run (both scenarios, all replicates) as CSV."""
+    df = snap.results.copy()
+    s = snap.settings
+    df.insert(0, "country", s.country)
+    df.insert(3, "seed", s.seed)
+    df.insert(4, "agents", s.agents)
+    return df.to_csv(index=False)
+
+
+def csv_filename(s: Settings) -> str:
+    safe = s.scenario_name.replace(" + ", "+").replace(" ", "_")
+    return f"recruitsim_{s.country}_{safe}_{s.agents}agents_{s.years}y_seed{s.seed}.csv"
+
+
