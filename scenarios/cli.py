@@ -227,7 +227,9 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Subcommands defined next to what they drive."""
-    return []
+    from . import serve
+
+    return [serve.register]
 
 
 def main(argv: list[str] | None = None) -> int:
