@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policies import headroom
 from .streams import events
-
 
 
 def p_max(model) -> float:
     P = model.p
     rr = max(1.0, P.desistance_or_age_25) * max(1.0, P.desistance_or_employed) * max(1.0, P.desistance_or_leader)
-    return min(0.9, P.desistance * rr * headroom("desistance"))
+    return min(0.9, P.desistance * rr * model.headroom("desistance"))
 
 
 def step(model) -> None:
@@ -29,7 +27,9 @@ def step(model) -> None:
               * np.where(pop.leader[c], P.desistance_or_leader, 1.0))
         return np.where(elig, P.desistance * rr * model.effect("desistance", c), 0.0)
 
-    idx, _ = events(model.streams["desistance"], pop.n, model.pmax["desistance"], prob, capped=model.capped, name="desistance")
-    pop.group[idx] = -1
+    pm = model.pmax["desistance"]
+    idx, _ = events(model.streams["desistance"], pop.n, pm, prob, capped=model.capped, name="desistance",
+                    bound=lambda c: np.where(pop.group[c] >= 0, pm, 0.0))
+    pop.set_group(idx, -1)
     pop.leader[idx] = False
     s["desisted"] += idx.size

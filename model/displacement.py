@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policies import headroom
 from .streams import events
-
 
 
 def p_max(model) -> float:
     P = model.p
-    return min(0.9, P.displacement_rate * max(0.0, 1.0 + P.presence_violence - P.displacement_threshold) * headroom("displacement"))
+    return min(0.9, P.displacement_rate * max(0.0, 1.0 + P.presence_violence - P.displacement_threshold) * model.headroom("displacement"))
 
 
 def step(model) -> None:
@@ -39,7 +37,7 @@ def step(model) -> None:
     new = np.repeat(dest, sizes)
     nh = model.hoods.n
     model.hood_youths += np.bincount(new, minlength=nh) - np.bincount(pop.hood[slots], minlength=nh)
-    pop.hood[slots] = new
+    pop.move(slots, new)
     net.fam_hood[fams] = dest
     moved = slots[pop.alive[slots]]
     pop.displaced[moved] = True

@@ -77,11 +77,12 @@ def hood_group(control: np.ndarray, distance: np.ndarray) -> np.ndarray:
 
 def step(model) -> None:
     """Territory, conflict, violence index, capacity, demand and leader promotion for this month."""
-    pop, hoods, P, t = model.pop, model.hoods, model.p, model.t
+    pop, hoods, P = model.pop, model.hoods, model.p
     rng = model.streams["groups"]
     groups = model.group_list
     k = len(groups)
-    members = np.flatnonzero(pop.group >= 0)
+    members = pop.members()
+    model.member_families = np.unique(pop.family[members])  # for relatives' membership in recruitment
     free = members[pop.free(members)]
     g_free = pop.group[free].astype(np.int64)
     counts = np.bincount(pop.hood[free].astype(np.int64) * k + g_free, minlength=hoods.n * k).reshape(hoods.n, k)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policies import headroom
 from .streams import events
 
 
-
 def p_max(model) -> float:
-    return min(0.9, max(model.hv_onset * headroom("hv_onset"), model.p.home_violence_cessation * headroom("hv_cessation")))
+    return min(0.9, max(model.hv_onset * model.headroom("hv_onset"), model.p.home_violence_cessation * model.headroom("hv_cessation")))
 
 
 def onset_rate(P) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from .policies import headroom
 from .population import COMPLETED
 from .streams import events
 
@@ -22,12 +21,12 @@ P_MAX_FIND = 0.4  # ceiling used when solving the base odds
 def p_max_find(model) -> float:
     P = model.p
     o = model.job_odds * max(1.0, P.job_or_completed) * max(1.0, P.job_or_record) * max(1.0, P.job_or_member)
-    o *= headroom("job_finding")
+    o *= model.headroom("job_finding")
     return min(0.9, o / (1 + o))
 
 
 def p_max_loss(model) -> float:
-    return min(0.9, model.p.job_loss * headroom("job_loss"))
+    return min(0.9, model.p.job_loss * model.headroom("job_loss"))
 
 
 def cohort_neet(P, dropout_odds: float, find_odds: float) -> float:
@@ -92,7 +91,9 @@ def step(model) -> None:
         return np.where(elig, odds / (1 + odds), 0.0)
 
     lost, _ = events(rng, pop.n, model.pmax["job_loss"], p_loss, capped=model.capped, name="job_loss")
-    found, _ = events(rng, pop.n, model.pmax["job_finding"], p_find, capped=model.capped, name="job_finding")
+    pm = model.pmax["job_finding"]
+    found, _ = events(rng, pop.n, pm, p_find, capped=model.capped, name="job_finding",
+                      bound=lambda c: np.where(pop.employed[c] | pop.student(c), 0.0, pm))
     pop.employed[lost] = False
     pop.employed[found] = True
     s["jobs_lost"] += lost.size

@@ -28,7 +28,7 @@ from . import (
 from .groups import CriminalGroup
 from .neighbourhoods import Neighbourhoods, grid_side
 from .network import Network
-from .params import Params, ParameterError
+from .params import ParameterError, Params
 from .policies import Policy
 from .population import Population
 from .profiles import Profile, get_profile
@@ -111,26 +111,16 @@ class RecruitmentModel(mesa.Model):
         share = cells / max(cells.sum(), 1)
         self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g])) for g in range(self.p.n_groups)]
         self.group_demand = np.ones(self.p.n_groups)
-        self.is_member_f32 = np.zeros(self.n_agents, np.float32)
         self.member_families = np.empty(0, np.int32)
         self.inmates = np.empty(0, np.int64)
         self.victims = np.empty(0, np.int64)
         synthesis.initial_population(self, syn)
-        self._refresh_membership()
         self.hoods.flat("violence")[:] = self.p.presence_violence * (control >= 0)
         self.violence0 = float(np.mean(self.hoods.flat("violence")))
-        # Ceiling probabilities of the processes (from parameters only, never from the state or the
-        # scenario's policies, so that candidate draws line up across scenarios: CRN)
-        self.pmax = {
-            "dropout": schooling.p_max(self), "job_loss": labour.p_max_loss(self),
-            "job_finding": labour.p_max_find(self), "home_violence": home_violence.p_max(self),
-            "recruitment": recruitment.p_max(self), "homicide": violence.p_max(self),
-            "trafficking": trafficking.p_max(self), "displacement": displacement.p_max(self),
-            "arrest": policing.p_max(self), "desistance": desistance.p_max(self),
-        }
         for p in policies or []:
             self.add_policy(p)
 
+        self._set_ceilings()
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.row.get(k, np.nan)) for k in outputs.COLUMNS},
             agenttype_reporters={CriminalGroup: {
@@ -169,7 +159,6 @@ class RecruitmentModel(mesa.Model):
         home_violence.step(self)  # exposure starts and ends
         policies.enrol(self)  # program enrolment, policy targeting and costs
         groups.step(self)  # territory, conflict, capacity and demand for recruits, leaders
-        self._refresh_membership()
         recruitment.step(self)  # non-members join groups
         violence.step(self)  # group violence and homicide
         trafficking.step(self)  # trafficking and sexual exploitation
@@ -198,7 +187,31 @@ class RecruitmentModel(mesa.Model):
             raise ParameterError(f"two policies are named '{policy.name}'")
         policy.attach(self)
         self.policies.append(policy)
+        if hasattr(self, "pmax"):
+            self._set_ceilings()
         return policy
+
+    def _set_ceilings(self) -> None:
+        """Ceiling probabilities of the processes. They depend on parameters and on the policy
+        library's default effects, never on the state, so candidate draws line up across scenarios
+        (CRN). A scenario whose policies are stronger than the library defaults raises them (exact,
+        but that process then loses its alignment with baseline)."""
+        self.pmax = {
+            "dropout": schooling.p_max(self), "job_loss": labour.p_max_loss(self),
+            "job_finding": labour.p_max_find(self), "home_violence": home_violence.p_max(self),
+            "recruitment": recruitment.p_max(self), "homicide": violence.p_max(self),
+            "trafficking": trafficking.p_max(self), "displacement": displacement.p_max(self),
+            "arrest": policing.p_max(self), "desistance": desistance.p_max(self),
+        }
+
+    def headroom(self, channel: str) -> float:
+        """Largest factor by which policies can raise a channel: the library defaults, or this
+        scenario's own policies if they are stronger."""
+        mine = 1.0
+        for p in self.policies:
+            if channel in p.spec.effects:
+                mine *= max(1.0, p.values[channel])
+        return max(policies.headroom(channel), mine)
 
     def effect(self, channel: str, idx: np.ndarray) -> np.ndarray | float:
         """Product of the active policies' multipliers on ``channel`` for youths ``idx``."""
@@ -229,14 +242,11 @@ class RecruitmentModel(mesa.Model):
     def kill(self, idx: np.ndarray) -> None:
         pop = self.pop
         pop.alive[idx] = False
-        pop.group[idx] = -1
+        pop.set_group(idx, -1)
+        pop.refresh_free(idx)
+        pop.dead = np.concatenate([pop.dead, idx])
         pop.leader[idx] = False
         pop.employed[idx] = False
-
-    def _refresh_membership(self) -> None:
-        member = self.pop.group >= 0
-        self.is_member_f32 = member.astype(np.float32)
-        self.member_families = np.unique(self.pop.family[member])
 
     # ------------------------------------------------------------------------------------------
     def results(self) -> pd.DataFrame:

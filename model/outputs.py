@@ -41,6 +41,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "male_share_victims": ("share", "Male share of homicide victims"),
     "firearm_share": ("share", "Share of homicides by firearm"),
     "group_share_homicides": ("share", "Share of homicides linked to groups"),
+    "homicides_expected": ("flow", "Expected homicides of all ages given the month's state (sum of probabilities; low-noise)"),
+    "homicides_youth_expected": ("flow", "Expected homicides of youths 10-29 given the state"),
+    "homicides_male_expected": ("flow", "Expected male homicides, all ages, given the state"),
+    "homicide_rate_expected": ("rate", "Expected homicides per 100,000 population per year (low-noise)"),
+    "male_15_29_homicide_rate_expected": ("rate", "Expected homicides of males 15-29 per 100,000 males 15-29 per year"),
+    "male_share_victims_expected": ("share", "Expected male share of homicide victims"),
+    "group_share_homicides_expected": ("share", "Expected share of homicides linked to groups"),
     "arrests": ("flow", "Arrests of youths"),
     "arrests_member": ("flow", "Arrests of group members"),
     "arrests_violent": ("flow", "Arrests for violent crime"),
@@ -68,6 +75,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "youths": ("stock", "Youths aged 10-29 alive"),
     "aged_out": ("flow", "Youths who turned 30 (leave the simulation)"),
     "aged_out_members": ("flow", "Members who turned 30"),
+    "aged_out_inmates": ("flow", "Youths in custody who turned 30 (they leave the simulation)"),
+    "entrants": ("flow", "New 10-year-olds entering the simulation"),
+    "deaths": ("flow", "Youths 10-29 who died (homicide)"),
     "controlled_share": ("share", "Share of neighbourhoods under group control"),
     "contested_share": ("share", "Share of neighbourhoods with rival conflict"),
     "mean_demand": ("rate", "Mean demand multiplier of the groups (1 = at capacity)"),
@@ -88,7 +98,7 @@ def finish_month(model) -> dict[str, float]:
     row: dict[str, float] = {}
     alive = pop.alive
     youths = int(np.count_nonzero(alive))
-    members = np.flatnonzero(pop.group >= 0)
+    members = pop.members()
     m_male = pop.male[members]
     m_band = np.minimum((pop.age_years(t, members) - 10) // 5, 3)
 
@@ -130,6 +140,17 @@ def finish_month(model) -> dict[str, float]:
     row["firearm_share"] = firearm_youth if youth_h else np.nan
     row["group_share_homicides"] = group_share if youth_h else np.nan
 
+    ey = s["exp_youth"]
+    e_adult = P.adult_homicide_ratio * ey
+    e_male_youth = sum(s[f"exp_male_{b}"] for b in range(4))
+    row["homicides_expected"] = (ey + e_adult) * sc
+    row["homicides_youth_expected"] = ey * sc
+    row["homicides_male_expected"] = (e_male_youth + P.adult_male_share * e_adult) * sc
+    row["homicide_rate_expected"] = (ey + e_adult) * sc * 12 / model.population * 1e5
+    row["male_15_29_homicide_rate_expected"] = sum(s[f"exp_male_{b}"] for b in (1, 2, 3)) * 12 / max(males_15_29, 1) * 1e5
+    row["male_share_victims_expected"] = row["homicides_male_expected"] / row["homicides_expected"] if ey else np.nan
+    row["group_share_homicides_expected"] = s["exp_group_linked"] / ey if ey else np.nan
+
     for k in ("arrests", "arrests_member", "arrests_violent", "arrests_leader", "admissions", "releases"):
         row[k] = s[k] * sc
     inmates = model.inmates
@@ -168,6 +189,9 @@ def finish_month(model) -> dict[str, float]:
     row["youths"] = youths * sc
     row["aged_out"] = s["aged_out"] * sc
     row["aged_out_members"] = s["aged_out_members"] * sc
+    row["aged_out_inmates"] = s["aged_out_inmates"] * sc
+    row["entrants"] = s["entrants"] * sc
+    row["deaths"] = s["hom_youth"] * sc
     control = model.hoods.flat("control")
     row["controlled_share"] = float(np.mean(control >= 0))
     row["contested_share"] = float(np.mean(model.hoods.flat("conflict") > 0))

@@ -55,6 +55,22 @@ class Kind:
     ages: tuple[int, int] = (10, 29)
 
 
+#: What each channel multiplies (for the parameter table and the app).
+CHANNEL_HELP = {
+    "recruit_odds": "the odds of joining a group", "dropout": "the odds of dropping out of school",
+    "job_finding": "the odds of finding a job", "job_loss": "the probability of losing a job",
+    "hv_onset": "the onset of home violence", "hv_cessation": "the end of home violence",
+    "violent_involvement": "members' homicide risk (violent involvement)",
+    "arrest_member": "the arrest risk of members", "arrest_nonmember": "the arrest risk of non-members",
+    "leader_arrest": "the arrest risk of leaders (on top of members')",
+    "offending_violent": "violent offending (and so violent-crime arrests)",
+    "offending_other": "non-violent offending (and so other arrests)", "custody": "the probability of custody after arrest",
+    "sentence": "the mean time in custody", "desistance": "members' probability of leaving their group",
+    "trafficking": "the risk of trafficking victimisation", "policing": "policing intensity in covered cells",
+    "displacement": "displacement from violent cells", "revenue": "the groups' illicit revenue (capacity)",
+}
+
+
 def _kind(name, level, description, coverage, targeting, duration, fade, ages, effects, cost, extra=()):
     params = {
         "unit_cost": _pp(name, "unit_cost", cost[0], cost[1], cost[2], cost[3], "Cost", cost[4]),
@@ -63,7 +79,8 @@ def _kind(name, level, description, coverage, targeting, duration, fade, ages, e
         "fade": _pp(name, "fade", fade, 0.0, 120.0, "months", "Half-life of the effect after leaving", "GUESS (HELLER_QJE2017: effects fade)"),
     }
     for channel, (value, low, high, source) in effects.items():
-        params[channel] = _pp(name, channel, value, low, high, "multiplier", f"Multiplier on channel '{channel}'", source)
+        where = {"individual": "while enrolled", "area": "in covered cells", "national": "everywhere"}[level]
+        params[channel] = _pp(name, channel, value, low, high, "multiplier", f"Multiplier on {CHANNEL_HELP[channel]} {where}", source)
     for p in extra:
         params[p.name.split(".", 1)[1]] = p
     return Kind(name, level, description, {c: v[0] for c, v in effects.items()}, params, coverage, targeting,
@@ -147,6 +164,14 @@ def headroom(channel: str) -> float:
 
 
 POLICY_PARAMETERS: dict[str, Param] = {p.name: p for k in KINDS.values() for p in k.params.values()}
+
+
+def policy_markdown_table() -> str:
+    """Effect sizes and costs of the policy kinds (docs/parameters.md)."""
+    lines = ["| name | meaning | default | range | unit | source |", "|---|---|---|---|---|---|"]
+    for p in POLICY_PARAMETERS.values():
+        lines.append(f"| `{p.name}` | {p.meaning} | {p.default:g} | {p.low:g} – {p.high:g} | {p.unit} | {p.source} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass

@@ -21,20 +21,23 @@ import numpy as np
 
 from . import groups, recruitment
 from .population import DROPPED, ENROLLED
-from .policies import headroom
 from .streams import events
 
 
-
 def p_max(model) -> float:
+    return max(_ceilings(model))
+
+
+def _ceilings(model) -> tuple[float, float]:
+    """Ceiling arrest probabilities of (members, non-members)."""
     P = model.p
     police = (1.0 + P.policing_violence_response * (1.0 + P.presence_violence)) / (
-        1.0 + P.policing_violence_response * model.violence0) * headroom("policing")
-    member = P.arrest_member * max(1.0, P.leader_detection * headroom("leader_arrest")) * headroom("arrest_member")
+        1.0 + P.policing_violence_response * model.violence0) * model.headroom("policing")
+    member = P.arrest_member * max(1.0, P.leader_detection * model.headroom("leader_arrest")) * model.headroom("arrest_member")
     other = (P.arrest_nonmember * max(1.0, P.arrest_or_female) * max(1.0, P.arrest_or_juvenile) * max(1.0, P.arrest_or_risk)
-             * headroom("arrest_nonmember"))
-    offending = max(1.0, headroom("offending_violent"), headroom("offending_other"))
-    return min(0.9, max(member, other) * police * offending)
+             * model.headroom("arrest_nonmember"))
+    offending = max(1.0, model.headroom("offending_violent"), model.headroom("offending_other"))
+    return min(0.9, member * police * offending), min(0.9, other * police * offending)
 
 
 def intensity(model) -> np.ndarray:
@@ -79,15 +82,18 @@ def step(model) -> None:
     left = pop.prison_left[inmates] - 1
     pop.prison_left[inmates] = np.maximum(left, 0)
     out = inmates[left <= 0]
+    pop.refresh_free(out)
     pop.prior_prison[out] = np.minimum(pop.prior_prison[out].astype(np.int16) + 1, 100).astype(np.int8)
     s["releases"] += out.size
     inmates = inmates[left > 0]
 
     # --- arrests and sentencing
     cache: dict = {}
-    idx, u = events(model.streams["policing"], pop.n, model.pmax["arrest"],
+    pm = model.pmax["arrest"]
+    _, non_member_ceiling = _ceilings(model)
+    idx, u = events(model.streams["policing"], pop.n, pm,
                     lambda c: _arrest_probability(model, c, police, cache), n_extra=3,
-                    capped=model.capped, name="arrest")
+                    capped=model.capped, name="arrest", bound=lambda c: np.where(pop.group[c] >= 0, pm, non_member_ceiling))
     member = pop.group[idx] >= 0
     violent = u[:, 0] < cache["violent_part"][np.searchsorted(cache["c"], idx)]
     custody_p = np.where(member, P.custody_member, P.custody_nonmember) * model.effect("custody", idx)
@@ -98,6 +104,7 @@ def step(model) -> None:
     months = _geometric_months(u[:, 2], mean)
     jailed = idx[custody]
     pop.prison_left[jailed] = months[custody]
+    pop.refresh_free(jailed)
     pop.employed[jailed] = False
     pop.school[jailed[pop.school[jailed] == ENROLLED]] = DROPPED
     groups.removed_leaders(model, jailed)
@@ -122,7 +129,8 @@ def step(model) -> None:
         def p_prison(c):
             return np.where(inside[c] & (pop.group[c] < 0) & pop.alive[c], P.prison_recruitment * share, 0.0)
 
-        idx, u = events(model.streams["prison"], pop.n, P.prison_recruitment, p_prison, n_extra=1)
+        idx, u = events(model.streams["prison"], pop.n, P.prison_recruitment, p_prison, n_extra=1,
+                        bound=lambda c: np.where(inside[c], P.prison_recruitment, 0.0))
         gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
         recruitment.join(model, idx, gids.astype(np.int8), "_prison")
     model.inmates = inmates

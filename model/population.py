@@ -6,6 +6,10 @@ a new 10-year-old drawn from the country profile (cohort turnover), keeping its 
 neighbourhood, family and peer network (the newcomer is a younger sibling or neighbour). A slot
 whose occupant died stays empty (``alive`` False) until its turn to be recycled, so deaths lower
 the population until the next cohort enters. Each slot stands for ``scale`` real people.
+
+Writes that other bookkeeping depends on go through methods: ``set_group`` (keeps the member index
+cache), ``move`` (keeps the census of slots by cell, sex and birth cohort), ``refresh_free`` (keeps the
+"free" flag = alive, not in custody, not exploited) and ``recount`` (census after redrawing slots).
 """
 
 from __future__ import annotations
@@ -41,6 +45,55 @@ class Population:
         self.prior_prison = np.zeros(n, np.int8)
         self.trafficked_left = np.zeros(n, np.int16)
         self.displaced = np.zeros(n, bool)
+        self.free_flag = np.ones(n, bool)
+        self.dead = np.empty(0, np.int64)  # slots whose occupant died (until recycled)
+        self._members: np.ndarray | None = None
+        self.census: np.ndarray | None = None  # slots by (cell, sex, phase), shape (cells, 2, 240)
+
+    # ---- bookkeeping ------------------------------------------------------------------------
+    def set_group(self, idx: np.ndarray, gids) -> None:
+        self.group[idx] = gids
+        self._members = None
+
+    def members(self) -> np.ndarray:
+        """Slots of current members (cached until membership changes)."""
+        if self._members is None:
+            self._members = np.flatnonzero(self.group >= 0)
+        return self._members
+
+    def refresh_free(self, idx: np.ndarray | slice) -> None:
+        self.free_flag[idx] = self.alive[idx] & (self.prison_left[idx] == 0) & (self.trafficked_left[idx] == 0)
+
+    def _census_code(self, idx) -> np.ndarray:
+        return (self.hood[idx].astype(np.intp) * 2 + self.male[idx]) * AGE_SPAN_M + self.phase[idx]
+
+    def start_census(self, n_cells: int) -> None:
+        size = n_cells * 2 * AGE_SPAN_M
+        self.census = np.bincount(self._census_code(slice(None)), minlength=size).reshape(n_cells, 2, AGE_SPAN_M)
+
+    def recount(self, idx: np.ndarray, before: np.ndarray) -> None:
+        """Census update after slots ``idx`` were redrawn; ``before`` = their codes beforehand."""
+        if self.census is not None and idx.size:
+            flat = self.census.reshape(-1)
+            np.subtract.at(flat, before, 1)
+            np.add.at(flat, self._census_code(idx), 1)
+
+    def move(self, slots: np.ndarray, hoods: np.ndarray) -> None:
+        before = self._census_code(slots)
+        self.hood[slots] = hoods
+        self.recount(slots, before)
+
+    def census_by_band(self, t: int) -> np.ndarray:
+        """Slots (alive or not) by (age band, cell, sex) at month ``t``, from the census."""
+        c = self.census
+        out = np.empty((len(AGE_BANDS),) + c.shape[:2], np.int64)
+        for b, (lo, hi) in enumerate(AGE_BANDS):
+            start = (lo * 12 - AGE_MIN_M - t) % AGE_SPAN_M
+            end = start + (hi - lo + 1) * 12
+            out[b] = c[:, :, start:end].sum(axis=2)
+            if end > AGE_SPAN_M:  # the band wraps around the phase cycle
+                out[b] += c[:, :, : end - AGE_SPAN_M].sum(axis=2)
+        return out
 
     # ---- ages -------------------------------------------------------------------------------
     def age_months(self, t: int, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -75,7 +128,7 @@ class Population:
 
     def free(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Alive, not in custody and not being exploited."""
-        return self.alive[idx] & (self.prison_left[idx] == 0) & (self.trafficked_left[idx] == 0)
+        return self.free_flag[idx]
 
     def student(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         s = self.school[idx]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from .policies import headroom
 from .population import COMPLETED, DROPPED, ENROLLED, TERTIARY
 from .streams import events
 
@@ -22,7 +21,7 @@ P_MAX = 0.05  # ceiling used when solving the base odds
 
 def p_max(model) -> float:
     P = model.p
-    o = model.dropout_odds * P.dropout_or_poverty * P.dropout_or_home_violence * P.dropout_or_member * headroom("dropout")
+    o = model.dropout_odds * P.dropout_or_poverty * P.dropout_or_home_violence * P.dropout_or_member * model.headroom("dropout")
     return min(0.5, o / (1 + o))
 
 
@@ -74,6 +73,8 @@ def step(model) -> None:
     at23 = pop.cohort_slots(t, 276)
     pop.school[at23[pop.school[at23] == TERTIARY]] = COMPLETED
 
-    idx, _ = events(rng, pop.n, model.pmax["dropout"], lambda c: dropout_probability(model, c), capped=model.capped, name="dropout")
+    pm = model.pmax["dropout"]
+    idx, _ = events(rng, pop.n, pm, lambda c: dropout_probability(model, c), capped=model.capped, name="dropout",
+                    bound=lambda c: np.where(pop.school[c] == ENROLLED, pm, 0.0))
     pop.school[idx] = DROPPED
     s["dropouts"] += idx.size

@@ -117,14 +117,15 @@ def events(
     eligible). A probability above the process ceiling ``p_max`` acts as ``p_max``; such cases are
     counted in ``capped[name]`` so that a run can report them. ``n_extra`` asks for more uniforms per
     candidate (e.g. to draw a sentence length); they are drawn whatever the state, so CRN holds.
-    ``bound(cand)``, if given, is a cheap upper bound of ``prob``: ``prob`` is then evaluated only for
-    the candidates whose uniform falls under the bound (same result, less work).
+    ``bound(cand)``, if given, is a cheap upper bound of ``prob`` (or a sequence of ever tighter bounds):
+    ``prob`` is then evaluated only for the candidates whose uniform falls under every bound (same
+    result, less work).
     Returns the slots with an event and their extra uniforms (shape ``(len(idx), n_extra)``).
     """
     cand = candidates(rng, n, p_max)
     u = rng.random((cand.size, 1 + n_extra))
-    if bound is not None:
-        keep = u[:, 0] * p_max < bound(cand)
+    for b in (bound if isinstance(bound, (list, tuple)) else [bound] if bound is not None else []):
+        keep = u[:, 0] * p_max < b(cand)
         cand, u = cand[keep], u[keep]
     p = prob(cand)
     if capped is not None:

@@ -28,6 +28,7 @@ def new_entrants(model, idx: np.ndarray, rng: np.random.Generator) -> None:
     """Reset slots ``idx`` to newly drawn 10-year-olds (their place, family and ties are kept)."""
     pop, P = model.pop, model.p
     u = rng.random((idx.size, 5))  # fixed number of draws per slot (CRN)
+    before = pop._census_code(idx) if pop.census is not None else None
     pop.alive[idx] = True
     pop.male[idx] = u[:, 0] < 0.5
     pop.poor[idx] = u[:, 1] < model.hoods.flat("poverty")[pop.hood[idx]]
@@ -35,13 +36,16 @@ def new_entrants(model, idx: np.ndarray, rng: np.random.Generator) -> None:
     pop.adult_kin[idx] = u[:, 3] < P.adult_kin_member_share
     pop.school[idx] = np.where(u[:, 4] < P.school_enrolled_at_10, ENROLLED, DROPPED)
     pop.employed[idx] = False
-    pop.group[idx] = -1
+    pop.set_group(idx, -1)
     pop.leader[idx] = False
     pop.joined[idx] = 0
     pop.prison_left[idx] = 0
     pop.prior_prison[idx] = 0
     pop.trafficked_left[idx] = 0
     pop.displaced[idx] = False
+    pop.free_flag[idx] = True
+    if before is not None:
+        pop.recount(idx, before)
     for policy in model.policies:
         policy.forget(idx)
 
@@ -53,10 +57,12 @@ def turnover(model) -> None:
     alive = pop.alive[idx]
     s["aged_out"] += np.count_nonzero(alive)
     s["aged_out_members"] += np.count_nonzero(alive & (pop.group[idx] >= 0))
+    s["aged_out_inmates"] += np.count_nonzero(alive & (pop.prison_left[idx] > 0))
     s["entrants"] += idx.size
     new_entrants(model, idx, model.streams["turnover"])
     model.inmates = model.inmates[pop.prison_left[model.inmates] > 0]
     model.victims = model.victims[pop.trafficked_left[model.victims] > 0]
+    pop.dead = pop.dead[~pop.alive[pop.dead]]
 
 
 def place(model, rng: np.random.Generator) -> None:
@@ -67,12 +73,28 @@ def place(model, rng: np.random.Generator) -> None:
 
 
 def initial_population(model, rng: np.random.Generator) -> None:
-    pop, P, t = model.pop, model.p, model.t
-    n = pop.n
-    new_entrants(model, np.arange(n), rng)
-    age = pop.age_months(t, slice(None))
+    """Everyone aged 10-29 at the start, each state drawn at the steady state of its own hazards.
 
-    # schooling by age, from each youth's own dropout hazard
+    The steps are separate functions so that their full-size temporaries are freed in between
+    (peak memory); the order of random draws is fixed.
+    """
+    pop, n = model.pop, model.pop.n
+    for a in range(0, n, 1 << 18):  # in chunks (same draws as one call; bounded temporary memory)
+        new_entrants(model, np.arange(a, min(a + (1 << 18), n)), rng)
+    age = pop.age_months(model.t, slice(None))
+    _schooling(model, age, rng)
+    _employment(model, age, rng)
+    _membership(model, age, rng)
+    _custody(model, age, rng)
+    model.inmates = np.flatnonzero(pop.prison_left > 0)
+    model.victims = np.empty(0, np.int64)
+    pop.refresh_free(slice(None))
+    pop.start_census(model.hoods.n)
+
+
+def _schooling(model, age, rng) -> None:
+    """Schooling by age, from each youth's own dropout hazard."""
+    pop, P, n = model.pop, model.p, model.pop.n
     odds = model.dropout_odds * np.where(pop.poor, P.dropout_or_poverty, 1.0) * np.where(
         pop.home_violence, P.dropout_or_home_violence, 1.0)
     p_drop = np.minimum(odds / (1 + odds), 0.05)
@@ -82,28 +104,40 @@ def initial_population(model, rng: np.random.Generator) -> None:
     tert = (pop.school == COMPLETED) & (age < 276) & (rng.random(n) < P.tertiary_entry)
     pop.school[tert] = TERTIARY
 
-    # employment at the steady state of finding and losing jobs
+
+def _employment(model, age, rng) -> None:
+    """Employment at the steady state of finding and losing jobs."""
+    pop, P, n = model.pop, model.p, model.pop.n
     o = model.job_odds * np.where(pop.school == COMPLETED, P.job_or_completed, 1.0)
     f = o / (1 + o)
     out_of_school = (pop.school == COMPLETED) | (pop.school == DROPPED)
     pop.employed[:] = out_of_school & (age >= 180) & (rng.random(n) < f / (f + P.job_loss))
 
-    # membership, with weights equal to each youth's joining odds (peers ignored at the start)
-    k = int(round(P.member_prevalence * n))
-    if k > 0:
-        x = recruitment.covariates(model, np.arange(n))  # no members yet: peers and siblings are 0
-        w = recruitment.odds(model, np.arange(n), x) * np.where(age >= 168, 1.0, 0.3)
-        keys = np.log(rng.random(n)) / np.maximum(w, 1e-300)
-        chosen = np.argpartition(-keys, k - 1)[:k]
-        pop.group[chosen] = model.hood_group[pop.hood[chosen]]
-        tenure = np.minimum(rng.integers(0, 48, k), age[chosen] - 120)
-        pop.joined[chosen] = t - tenure
-        n_lead = int(round(P.leader_share * k))
-        older = chosen[age[chosen] >= 216]
-        pop.leader[rng.choice(older, size=min(n_lead, older.size), replace=False)] = True
-        pop.employed[chosen] &= rng.random(k) < P.job_or_member
 
-    # custody and record at the steady state of arrest hazards (mean policing)
+def _membership(model, age, rng) -> None:
+    """Members drawn with weights equal to each youth's joining odds (no peers or siblings yet)."""
+    pop, P, n, t = model.pop, model.p, model.pop.n, model.t
+    k = int(round(P.member_prevalence * n))
+    if k == 0:
+        return
+    idx = np.arange(n)
+    w = recruitment.odds(model, idx, recruitment.covariates(model, idx, social="adult kin"))
+    w *= np.where(age >= 168, 1.0, 0.3)
+    keys = np.log(rng.random(n)) / np.maximum(w, 1e-300)
+    del w
+    chosen = np.argpartition(-keys, k - 1)[:k]
+    pop.set_group(chosen, model.hood_group[pop.hood[chosen]])
+    tenure = np.minimum(rng.integers(0, 48, k), age[chosen] - 120)
+    pop.joined[chosen] = t - tenure
+    n_lead = int(round(P.leader_share * k))
+    older = chosen[age[chosen] >= 216]
+    pop.leader[rng.choice(older, size=min(n_lead, older.size), replace=False)] = True
+    pop.employed[chosen] &= rng.random(k) < P.job_or_member
+
+
+def _custody(model, age, rng) -> None:
+    """Custody and prior incarceration at the steady state of arrest hazards (mean policing)."""
+    pop, P, n = model.pop, model.p, model.pop.n
     member = pop.group >= 0
     arrest = np.where(member, P.arrest_member * P.custody_member,
                       P.arrest_nonmember * P.custody_nonmember * np.where(pop.male, 1.0, P.arrest_or_female)
@@ -117,5 +151,3 @@ def initial_population(model, rng: np.random.Generator) -> None:
     pop.school[inside & (pop.school == ENROLLED)] = DROPPED
     years = np.maximum(age - 144, 0) / 12.0
     pop.prior_prison[:] = (rng.random(n) < 1 - np.exp(-12 * arrest * years)).astype(np.int8)
-    model.inmates = np.flatnonzero(pop.prison_left > 0)
-    model.victims = np.empty(0, np.int64)

@@ -11,15 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from .population import DROPPED, ENROLLED, band_index
-from .policies import headroom
 from .streams import events
-
 
 
 def p_max(model) -> float:
     P = model.p
     rr = max(1.0, P.trafficking_or_women, P.trafficking_or_male) * max(1.0, P.trafficking_or_poverty)
-    return min(0.9, P.trafficking_hazard * rr * headroom("trafficking"))
+    return min(0.9, P.trafficking_hazard * rr * model.headroom("trafficking"))
 
 
 def step(model) -> None:
@@ -28,6 +26,7 @@ def step(model) -> None:
     victims = model.victims
     left = pop.trafficked_left[victims] - 1
     pop.trafficked_left[victims] = np.maximum(left, 0)
+    pop.refresh_free(victims[left <= 0])
     victims = victims[(left > 0) & pop.alive[victims]]
     control = model.hoods.flat("control")
 
@@ -41,6 +40,7 @@ def step(model) -> None:
     idx, u = events(model.streams["trafficking"], pop.n, model.pmax["trafficking"], prob, n_extra=1, capped=model.capped, name="trafficking")
     months = np.minimum(1 + np.floor(np.log(u[:, 0]) / np.log1p(-1.0 / max(P.trafficking_duration, 1.0001))), 600)
     pop.trafficked_left[idx] = months.astype(np.int16)
+    pop.refresh_free(idx)
     pop.school[idx[pop.school[idx] == ENROLLED]] = DROPPED
     pop.employed[idx] = False
     model.victims = np.concatenate([victims, idx])

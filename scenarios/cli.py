@@ -198,10 +198,44 @@ def _progress(args, total: int, desc: str):
 
 
 # ---- params / profiles --------------------------------------------------------------------------
-def cmd_params(args) -> int:
-    from model.params import markdown_table
+PARAMS_DOC_HEAD = """# Parameters: values, ranges and sources
 
-    print(markdown_table() if args.markdown else "\n".join(sorted(__import__("model").PARAMETERS)))
+Generated from the code by `recruitsim params --markdown > docs/parameters.md` (a test checks that this
+file matches the code). Source tags are expanded in `model/data/SOURCES.md` and `docs/EVIDENCE.md`;
+`GUESS` marks a documented guess with a deliberately wide range, to be replaced by calibration
+(`calibration/`) or better evidence. Country profiles override the inputs marked "matched by
+construction" and a few pre-calibration heuristics (see `model/profiles.py`).
+
+## Model parameters
+
+"""
+
+POLICY_DOC_HEAD = """
+## Policy effect sizes and costs
+
+Each policy kind (`model/policies.py`) has these settings; a scenario file may override any of them
+within its range. Multipliers apply while a youth is enrolled (individual programmes; fading after exit
+with half-life `fade`), in covered cells (area policies) or everywhere (national policies).
+
+"""
+
+
+def parameters_markdown() -> str:
+    from model.params import markdown_table
+    from model.policies import policy_markdown_table
+
+    return PARAMS_DOC_HEAD + markdown_table() + POLICY_DOC_HEAD + policy_markdown_table()
+
+
+def cmd_params(args) -> int:
+    from model import PARAMETERS
+    from model.policies import POLICY_PARAMETERS
+
+    if args.markdown:
+        print(parameters_markdown(), end="")
+    else:
+        for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items():
+            print(f"{name:40s} {p.default:<10g} [{p.low:g}, {p.high:g}] {p.unit}")
     return 0
 
 
