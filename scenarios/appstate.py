@@ -112,6 +112,11 @@ def replace_choice(choices: tuple[PolicyChoice, ...], new: PolicyChoice) -> tupl
     return tuple(new if c.kind == new.kind else c for c in choices)
 
 
+def with_policy(choices: tuple[PolicyChoice, ...], kind: str, **changes: Any) -> tuple[PolicyChoice, ...]:
+    """``choices`` with the policy of ``kind`` changed (e.g. ``on=True, coverage=0.5``)."""
+    return tuple(replace(c, **changes) if c.kind == kind else c for c in choices)
+
+
 
 @dataclass(frozen=True)
 class Settings:

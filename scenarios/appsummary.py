@@ -92,17 +92,23 @@ def headline(results: pd.DataFrame, scenario: str) -> list[Change]:
 #: Main columns of the economics table as the page shows them: column -> (label, format).
 TABLE_COLUMNS = {
     "incremental_cost": ("Extra cost vs baseline", "usd"),
+    "program_cost": ("of which programme spending", "usd"),
+    "prison_cost_change": ("of which change in prison spending", "usd"),
     "recruits_averted": ("Recruits averted", "count"),
     "homicides_averted": ("Homicides averted", "count"),
     "incarceration_years_averted": ("Prison-years averted", "count"),
     "cost_per_recruit_averted": ("Cost per recruit averted", "usd"),
     "cost_per_homicide_averted": ("Cost per homicide averted", "usd"),
-    "icer": ("ICER (cost per unit of the main outcome)", "usd"),
+    "icer": ("ICER (extra cost per extra unit of outcome)", "usd"),
     "net_benefit": ("Net benefit", "usd"),
     "bcr": ("Benefit-cost ratio", "ratio"),
-    "p_benefit_exceeds_cost": ("Chance benefits exceed costs", "share"),
+    "p_benefit_exceeds_cost": ("Chance that benefits exceed costs", "share"),
     "on_frontier": ("On the efficiency frontier", "bool"),
 }
+
+
+NO_ECONOMICS = ("The cost-effectiveness module (scenarios.economics) is not installed in this version, so costs per "
+                "outcome cannot be shown yet. The charts above are complete.")
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,14 @@ def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
     """The economics module's table against baseline; never raises (the page shows ``note`` instead)."""
     try:
         from scenarios import economics
-    except ImportError:
-        return CostTable(None, {}, "The cost-effectiveness module (scenarios.economics) is not installed in this "
-                                   "version, so costs per outcome cannot be shown yet. The charts above are complete.")
+    except ModuleNotFoundError as e:
+        if e.name not in ("scenarios.economics", "scenarios"):
+            log.exception("scenarios.economics could not be imported")
+            return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
+        return CostTable(None, {}, NO_ECONOMICS)
+    except Exception as e:  # a broken module must not break the page
+        log.exception("scenarios.economics could not be imported")
+        return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
     help_ = dict(getattr(economics, "COLUMN_HELP", {}))
     if results.empty or "baseline" not in set(results["scenario"]):
         return CostTable(None, help_, "The table appears once the baseline and the scenario have run.")
@@ -131,7 +142,7 @@ def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
     table = table[table["name"] != "baseline"].reset_index(drop=True) if "name" in table else table
     n = paired["replicate"].nunique()
     return CostTable(table, help_, f"Against the baseline; {n} replicate{'s' if n != 1 else ''}, "
-                                   f"10-90% range in brackets where available.")
+                                   f"the small figures under a value are its 10-90% range.")
 
 
 def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
@@ -156,6 +167,8 @@ def format_value(value: Any, kind: str) -> str:
         return f"{v:,.2f}"
     if kind == "usd":
         return _money(v)
+    if v == 0:
+        return "0"
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.1f}"
 
 
