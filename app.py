@@ -189,7 +189,7 @@ def RunBar(problems: list[str], snap: R.Snapshot | None, running: bool, stopped:
                           classes=["rs-run"], style={"min-width": "120px"})
             if running:
                 solara.Button("Stop", on_click=on_stop, outlined=True, icon_name="mdi-stop", classes=["rs-stop"])
-            Status(snap, running, stopped, stale and not running)
+            Status(snap, running, stopped, stale)
         for p in problems:
             solara.Error(p, dense=True, classes=["rs-problem"])
         if running and snap is not None:
@@ -204,7 +204,7 @@ def Status(snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool):
                     classes=["rs-status"], style=style)
     elif snap.status == "error":
         solara.Text(snap.message, classes=["rs-status", "rs-status-error"], style={**style, "color": "#B00020"})
-    elif running:
+    elif running and snap.status == "running":
         solara.Text(snap.message, classes=["rs-status"], style=style)
     elif stopped or snap.status == "cancelled":
         solara.Text("Stopped. The results shown are those finished before you pressed Stop.", classes=["rs-status"],

@@ -6,6 +6,7 @@ The cost-effectiveness figures come from ``scenarios.economics``; nothing here r
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 from dataclasses import dataclass
@@ -121,9 +122,9 @@ class CostTable:
 def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
     """The economics module's table against baseline; never raises (the page shows ``note`` instead)."""
     try:
-        from scenarios import economics
+        economics = importlib.import_module("scenarios.economics")
     except ModuleNotFoundError as e:
-        if e.name not in ("scenarios.economics", "scenarios"):
+        if e.name != "scenarios.economics":  # the module is there but something it imports is not
             log.exception("scenarios.economics could not be imported")
             return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
         return CostTable(None, {}, NO_ECONOMICS)
