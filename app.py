@@ -41,7 +41,6 @@ CSS = """
 .rs-policy-desc { color: #555; font-size: 12px; margin: -10px 0 6px 44px; line-height: 1.35; }
 .rs-prose p { margin: 4px 0; }
 .rs-prose ul { margin: 4px 0 8px 0; }
-.rs-runbar { background: #F2F7FB; border: 1px solid #D0E2EF; border-radius: 6px; padding: 10px 14px; }
 """
 
 ABOUT = """
@@ -126,7 +125,7 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
             solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
                              step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
             solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"],
-                        style="margin: -14px 0 10px 0")
+                        style="margin: -2px 0 12px 0")
         if choice.level == "individual":
             names = {v: k for k, v in S.TARGETING_LABELS.items()}
             solara.Select("Who is enrolled first", values=list(names), value=S.TARGETING_LABELS[choice.targeting],
@@ -183,7 +182,8 @@ def ScenarioPanel(country, agents, years, seed, replicates, choices, preset):
 # ---- right column: run bar and results -------------------------------------------------------------------
 @solara.component
 def RunBar(problems: list[str], snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool, on_run, on_stop):
-    with solara.Column(classes=["rs-runbar"], gap="6px"):
+    with solara.Column(classes=["rs-runbar"], gap="6px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
+                                                                 "border-radius": "6px", "padding": "10px 14px"}):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Button("Run", on_click=on_run, color="primary", disabled=bool(problems), icon_name="mdi-play",
                           classes=["rs-run"], style={"min-width": "120px"})
@@ -324,8 +324,8 @@ def CostTableCard(snap: R.Snapshot):
 def Results(snap: R.Snapshot):
     s = snap.settings
     with solara.Column(gap="12px"):
-        Prose(f"**{get_profile(s.country).name}**, {s.agents:,} simulated youths, {s.years} years, seed {s.seed}, "
-              f"{s.replicates} replicate(s). **Scenario:** {'; '.join(c.describe(s.years) for c in s.active)}.")
+        Prose(f"**{get_profile(s.country).name}** · {s.agents:,} simulated youths · {s.years} years · seed {s.seed} · "
+              f"{s.replicates} replicate(s)  \n**Scenario:** {'; '.join(c.describe(s.years) for c in s.active)}")
         Headline(snap)
         Charts(snap)
         Maps(snap)
@@ -408,6 +408,8 @@ def Page():
                         RunBar(problems, snap, task.pending, stopped.value, stale, run, stop)
                         if snap is None:
                             Prose(INTRO)
+                            # load the chart library now, not after Run (an invisible, empty chart)
+                            solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
                         else:
                             Results(snap)
             with solara.lab.Tab("Parameters and outputs", icon_name="mdi-table-search"):

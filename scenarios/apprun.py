@@ -183,8 +183,8 @@ def reset_pool(broken: ProcessPoolExecutor | None = None) -> None:
 
 
 def warm_up(prefetch: bool = True) -> None:
-    """Start the worker processes ahead of the first Run and, once per server, compute the baselines of
-    the default settings (the same for every user) so a first default Run only simulates the scenario."""
+    """Start the worker processes ahead of the first Run and, once per server, compute the first baselines
+    of the default settings (the same for every user), so a default Run need only simulate the scenario."""
     try:
         pool = get_pool()
         if pool is None:
@@ -196,8 +196,8 @@ def warm_up(prefetch: bool = True) -> None:
             return
         for _ in range(pool_workers()):
             pool.submit(_noop)
-        if prefetch:
-            for r in range(DEFAULTS["replicates"]):
+        if prefetch:  # one replicate per worker: a short burst, and replicate 1 (what a Run shows first) is ready
+            for r in range(min(pool_workers(), DEFAULTS["replicates"])):
                 job = Job(DEFAULTS["country"], DEFAULTS["agents"], DEFAULTS["years"], DEFAULTS["seed"], r, "baseline")
                 baseline_source(job, pool)
     except Exception:  # warming up is an optimisation: never fail the page for it
