@@ -375,7 +375,7 @@ def Page():
         yield from R.run_comparison(s, should_stop=lambda: not task.is_current())
 
     task = solara.lab.use_task(work, dependencies=None, raise_error=False)
-    solara.use_effect(R.warm_up, [])  # start the worker processes while the user reads the page
+    solara.use_effect(R.warm_up_in_background, [])  # start the workers while the user reads the page
 
     def run():
         if settings is not None:

@@ -106,7 +106,8 @@ def _grid_data(values: np.ndarray, names: list[str]) -> list[dict]:
     out = []
     for i in range(side_y):
         for j in range(side_x):
-            out.append({"value": [j, side_y - 1 - i, float(values[i, j])], "name": names[i * side_x + j]})
+            v = float(values[i, j])
+            out.append({"value": [j, side_y - 1 - i, v if np.isfinite(v) else None], "name": names[i * side_x + j]})
     return out
 
 

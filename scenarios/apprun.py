@@ -204,6 +204,14 @@ def warm_up(prefetch: bool = True) -> None:
         log.exception("warm-up of the worker pool failed")
 
 
+def warm_up_in_background() -> None:
+    """:func:`warm_up` without holding up the caller (starting the workers can take seconds)."""
+    with _shared.lock:
+        if _shared.warmed:
+            return
+    threading.Thread(target=warm_up, name="recruitsim-warm-up", daemon=True).start()
+
+
 def baseline_source(job: Job, pool: ProcessPoolExecutor | None, start: bool = True) -> Outcome | Future | None:
     """A finished baseline from the cache, or the future of one being computed (started if ``start``)."""
     with _shared.lock:
