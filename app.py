@@ -28,6 +28,13 @@ from scenarios import apprun as R
 from scenarios import appstate as S
 from scenarios import appsummary as M
 
+try:  # the fixed "runs on Solara" banner covers the charts' corner
+    import solara.server.settings
+
+    solara.server.settings.theme.show_banner = False
+except Exception:  # pragma: no cover - other Solara versions
+    pass
+
 TITLE = "recruitsim: youth recruitment into criminal groups, and the policies that prevent it"
 CSS = """
 .rs-table { border-collapse: collapse; width: 100%; font-size: 14px; }
@@ -184,7 +191,7 @@ def ScenarioPanel(country, agents, years, seed, replicates, choices, preset):
 def RunBar(problems: list[str], snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool, on_run, on_stop):
     with solara.Column(classes=["rs-runbar"], gap="6px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
                                                                  "border-radius": "6px", "padding": "10px 14px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "background-color": "transparent"}):
             solara.Button("Run", on_click=on_run, color="primary", disabled=bool(problems), icon_name="mdi-play",
                           classes=["rs-run"], style={"min-width": "120px"})
             if running:

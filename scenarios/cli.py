@@ -280,4 +280,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the canonical module: subcommands registered from other modules raise scenarios.cli.UsageError,
+    # which the copy of this file running as __main__ would not catch
+    from scenarios.cli import main as canonical_main
+
+    sys.exit(canonical_main())
