@@ -242,7 +242,7 @@ def Headline(snap: R.Snapshot):
                    f"{c.baseline:,.1f}; with the policies: {c.scenario:,.1f}.")
             with solara.Card(margin=0, style={"min-width": "200px", "flex": "1"}, classes=["rs-headline"]):
                 solara.HTML(tag="div", unsafe_innerHTML=c.label, style="font-size: 13px; color: #555")
-                solara.HTML(tag="div", unsafe_innerHTML=f"{arrow} {pct:+.1f}%" if pct else "= no change", classes=["rs-change"],
+                solara.HTML(tag="div", unsafe_innerHTML=f"{arrow} {pct:+.1f}%" if pct else "≈ 0%", classes=["rs-change"],
                             style=f"color: {colour}", attributes={"title": tip})
                 solara.HTML(tag="div", unsafe_innerHTML=f"vs baseline; {span}", classes=["rs-range"],
                             attributes={"title": tip})
@@ -310,8 +310,10 @@ def CostTableCard(snap: R.Snapshot):
                 rv.Html(tag="th", children=["What it means"])]
         body = []
         for r in rows:
+            sub = r["label"].startswith("of which")
             cells = [rv.Html(tag="td", children=[rv.Html(tag="span", class_="rs-help", children=[r["label"]],
-                                                         attributes={"title": r["help"]})])]
+                                                         attributes={"title": r["help"]})],
+                             style_="padding-left: 26px" if sub else "")]
             for cell in r["cells"]:
                 kids = [rv.Html(tag="span", children=[cell["value"]])]
                 if cell["range"]:
