@@ -196,6 +196,37 @@ def test_a_failing_simulation_becomes_a_message(monkeypatch):
     assert "ran out of memory" in run_all(settings())[-1].message
 
 
+class BrokenPool:
+    """A worker pool whose workers have died."""
+
+    def submit(self, *a, **k):
+        raise R.BrokenProcessPool("worker died")
+
+    def shutdown(self, *a, **k):
+        pass
+
+
+class DyingPool(BrokenPool):
+    """A pool that takes the job, then loses its worker (e.g. killed for lack of memory)."""
+
+    def submit(self, *a, **k):
+        f = R.Future()
+        f.set_exception(R.BrokenProcessPool("worker died"))
+        return f
+
+
+def test_a_dead_pool_falls_back_to_the_thread(monkeypatch):
+    monkeypatch.setattr(R, "get_pool", lambda: BrokenPool())
+    last = run_all(settings(reps="2"), use_pool=True)[-1]
+    assert last.status == "done" and last.replicates_done == 2
+
+
+def test_a_worker_dying_mid_run_becomes_a_message(monkeypatch):
+    monkeypatch.setattr(R, "get_pool", lambda: DyingPool())
+    last = run_all(settings(reps="2"), use_pool=True)[-1]
+    assert last.status == "error" and "worker process stopped unexpectedly" in last.message
+
+
 def test_pool_workers_setting(monkeypatch):
     monkeypatch.setenv("RECRUITSIM_APP_WORKERS", "0")
     assert R.pool_workers() == 0 and R.get_pool() is None
