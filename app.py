@@ -275,8 +275,7 @@ def Maps(snap: R.Snapshot):
     with solara.Card("Neighbourhoods at the end of replicate 1", margin=0, classes=["rs-maps"]):
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
             "Each square is a neighbourhood. Left: which criminal group controls it (grey: none). Right: the violence "
-            "index, from group presence and rivals' conflict. Hover a square for details. While replicate 1 is still "
-            "running the maps show its latest month."))
+            "index, from group presence and rivals' conflict. Hover a square for details."))
         with solara.ColumnsResponsive(default=12, medium=6):
             for key in ("baseline", "scenario"):
                 if key not in layers:
@@ -367,17 +366,10 @@ def ParametersView(country: str):
 
 # ---- the page --------------------------------------------------------------------------------------------
 @solara.component
-def Page():
-    country = solara.use_reactive(S.DEFAULTS["country"])
-    agents = solara.use_reactive(str(S.DEFAULTS["agents"]))
-    years = solara.use_reactive(str(S.DEFAULTS["years"]))
-    seed = solara.use_reactive(str(S.DEFAULTS["seed"]))
-    replicates = solara.use_reactive(str(S.DEFAULTS["replicates"]))
-    choices = solara.use_reactive(S.default_choices())
-    preset = solara.use_reactive(None)
+def Comparison(settings: S.Settings | None, problems: list[str]):
+    """The run bar and the results. It owns the background task, so a result update redraws this part
+    of the page only, not the controls on the left."""
     stopped = solara.use_reactive(False)
-
-    settings, problems = S.validate(country.value, agents.value, years.value, seed.value, replicates.value, choices.value)
 
     def work(s: S.Settings):
         # runs in a background thread; stops when Stop or Run is pressed again, or the page is closed
@@ -400,6 +392,26 @@ def Page():
     if task.error:  # run_comparison reports its own failures; this catches anything else
         problems = [*problems, f"The run failed: {task.exception}"]
     stale = snap is not None and settings != snap.settings
+    with solara.Column(gap="12px"):
+        RunBar(problems, snap, task.pending, stopped.value, stale, run, stop)
+        if snap is None:
+            Prose(INTRO)
+            # load the chart library now, not after Run (an invisible, empty chart)
+            solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
+        else:
+            Results(snap)
+
+
+@solara.component
+def Page():
+    country = solara.use_reactive(S.DEFAULTS["country"])
+    agents = solara.use_reactive(str(S.DEFAULTS["agents"]))
+    years = solara.use_reactive(str(S.DEFAULTS["years"]))
+    seed = solara.use_reactive(str(S.DEFAULTS["seed"]))
+    replicates = solara.use_reactive(str(S.DEFAULTS["replicates"]))
+    choices = solara.use_reactive(S.default_choices())
+    preset = solara.use_reactive(None)
+    settings, problems = S.validate(country.value, agents.value, years.value, seed.value, replicates.value, choices.value)
 
     solara.Style(CSS)
     solara.Title("recruitsim")
@@ -413,14 +425,7 @@ def Page():
             with solara.lab.Tab("Compare policies", icon_name="mdi-chart-line"):
                 with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
                     ScenarioPanel(country, agents, years, seed, replicates, choices, preset)
-                    with solara.Column(gap="12px"):
-                        RunBar(problems, snap, task.pending, stopped.value, stale, run, stop)
-                        if snap is None:
-                            Prose(INTRO)
-                            # load the chart library now, not after Run (an invisible, empty chart)
-                            solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
-                        else:
-                            Results(snap)
+                    Comparison(settings, problems)
             with solara.lab.Tab("Parameters and outputs", icon_name="mdi-table-search"):
                 ParametersView(country.value)
             with solara.lab.Tab("How to read this", icon_name="mdi-help-circle-outline"):

@@ -6,7 +6,7 @@ numbers), so their difference is not swamped by noise. :func:`run_comparison` is
 
 1. replicate 0 of the scenario runs in the calling (background) thread, month by month, with a
    snapshot every ``live_every`` seconds (the charts grow as it runs); its baseline runs meanwhile in
-   a worker process, or comes from the baseline cache;
+   a worker process, or comes from the baseline cache; the neighbourhood maps follow when both finish;
 2. the other replicates run in worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
    everything in the thread) and each finished pair widens the uncertainty band.
 
@@ -265,7 +265,7 @@ class Snapshot:
     status: str  # running | done | error | cancelled
     message: str
     results: pd.DataFrame  # tidy monthly rows so far: scenario, replicate, month, year, outputs
-    layers: dict[str, dict[str, np.ndarray]]  # {"baseline"|"scenario": {layer: 2-D array}} of replicate 0
+    layers: dict[str, dict[str, np.ndarray]]  # {"baseline"|"scenario": {layer: 2-D array}}, replicate 0 finished
     replicates_done: int
     units_done: int
     units_total: int
@@ -283,7 +283,7 @@ def empty() -> pd.DataFrame:
 
 
 def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda: False,
-                   live_every: float = 0.4, use_pool: bool = True) -> Iterator[Snapshot]:
+                   live_every: float = 0.5, use_pool: bool = True) -> Iterator[Snapshot]:
     """Run baseline and scenario for ``settings.replicates`` replicates, yielding snapshots as it goes.
 
     Never raises for a failed simulation: the last snapshot then has ``status == "error"`` and a
@@ -313,11 +313,8 @@ def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda:
         if not results.empty:
             results = results.sort_values(["scenario", "replicate", "month"], kind="stable", ignore_index=True)
         layers: dict[str, dict[str, np.ndarray]] = {}
-        for (sc, r), o in done.items():
-            if r == 0:
-                layers["baseline" if sc == "baseline" else "scenario"] = o.layers
-        for (sc, _), m in live.items():
-            layers.setdefault("baseline" if sc == "baseline" else "scenario", layers_of(m))
+        if ("baseline", 0) in done and (name, 0) in done:  # maps once replicate 1 of both has finished
+            layers = {"baseline": done[("baseline", 0)].layers, "scenario": done[(name, 0)].layers}
         return Snapshot(settings, status, message, results, layers, pairs_done(), len(done), len(jobs),
                         time.perf_counter() - tic, first[0] if first else None)
 

@@ -21,13 +21,21 @@ log = logging.getLogger("recruitsim.app")
 
 
 def annual(results: pd.DataFrame) -> pd.DataFrame:
-    """One row per (scenario, replicate, year) with the chart metrics; complete years only."""
+    """One row per (scenario, replicate, year) with the chart metrics; complete years only.
+
+    Written with plain groupby reductions (not named aggregation): the page calls it on every update.
+    """
     cols = ["scenario", "replicate", "year", *CHART_METRICS]
     if results.empty or "year" not in results:
         return pd.DataFrame(columns=cols)
-    g = results.groupby(["scenario", "replicate", "year"], sort=True)
-    out = g.agg(**{m: (m, how) for m, (_, _, how, _) in CHART_METRICS.items()}, months=("month", "size"))
-    out = out[out["months"] == 12].drop(columns="months").reset_index()
+    keys = ["scenario", "replicate", "year"]
+    df = results[keys + list(CHART_METRICS)]
+    g = df.groupby(keys, sort=True)
+    parts = {"sum": g.sum, "last": g.last, "mean": g.mean}
+    how = {m: spec[2] for m, spec in CHART_METRICS.items()}
+    reduced = {h: parts[h]() for h in set(how.values())}
+    out = pd.DataFrame({m: reduced[h][m] for m, h in how.items()})
+    out = out[g.size() == 12].reset_index()
     out["year"] = out["year"] + 1  # year 1 = the first year after the policies start
     return out[cols]
 

@@ -127,6 +127,7 @@ def test_comparison_runs_pairs_with_common_random_numbers():
     assert res.groupby(["scenario", "replicate"]).size().tolist() == [24] * 4
     assert {"recruits", "members", "homicide_rate", "incarceration_rate", "cost_mentoring"} <= set(res.columns)
     assert set(last.layers) == {"baseline", "scenario"}
+    assert all(not sn.layers for sn in snaps if sn.replicates_done == 0)  # maps once replicate 1 is complete
     side = int(np.sqrt(last.layers["baseline"]["control"].size))
     assert last.layers["scenario"]["violence"].shape == (side, side)
     assert last.first_results_seconds is not None and last.first_results_seconds <= last.elapsed
