@@ -72,7 +72,7 @@ def cmd_app(args) -> int:
     host = check_host(args.host)
     check_port_free(host, args.port)
     cmd = command(host, args.port, args.open)
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "localhost") else host)
     print(f"recruitsim app: open http://{shown}:{args.port}/ in a browser (Ctrl+C stops the server)", file=sys.stderr)
     env = {**os.environ, "SOLARA_APP": str(app_path())}
     try:
