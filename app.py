@@ -252,12 +252,13 @@ def Headline(snap: R.Snapshot):
 def Charts(snap: R.Snapshot):
     s = snap.settings
     band = solara.use_memo(lambda: M.bands(M.annual(snap.results)), [id(snap)])
+    lookup = solara.use_memo(lambda: C.band_lookup(band), [id(band)])
     active = [(c.start_year, c.end_year or s.years) for c in s.active]
     reps = int(band["n"].max()) if not band.empty else 0
     with solara.ColumnsResponsive(default=12, large=6):
         for metric, (title, _, _, meaning) in S.CHART_METRICS.items():
             with solara.Card(title, margin=0, classes=[f"rs-chart-{metric}", "rs-chart"]):
-                solara.FigureEcharts(option=C.trend_option(band, metric, s.scenario_name, "With the policies", s.years, active),
+                solara.FigureEcharts(option=C.trend_option(lookup, metric, s.scenario_name, "With the policies", s.years, active),
                                      attributes={"style": "height: 280px; width: 100%"}, responsive=True)
                 more = (f" Lines: median of {reps} replicates; shading: their 10-90% range." if reps > 1
                         else " The band appears as more replicates finish.")

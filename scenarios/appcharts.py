@@ -39,21 +39,34 @@ def unit_of(metric: str) -> str:
     return SCALE.get(metric, (1.0, CHART_METRICS[metric][1]))[1]
 
 
-def trend_option(band: pd.DataFrame, metric: str, scenario: str, scenario_label: str, years: int,
+def band_lookup(band: pd.DataFrame) -> dict[tuple[str, str], dict[int, tuple[float, float, float]]]:
+    """``bands`` output as {(metric, scenario): {year: (median, lo, hi)}}: one pass, for fast chart building."""
+    out: dict[tuple[str, str], dict[int, tuple[float, float, float]]] = {}
+    if band.empty:
+        return out
+    for metric, sc, year, med, lo, hi in zip(band["metric"], band["scenario"], band["year"].astype(int),
+                                             band["median"].astype(float), band["lo"].astype(float),
+                                             band["hi"].astype(float), strict=True):
+        out.setdefault((metric, sc), {})[year] = (med, lo, hi)
+    return out
+
+
+def trend_option(band: pd.DataFrame | dict, metric: str, scenario: str, scenario_label: str, years: int,
                  active: list[tuple[int, int]] | None = None) -> dict:
     """Baseline and scenario by year: median line and a shaded 10-90% band across replicates.
 
-    ``band`` is :func:`scenarios.appstate.bands` output. ``active`` holds the (start, end) years of
-    the scenario's policies, shaded when they do not cover the whole run.
+    ``band`` is :func:`scenarios.appsummary.bands` output (or its :func:`band_lookup`). ``active`` holds
+    the (start, end) years of the scenario's policies, shaded when they do not cover the whole run.
     """
     factor, unit = SCALE.get(metric, (1.0, CHART_METRICS[metric][1]))
     years_axis = [str(y) for y in range(1, years + 1)]
-    d = band[band["metric"] == metric] if not band.empty else band
+    lookup = band if isinstance(band, dict) else band_lookup(band)
+    fields = {"median": 0, "lo": 1, "hi": 2}
 
     def column(name: str, field: str) -> list[float | None]:
-        s = d[d["scenario"] == name] if not d.empty else d
-        by_year = dict(zip(s["year"].astype(int), s[field].astype(float), strict=True)) if not s.empty else {}
-        return [_round(by_year[y] / factor) if y in by_year else None for y in range(1, years + 1)]
+        by_year = lookup.get((metric, name), {})
+        k = fields[field]
+        return [_round(by_year[y][k] / factor) if y in by_year else None for y in range(1, years + 1)]
 
     series: list[dict] = []
     has_data = False

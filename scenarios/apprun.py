@@ -283,7 +283,7 @@ def empty() -> pd.DataFrame:
 
 
 def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda: False,
-                   live_every: float = 0.5, use_pool: bool = True) -> Iterator[Snapshot]:
+                   live_every: float = 1.0, use_pool: bool = True) -> Iterator[Snapshot]:
     """Run baseline and scenario for ``settings.replicates`` replicates, yielding snapshots as it goes.
 
     Never raises for a failed simulation: the last snapshot then has ``status == "error"`` and a
