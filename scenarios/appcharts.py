@@ -165,7 +165,7 @@ def map_option(layers: dict[str, np.ndarray], what: str, title: str, n_groups: i
         visual = {"type": "continuous", "min": 0, "max": _round(max(vmax, 1e-6)), "calculable": False,
                   "orient": "horizontal", "left": "center", "bottom": 0, "itemHeight": 120, "itemWidth": 12,
                   "text": ["more violent", "calm"], "textStyle": {"fontSize": 10},
-                  "inRange": {"color": ["#FFF5F0", "#FCBBA1", "#FB6A4A", "#CB181D", "#67000D"]}}
+                  "inRange": {"color": ["#EEEBEA", "#FCBBA1", "#FB6A4A", "#CB181D", "#67000D"]}}
     return {**base, "visualMap": visual,
             "series": [{"type": "heatmap", "data": data, "itemStyle": {"borderColor": "#FFFFFF", "borderWidth": 1},
                         "emphasis": {"itemStyle": {"borderColor": "#000000", "borderWidth": 1}}}]}
