@@ -224,8 +224,8 @@ def Status(snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool):
 
 
 @solara.component
-def Headline(snap: R.Snapshot):
-    changes = solara.use_memo(lambda: M.headline(M.complete_pairs(snap.results), snap.settings.scenario_name),
+def Headline(snap: R.Snapshot, yearly):
+    changes = solara.use_memo(lambda: M.headline(yearly, snap.settings.scenario_name, snap.settings.years),
                               [snap.replicates_done, id(snap.settings)])
     if not changes:
         return
@@ -249,9 +249,9 @@ def Headline(snap: R.Snapshot):
 
 
 @solara.component
-def Charts(snap: R.Snapshot):
+def Charts(snap: R.Snapshot, yearly):
     s = snap.settings
-    band = solara.use_memo(lambda: M.bands(M.annual(snap.results)), [id(snap)])
+    band = solara.use_memo(lambda: M.bands(yearly), [id(yearly)])
     lookup = solara.use_memo(lambda: C.band_lookup(band), [id(band)])
     active = [(c.start_year, c.end_year or s.years) for c in s.active]
     reps = int(band["n"].max()) if not band.empty else 0
@@ -332,11 +332,12 @@ def CostTableCard(snap: R.Snapshot):
 @solara.component
 def Results(snap: R.Snapshot):
     s = snap.settings
+    yearly = solara.use_memo(lambda: M.annual(snap.results), [id(snap)])  # shared by the headline and the charts
     with solara.Column(gap="12px"):
         Prose(f"**{get_profile(s.country).name}** · {s.agents:,} simulated youths · {s.years} years · seed {s.seed} · "
               f"{s.replicates} replicate(s)  \n**Scenario:** {'; '.join(c.describe(s.years) for c in s.active)}")
-        Headline(snap)
-        Charts(snap)
+        Headline(snap, yearly)
+        Charts(snap, yearly)
         Maps(snap)
         CostTableCard(snap)
         if not snap.results.empty:

@@ -63,37 +63,41 @@ class Change:
     n: int
 
 
-def headline(results: pd.DataFrame, scenario: str) -> list[Change]:
+def headline(yearly: pd.DataFrame, scenario: str, years: int) -> list[Change]:
     """Change in each outcome over the whole horizon, scenario vs baseline, paired by replicate.
 
-    Recruits: total over the horizon; members: at the end; homicide and incarceration rates: mean
-    over the horizon. Percent changes are computed per replicate (common random numbers) and
-    summarised as median and 10-90% range.
+    ``yearly`` is :func:`annual` output; only replicates whose baseline and scenario both have all
+    ``years`` years count. Recruits: total over the horizon; members: at the end; homicide and
+    incarceration rates: mean over the horizon. Percent changes are computed per replicate (common
+    random numbers) and summarised as median and 10-90% range.
     """
-    yearly = annual(results)
     if yearly.empty:
         return []
     how = {"recruits": "sum", "members": "last", "homicide_rate": "mean", "incarceration_rate": "mean"}
     labels = {"recruits": "Recruits over the run", "members": "Members at the end",
               "homicide_rate": "Homicide rate (mean)", "incarceration_rate": "Incarceration rate (mean)"}
-    per = yearly.groupby(["scenario", "replicate"]).agg(**{m: (m, h) for m, h in how.items()}, years=("year", "size"))
-    if "baseline" not in per.index.get_level_values(0) or scenario not in per.index.get_level_values(0):
+    g = yearly.groupby(["scenario", "replicate"])
+    full = g.size() == years
+    per = {h: getattr(g[[m for m, x in how.items() if x == h]], h)() for h in set(how.values())}
+    try:
+        b_full, s_full = full.loc["baseline"], full.loc[scenario]
+    except KeyError:
         return []
-    b, s = per.loc["baseline"], per.loc[scenario]
-    common = b.index.intersection(s.index)
-    common = [r for r in common if b.loc[r, "years"] == s.loc[r, "years"]]
+    common = [r for r in b_full.index.intersection(s_full.index) if b_full[r] and s_full[r]]
     if not common:
         return []
-    b, s = b.loc[common], s.loc[common]
     out = []
     for m, label in labels.items():
-        base = b[m].astype(float).to_numpy()
-        pct = np.where(base > 0, (s[m].astype(float).to_numpy() - base) / np.where(base > 0, base, 1) * 100, np.nan)
-        pct = pct[np.isfinite(pct)]
-        if pct.size == 0:
+        table = per[how[m]][m]
+        base = table.loc["baseline"].loc[common].to_numpy(float)
+        scen = table.loc[scenario].loc[common].to_numpy(float)
+        pct = np.where(base > 0, (scen - base) / np.where(base > 0, base, 1) * 100, np.nan)
+        keep = np.isfinite(pct)
+        if not keep.any():
             continue
-        out.append(Change(m, label, float(np.median(base)), float(np.median(s[m])), float(np.median(pct)),
-                          float(np.quantile(pct, 0.1)), float(np.quantile(pct, 0.9)), int(pct.size)))
+        p = pct[keep]
+        out.append(Change(m, label, float(np.median(base)), float(np.median(scen)), float(np.median(p)),
+                          float(np.quantile(p, 0.1)), float(np.quantile(p, 0.9)), int(p.size)))
     return out
 
 

@@ -259,12 +259,14 @@ def test_annual_bands_and_headline():
     band = M.bands(yearly)
     rec = band[(band.scenario == "baseline") & (band.metric == "recruits") & (band.year == 1)].iloc[0]
     assert (rec["median"], rec["n"]) == (1212.0, 3) and rec["lo"] < rec["median"] < rec["hi"]
-    changes = {c.metric: c for c in M.headline(res, "x")}
+    changes = {c.metric: c for c in M.headline(yearly, "x", 2)}
     assert changes["recruits"].pct == pytest.approx(-10.0) and changes["recruits"].pct_lo == pytest.approx(-10.0)
     assert changes["homicide_rate"].pct == pytest.approx(0.0) and changes["recruits"].n == 3
     # an unfinished year is left out, and an unfinished replicate is not paired
     partial = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]
     assert len(M.annual(partial)) == len(yearly) - 1
+    assert {c.n for c in M.headline(M.annual(partial), "x", 2)} == {2}
+    assert M.headline(M.annual(partial), "y", 2) == []
     assert set(M.complete_pairs(partial)["replicate"]) == {0, 1}
 
 
