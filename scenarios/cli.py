@@ -261,9 +261,9 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Subcommands defined next to what they drive."""
-    from . import serve
+    from . import compare, sensitivity, serve, sweep
 
-    return [serve.register]
+    return [sweep.register, sensitivity.register, compare.register, serve.register]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,9 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-if __name__ == "__main__":
-    # run the canonical module: subcommands registered from other modules raise scenarios.cli.UsageError,
-    # which the copy of this file running as __main__ would not catch
-    from scenarios.cli import main as canonical_main
+if __name__ == "__main__":  # python -m scenarios.cli: use the package's module, so its exception classes are the ones raised
+    from scenarios.cli import main as _main
 
-    sys.exit(canonical_main())
+    sys.exit(_main())

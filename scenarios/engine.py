@@ -8,6 +8,11 @@
 
 ``fn`` must be a picklable top-level function. Results do not depend on the engine or the number of
 workers: each item carries its own seed.
+
+Local worker processes ignore Ctrl-C (the parent handles it) and exit by themselves if the parent
+dies (even by SIGKILL), so an interrupted sweep leaves no orphan burning CPU. When the ``with`` block
+is left by an exception (an error, Ctrl-C), running local workers are stopped at once instead of
+being waited for. Workers of a remote Dask cluster need recruitsim installed in the same version.
 """
 
 from __future__ import annotations
@@ -18,19 +23,45 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 
+class EngineError(RuntimeError):
+    """The engine could not start (e.g. no Dask scheduler at the address); one line for the user."""
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def _worker_init(parent: int) -> None:
+    """Local worker set-up: leave Ctrl-C to the parent; exit when the parent is gone."""
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="recruitsim-parent-watch").start()
+
+
 class Engine:
-    def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None):
+    def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
+                 connect_timeout: float = 20.0):
         if sum(x is not None for x in (workers, dask_local, scheduler)) > 1:
             raise ValueError("choose one of workers, dask_local or scheduler")
+        for name, v in (("workers", workers), ("dask_local", dask_local)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
         self.kind = "dask" if (dask_local is not None or scheduler is not None) else "local"
-        self.workers = workers or default_workers()
+        self.workers = workers or dask_local or default_workers()
         self.dask_local = dask_local
         self.scheduler = scheduler
-        self._pool = None
+        self.connect_timeout = connect_timeout
+        self._pool: ProcessPoolExecutor | None = None
         self._client = None
         self._cluster = None
 
@@ -39,12 +70,18 @@ class Engine:
             if self.workers > 1:
                 import multiprocessing as mp
 
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                                 initializer=_worker_init, initargs=(os.getpid(),))
         else:
             from dask.distributed import Client, LocalCluster
 
             if self.scheduler is not None:
-                self._client = Client(self.scheduler)
+                try:
+                    self._client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+                except (OSError, ValueError, TypeError) as e:
+                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({e})") from None
+                if not self._client.scheduler_info().get("workers"):
+                    self._client.wait_for_workers(1, timeout=self.connect_timeout)
             else:
                 self._cluster = LocalCluster(n_workers=self.dask_local, threads_per_worker=1, processes=True,
                                              dashboard_address=None)
@@ -52,13 +89,19 @@ class Engine:
             self.workers = len(self._client.scheduler_info().get("workers", {})) or (self.dask_local or 1)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            if exc_type is not None:  # error or Ctrl-C: do not wait for running simulations
+                for proc in list(getattr(self._pool, "_processes", {}).values()):
+                    proc.terminate()
+            self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
+            self._pool = None
         if self._client is not None:
             self._client.close()
+            self._client = None
         if self._cluster is not None:
             self._cluster.close()
+            self._cluster = None
 
     @property
     def description(self) -> str:
@@ -92,5 +135,8 @@ class Engine:
         from dask.distributed import as_completed
 
         futures = {self._client.submit(fn, item, pure=False): item for item in items}
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+        try:
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])

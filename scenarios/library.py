@@ -24,13 +24,14 @@ that use them and must be declared in ``EXTRA_TABLES``.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from model.params import ParameterError, check_value
+from model.params import PARAMETERS, ParameterError, check_value
 from model.policies import KINDS, TARGETING, Policy
 
 POLICY_FIELDS = {"kind", "name", "start", "end", "coverage", "budget", "targeting"}
@@ -39,6 +40,11 @@ EXTRA_TABLES: set[str] = {"design", "sweep"}  # read by scenarios.sweep
 
 class ScenarioError(ValueError):
     """A scenario file or name is invalid; the message names the file, the key and what is allowed."""
+
+
+def _hint(key: str, allowed) -> str:
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 @dataclass
@@ -99,7 +105,7 @@ def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> S
     allowed = {"name", "description", "params", "policy", *EXTRA_TABLES}
     for key in data:
         if key not in allowed:
-            raise ScenarioError(f"{where}: unknown key '{key}'; allowed: {', '.join(sorted(allowed))}")
+            raise ScenarioError(f"{where}: unknown key '{key}'{_hint(key, allowed)}; allowed: {', '.join(sorted(allowed))}")
     name = data.get("name", default_name)
     desc = data.get("description", "")
     for key, val in (("name", name), ("description", desc)):
@@ -112,7 +118,8 @@ def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> S
         try:
             check_value(k, v, where=f"{where}: params")
         except ParameterError as e:
-            raise ScenarioError(str(e)) from None
+            extra = f"{_hint(k, PARAMETERS)}; the names are listed by `recruitsim params`" if k not in PARAMETERS else ""
+            raise ScenarioError(f"{e}{extra}") from None
     raw = data.get("policy", [])
     if not isinstance(raw, list):
         raise ScenarioError(f"{where}: 'policy' must be an array of tables ([[policy]])")
@@ -137,15 +144,20 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
     allowed = POLICY_FIELDS | set(k.params)
     for key, v in p.items():
         if key not in allowed:
-            raise ScenarioError(f"{where}: unknown key '{key}' for a {kind} policy; allowed: {', '.join(sorted(allowed))}")
+            raise ScenarioError(f"{where}: unknown key '{key}' for a {kind} policy{_hint(key, allowed)}; "
+                                f"allowed: {', '.join(sorted(allowed))}")
         if key in ("kind", "name", "targeting"):
             if not isinstance(v, str):
                 raise ScenarioError(f"{where}: '{key}' must be a string")
             if key == "targeting" and v not in TARGETING:
                 raise ScenarioError(f"{where}: 'targeting' must be one of {', '.join(TARGETING)}, got '{v}'")
             continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ScenarioError(f"{where}: '{key}' must be a number, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+            what = {"start": "a whole month in [0, 1200]", "end": "a whole month in [0, 1200]",
+                    "budget": "a number of USD per year in [0, 1e12]"}.get(key)
+            if what is None:
+                what = f"a number in [{k.params[key].low:g}, {k.params[key].high:g}]"
+            raise ScenarioError(f"{where}: '{key}' must be {what}, got {v!r}")
         if key in ("start", "end"):
             if int(v) != v or v < 0 or v > 1200:
                 raise ScenarioError(f"{where}: '{key}' must be a whole month in [0, 1200], got {v!r}")

@@ -1,0 +1,247 @@
+"""Cost and value inputs of the economic evaluation, in one currency and price year: 2024 US dollars.
+
+Every figure comes from ``scenarios/data/costs.csv`` (copied from the project's evidence base, with
+source tags expanded in ``model/data/SOURCES.md`` and ``docs/economics.md``) and is converted here:
+
+* **Local currency** is turned into US dollars at the official exchange rate of the figure's own price
+  year (``scenarios/data/conversion.csv``), then
+* **brought to 2024 prices** with the US CPI-U (annual averages): ``x 313.689 / CPI(year)``.
+
+So a Chilean prison cost of CLP 983,424 a month in 2022 is 983,424 x 12 / 873.31 CLP per USD x
+313.689 / 292.655 = USD 14,484 per prisoner-year (2024). Each quantity is a ``Range`` (central, low,
+high); the probabilistic analysis draws it from a triangular distribution on the log scale with its
+mode at the central value (so ranges that span an order of magnitude are not skewed upwards).
+
+Country lookups fall back to the regional (``LAC``) value where the country has no figure of its own,
+and say so in ``CostAssumptions.notes``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+BASE_YEAR = 2024
+CURRENCY = "USD"
+REGIONAL = "LAC"
+#: Where a country's prison cost rests on few figures, its range is widened to at least this share
+#: either side of the central value (average vs marginal cost, exchange-rate timing): ASSUMPTION.
+MIN_PRISON_SPREAD = 0.25
+
+
+@dataclass(frozen=True)
+class Range:
+    """An uncertain positive quantity: central value and plausible low / high (same unit)."""
+
+    central: float
+    low: float
+    high: float
+    source: str = ""
+
+    def __post_init__(self):
+        if not (self.low <= self.central <= self.high) or self.low < 0:
+            raise ValueError(f"need 0 <= low <= central <= high, got {self.low}, {self.central}, {self.high}")
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws: triangular on the log scale (mode = central); plain triangular if low is 0."""
+        if self.high == self.low:
+            return np.full(n, float(self.central))
+        if self.low > 0:
+            lo, mode, hi = math.log(self.low), math.log(self.central), math.log(self.high)
+            return np.exp(rng.triangular(lo, mode, hi, n))
+        return rng.triangular(self.low, self.central, self.high, n)
+
+    def scaled(self, factor: float, source: str | None = None) -> Range:
+        return Range(self.central * factor, self.low * factor, self.high * factor,
+                     self.source if source is None else source)
+
+
+@dataclass(frozen=True)
+class ProgramCost:
+    """How a policy kind's simulated cost columns are priced: price-year factor and uncertainty."""
+
+    kind: str
+    unit_cost: float  # the model's default unit cost, in the price year below
+    unit: str
+    price_year: int
+    to_base: float  # multiplier from the price year to 2024 USD
+    multiplier: Range  # uncertainty of the unit cost, relative to the central value (central 1)
+    source: str
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    """All prices and values for one country, in 2024 USD."""
+
+    country: str
+    prison_year: Range  # USD per prisoner-year
+    vsl: Range  # USD per statistical life
+    crime_member_year: Range  # USD of non-homicide, non-prison crime cost per group member-year
+    programs: dict[str, ProgramCost] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(item, value, source) rows for reports."""
+        def rng(r: Range, unit: str = "") -> str:
+            return f"{_money(r.central)} ({_money(r.low)}-{_money(r.high)}){unit}"
+        rows = [
+            ("Currency and price year", f"{CURRENCY} {BASE_YEAR} (local currency at the price year's exchange rate, then US CPI-U)",
+             "IMF_IFS_FX; BLS_CPIU"),
+            ("Cost per prisoner-year", rng(self.prison_year), self.prison_year.source),
+            ("Value of a statistical life", rng(self.vsl), self.vsl.source),
+            ("Other crime cost per group member-year", rng(self.crime_member_year), self.crime_member_year.source),
+        ]
+        for p in self.programs.values():
+            rows.append((f"Unit cost: {p.kind}", f"{_money(p.unit_cost * p.to_base)} {p.unit} "
+                         f"(x{p.multiplier.low:.2g}-x{p.multiplier.high:.2g})", f"{p.source} ({p.price_year} USD)"))
+        return rows
+
+
+def _money(x: float) -> str:
+    if x >= 1e9:
+        return f"{x / 1e9:.3g}bn"
+    if x >= 1e6:
+        return f"{x / 1e6:.3g}m"
+    return f"{x:,.0f}"
+
+
+# ---- data ------------------------------------------------------------------------------------
+@cache
+def _csv(name: str) -> tuple[dict[str, str], ...]:
+    with resources.files("scenarios").joinpath("data", name).open(encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def cost_rows(category: str | None = None) -> list[dict[str, str]]:
+    """Rows of ``scenarios/data/costs.csv`` (optionally of one category)."""
+    return [r for r in _csv("costs.csv") if category is None or r["category"] == category]
+
+
+def cpi(year: int) -> float:
+    """US CPI-U annual average (1982-84 = 100)."""
+    for r in _csv("conversion.csv"):
+        if r["kind"] == "cpi" and int(r["year"]) == int(year):
+            return float(r["value"])
+    raise KeyError(f"no US CPI for {year} in scenarios/data/conversion.csv")
+
+
+def fx(currency: str, year: int) -> float:
+    """Local currency units per US dollar, annual average of ``year``."""
+    if currency == "USD":
+        return 1.0
+    for r in _csv("conversion.csv"):
+        if r["kind"] == "fx" and r["currency"] == currency and int(r["year"]) == int(year):
+            return float(r["value"])
+    raise KeyError(f"no {currency} exchange rate for {year} in scenarios/data/conversion.csv")
+
+
+def to_base(amount: float, currency: str, year: int) -> float:
+    """``amount`` of ``currency`` at ``year`` prices, in 2024 US dollars."""
+    return amount / fx(currency, year) * cpi(BASE_YEAR) / cpi(year)
+
+
+_PER_YEAR = {"per inmate-month": 12.0, "per inmate-day": 365.0, "per inmate-year": 1.0}
+
+
+# ---- lookups ---------------------------------------------------------------------------------
+def prison_costs(country: str) -> tuple[Range, list[str]]:
+    """Cost per prisoner-year in 2024 USD for a country (regional fallback) and notes."""
+    rows = cost_rows("prison")
+    by_country: dict[str, list[tuple[float, str, str]]] = {}
+    for r in rows:
+        v = to_base(float(r["central"]) * _PER_YEAR[r["unit"]], r["currency"], int(r["price_year"]))
+        by_country.setdefault(r["key"], []).append((v, r["use"], r["source_tag"]))
+
+    def summarise(items):
+        central = next(v for v, use, _ in items if use == "central")
+        values = [v for v, _, _ in items]
+        low = min(min(values), central * (1 - MIN_PRISON_SPREAD))
+        high = max(max(values), central * (1 + MIN_PRISON_SPREAD))
+        src = "; ".join(dict.fromkeys(s for _, _, s in items))
+        return Range(central, low, high, src)
+
+    if country in by_country:
+        return summarise(by_country[country]), []
+    centrals = sorted(summarise(v).central for v in by_country.values())
+    mid = float(np.median(centrals))
+    src = "median of " + ", ".join(sorted(by_country)) + " (" + "; ".join(
+        dict.fromkeys(s for v in by_country.values() for _, _, s in v)) + ")"
+    note = (f"No prison cost for {country}: regional value used (median of the {len(centrals)} countries with data, "
+            f"range = their lowest to highest)") if country != REGIONAL else (
+        f"Regional prison cost = median of the {len(centrals)} countries with data, range = their lowest to highest")
+    return Range(mid, min(centrals), max(centrals), src), [note]
+
+
+def vsl(country: str) -> tuple[Range, list[str]]:
+    """Value of a statistical life in 2024 USD (country estimate, else the regional one).
+
+    Each end of the range is a separate study converted from its own price year.
+    """
+    rows = cost_rows("vsl")
+    key = country if any(r["key"] == country for r in rows) else REGIONAL
+    v = {r["use"]: (to_base(float(r["central"]), r["currency"], int(r["price_year"])), r["source_tag"])
+         for r in rows if r["key"] == key}
+    src = "; ".join(dict.fromkeys(s for _, s in v.values()))
+    notes = [] if key == country else [
+        f"No VSL study for {country}: regional VSL used (for low-income countries it overstates; set --vsl)"]
+    return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
+
+
+def crime_cost_per_member_year(country: str) -> tuple[Range, list[str]]:
+    """Non-homicide, non-prison cost of crime caused per group member-year, 2024 USD.
+
+    Derived (ASSUMPTION): group share x (LAC cost of crime - incarceration cost) / LAC members of all
+    ages, where members = the regional profile's members 10-29 / MEMBERS_YOUTH_SHARE. The regional value
+    is used for every country (no country has both a crime cost and a membership figure in the data).
+    """
+    from model.profiles import MEMBERS_YOUTH_SHARE, get_profile
+
+    rows = {r["key"]: r for r in cost_rows("crime")}
+    crime, prison = rows["cost_of_crime_lac"], rows["incarceration_cost_lac"]
+    share, members_u = rows["group_share"], rows["members_uncertainty"]
+    prof = get_profile(REGIONAL)
+    members = prof.youth_population * prof.params().member_prevalence / MEMBERS_YOUTH_SHARE
+    year = int(crime["price_year"])
+
+    def value(c, s, m):
+        return to_base(float(s) * (float(c) - float(prison["central"])) / (members * float(m)), "USD", year)
+
+    r = Range(value(crime["central"], share["central"], members_u["central"]),
+              value(crime["low"], share["low"], members_u["high"]),
+              value(crime["high"], share["high"], members_u["low"]),
+              "IDB_JAITMAN2017; IDB_PRISON2017; UNODC_GSH2023 (derived)")
+    notes = ["Other crime cost per member-year is a derived regional value (IDB cost of crime less prisons, "
+             "half attributed to groups, per member of all ages)"]
+    if country != REGIONAL:
+        notes.append(f"Crime cost per member-year for {country}: regional value used")
+    return r, notes
+
+
+def program_costs() -> dict[str, ProgramCost]:
+    out = {}
+    for r in cost_rows("program"):
+        central, low, high = float(r["central"]), float(r["low"]), float(r["high"])
+        year = int(r["price_year"])
+        out[r["key"]] = ProgramCost(r["key"], central, r["unit"], year, to_base(1.0, "USD", year),
+                                    Range(1.0, low / central, high / central, r["source_tag"]), r["source_tag"])
+    return out
+
+
+def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, prison_cost: float | None = None,
+                crime_cost: float | None = None) -> CostAssumptions:
+    """The cost assumptions for ``country``; overrides replace a central value and scale its range."""
+    prison, n1 = prison_costs(country)
+    life, n2 = vsl(country)
+    crime, n3 = crime_cost_per_member_year(country)
+    if vsl_central is not None:
+        life = life.scaled(vsl_central / life.central, "user (--vsl)") if life.central else Range(vsl_central, vsl_central, vsl_central, "user")
+    if prison_cost is not None:
+        prison = prison.scaled(prison_cost / prison.central, "user")
+    if crime_cost is not None:
+        crime = crime.scaled(crime_cost / crime.central, "user") if crime_cost > 0 else Range(0.0, 0.0, 0.0, "user: not counted")
+    return CostAssumptions(country, prison, life, crime, program_costs(), tuple(n1 + n2 + n3))

@@ -1,0 +1,343 @@
+"""Plots and the Markdown report of ``recruitsim compare`` (matplotlib, Agg backend: no display needed).
+
+``write_all(out, ...)`` writes into ``out``:
+
+* ``ce_plane.png``: incremental cost vs outcome averted, each scenario's cloud of samples (replicates x
+  economic draws), the point estimates, the efficiency frontier and the VSL line;
+* ``frontier.png``: the frontier with dominated and extendedly dominated options and ICERs;
+* ``outcomes_over_time.png``: cumulative recruits and homicides averted, members and youths in custody
+  averted by month, median and 10-90% band across paired replicates;
+* ``ceac.png``: cost-effectiveness acceptability curves (probability each option is the best buy at
+  each willingness to pay per unit of outcome averted);
+* ``budget.png`` (with ``--budget``): the option grid and the chosen portfolio;
+* ``table.csv`` (every column with intervals) and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from . import economics  # noqa: E402
+
+STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": "."}
+OUTCOME_LABEL = {"homicides": "homicides averted", "recruits": "recruits averted", "member_years": "member-years averted"}
+
+
+def _colours(names, baseline: str = "baseline") -> dict[str, tuple]:
+    """One colour per scenario, stable across plots (alphabetical; the baseline is black)."""
+    cmap = plt.get_cmap("tab20")
+    others = sorted(n for n in set(names) if n != baseline)
+    return {baseline: (0.0, 0.0, 0.0, 1.0)} | {n: cmap(i % 20) for i, n in enumerate(others)}
+
+
+def _scale(values) -> tuple[float, str]:
+    m = np.nanmax(np.abs(np.asarray(values, float))) if len(values) else 0.0
+    for div, suf in ((1e9, "USD bn"), (1e6, "USD m"), (1e3, "USD k")):
+        if m >= div:
+            return div, suf
+    return 1.0, "USD"
+
+
+def plot_ce_plane(analysis: economics.Analysis, path: Path) -> Path:
+    t, s = analysis.table, analysis.settings
+    eff_col = f"{s['outcome']}_averted"
+    div, unit = _scale(pd.concat([analysis.cloud["cost"], t["incremental_cost"]]))
+    col = _colours(t["name"], s["baseline"])
+    fig, ax = plt.subplots(figsize=(10, 7))
+    for name, g in analysis.cloud.groupby("scenario", sort=False):
+        if name == s["baseline"]:
+            continue
+        ax.scatter(g["effect"], g["cost"] / div, s=8, alpha=0.3, color=col[name], linewidths=0)
+    for r in t.itertuples():
+        m = STATUS_MARK.get(r.frontier_status, "o")
+        edge = {} if m == "x" else {"edgecolors": "black", "linewidths": 0.6}
+        ax.scatter(getattr(r, eff_col), r.incremental_cost / div, s=70, color=col[r.name], marker=m, zorder=3, **edge)
+        ax.annotate(r.name, (getattr(r, eff_col), r.incremental_cost / div), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    fr = t[t["on_frontier"]].sort_values("incremental_cost")
+    ax.plot(fr[eff_col], fr["incremental_cost"] / div, color="black", lw=1.2, label="efficiency frontier")
+    x, y = np.array(ax.get_xlim()), np.array(ax.get_ylim())
+    if s["outcome"] == "homicides":
+        v = analysis.assumptions.vsl
+        ax.plot(x, v.central * x / div, ls="--", color="grey", lw=1, label=f"VSL {v.central / 1e6:.2f}m per homicide")
+        ax.fill_between(x, v.low * x / div, v.high * x / div, color="grey", alpha=0.08, label="VSL range")
+    ax.set_xlim(x)
+    ax.set_ylim(y)
+    ax.axhline(0, color="black", lw=0.5)
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_xlabel(f"{OUTCOME_LABEL[s['outcome']]} vs baseline (discounted)")
+    ax.set_ylabel(f"incremental cost ({unit}, {s['price_base'].split()[1]}, discounted)")
+    ax.set_title("Cost-effectiveness plane: each dot one replicate x economic draw; markers = medians\n"
+                 "o frontier, x dominated, ^ extendedly dominated; below the dashed line benefits from lives exceed costs", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
+    t, s = analysis.table, analysis.settings
+    eff_col = f"{s['outcome']}_averted"
+    div, unit = _scale(t["incremental_cost"])
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    styles = {"frontier": ("tab:blue", "o", "on the frontier"), "dominated": ("tab:red", "x", "dominated"),
+              "extendedly dominated": ("tab:orange", "^", "extendedly dominated")}
+    for status, (c, m, label) in styles.items():
+        g = t[t["frontier_status"] == status]
+        if len(g):
+            ax.scatter(g[eff_col], g["incremental_cost"] / div, color=c, marker=m, s=60, label=label, zorder=3)
+    for r in t.itertuples():
+        ax.annotate(r.name, (getattr(r, eff_col), r.incremental_cost / div), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    fr = t[t["on_frontier"]].sort_values("incremental_cost")
+    ax.plot(fr[eff_col], fr["incremental_cost"] / div, color="tab:blue", lw=1.5)
+    for (x0, y0), (x1, y1, icer) in zip(fr[[eff_col, "incremental_cost"]].to_numpy()[:-1],
+                                        fr[[eff_col, "incremental_cost", "icer"]].to_numpy()[1:], strict=False):
+        ax.annotate(f"ICER {_money(icer)}", ((x0 + x1) / 2, (y0 + y1) / 2 / div), fontsize=8, color="tab:blue",
+                    textcoords="offset points", xytext=(6, -10))
+    ax.axhline(0, color="black", lw=0.5)
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_xlabel(f"{OUTCOME_LABEL[s['outcome']]} vs baseline (discounted, median of paired replicates)")
+    ax.set_ylabel(f"incremental cost ({unit}, discounted)")
+    ax.set_title(f"Efficiency frontier on {OUTCOME_LABEL[s['outcome']]}: ICER = extra cost per extra unit vs the previous frontier option",
+                 fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_over_time(results: pd.DataFrame, baseline: str, path: Path) -> Path:
+    ts = economics.averted_over_time(results, baseline)
+    panels = [("recruits", "cumulative recruits averted"), ("homicides", "cumulative homicides averted"),
+              ("members", "group members averted (stock)"), ("incarcerated", "youths in custody averted (stock)")]
+    names = sorted(dict.fromkeys(ts["scenario"]))
+    col = _colours([baseline, *names], baseline)
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True)
+    for ax, (metric, label) in zip(axes.ravel(), panels, strict=True):
+        for name in names:
+            g = ts[(ts["scenario"] == name) & (ts["metric"] == metric)]
+            if not len(g):
+                continue
+            x = g["month"] / 12.0
+            ax.plot(x, g["median"], color=col[name], lw=1.3, label=name)
+            ax.fill_between(x, g["lo"], g["hi"], color=col[name], alpha=0.12, linewidth=0)
+        ax.axhline(0, color="black", lw=0.5)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("years since the policies started")
+    axes[0, 0].legend(fontsize=7, ncol=2)
+    fig.suptitle("Outcomes averted vs baseline over time (national counts; median and 10-90% band of paired replicates; "
+                 "negative = worse than baseline)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_ceac(analysis: economics.Analysis, path: Path) -> Path:
+    c, s = analysis.ceac, analysis.settings
+    fig, ax = plt.subplots(figsize=(10, 6))
+    names = [n for n, g in c.groupby("scenario", sort=False) if g["p_optimal"].max() >= 0.02]
+    col = _colours(list(dict.fromkeys(c["scenario"])), s["baseline"])
+    for name in names:
+        g = c[c["scenario"] == name]
+        ax.plot(g["wtp"], g["p_optimal"], color=col[name], lw=1.5, label=name)
+    best = c[c["optimal_expected"]]
+    ax.plot(best["wtp"], [1.02] * len(best), lw=0)  # keep the top margin
+    if s["outcome"] == "homicides":
+        v = analysis.assumptions.vsl
+        ax.axvspan(v.low, v.high, color="grey", alpha=0.1, label="VSL range")
+        ax.axvline(v.central, color="grey", ls="--", lw=1, label="VSL central")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel(f"willingness to pay per unit of {OUTCOME_LABEL[s['outcome']]} (USD, log scale)")
+    ax.set_ylabel("probability of being the best buy")
+    ax.set_title("Cost-effectiveness acceptability curves (replicates x economic draws; options under 2% everywhere omitted)",
+                 fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_budget(portfolio, path: Path) -> Path:
+    o = portfolio.options
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for chosen, (c, label) in ((False, ("lightgrey", "option")), (True, ("tab:green", "chosen"))):
+        g = o[o["chosen"] == chosen]
+        ax.errorbar(g["annual_cost"], g["effect"], yerr=[g["effect"] - g["effect_lo"], g["effect_hi"] - g["effect"]],
+                    fmt="o", color=c, ecolor=c, label=label, capsize=2)
+    for r in o.itertuples():
+        ax.annotate(f"{r.kind} {r.coverage:.0%}", (r.annual_cost, r.effect), fontsize=7, textcoords="offset points", xytext=(4, 3))
+    ax.axvline(portfolio.budget, color="tab:red", ls="--", lw=1, label=f"budget {_money(portfolio.budget)}/yr")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("programme spending per year (USD 2024, log scale)")
+    ax.set_ylabel(f"{OUTCOME_LABEL[portfolio.outcome]} (discounted; median, 10-90%)")
+    ax.set_title("Budget options simulated alone; the chosen set maximises the total within the budget (exact MILP)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+# ---- Markdown -------------------------------------------------------------------------------------
+def _money(x) -> str:
+    from .compare import money
+
+    return money(x)
+
+
+def md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for r in df.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in r) + " |")
+    return "\n".join(lines)
+
+
+def _f(x, digits=2) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def report_markdown(analysis: economics.Analysis, settings: dict, title: str, figures: dict[str, str], portfolio=None) -> str:
+    from .compare import count, interval, money, ranked_table
+
+    t, s, a = analysis.table, analysis.settings, analysis.assumptions
+    eff = f"{s['outcome']}_averted"
+    pol = t[t["name"] != s["baseline"]]
+    best_nb = pol.iloc[0] if len(pol) else None
+    frontier = t[t["on_frontier"]].sort_values("incremental_cost")
+    c = analysis.ceac
+    at_vsl = c[np.isclose(c["wtp"], a.vsl.central)] if s["outcome"] == "homicides" else c.iloc[0:0]
+    lines = [f"# Cost-effectiveness of policies against youth recruitment: {settings['country']}", "",
+             "```", title, "```", ""]
+    lines += ["## Summary", ""]
+    if best_nb is not None:
+        nb = interval(best_nb["net_benefit"], best_nb["net_benefit_lo"], best_nb["net_benefit_hi"])
+        lines.append(f"- Largest net benefit: **{best_nb['name']}**, net benefit {nb} "
+                     f"(2024 USD, discounted), probability that benefits exceed costs {_f(best_nb['p_benefit_exceeds_cost'])}.")
+    lines.append("- Efficiency frontier on " + OUTCOME_LABEL[s["outcome"]] + ": " + " -> ".join(
+        f"{r.name}" + (f" (ICER {money(r.icer)})" if math.isfinite(r.icer) else "") for r in frontier.itertuples()) + ".")
+    worse = pol[pol[eff] < 0]["name"].tolist()
+    if worse:
+        lines.append(f"- Median {OUTCOME_LABEL[s['outcome']].replace('averted', 'added')} (negative averted): {', '.join(worse)}.")
+    if len(at_vsl):
+        top = at_vsl.sort_values("p_optimal", ascending=False).iloc[0]
+        lines.append(f"- At the central VSL ({money(a.vsl.central)} per homicide) the best buy is **{top['scenario']}** "
+                     f"with probability {top['p_optimal']:.2f} (CEAC).")
+    if portfolio is not None:
+        lines += ["", "```", portfolio.summary(), "```"]
+    lines += ["", "## How to read this", "",
+              "- Every policy scenario is compared with the **baseline** (status quo) in the *same* simulated worlds: replicate *r* "
+              "of every scenario uses the same random numbers (common random numbers), so the paired difference is the policy's effect.",
+              "- **Averted** = baseline minus scenario; a negative number means the policy made it worse (e.g. more recruits through "
+              "prison recruitment, or more prison time).",
+              "- **Incremental cost** = programme spending + change in prison spending, in 2024 USD, discounted at "
+              f"{s['discount']:.0%} a year. Outcomes are discounted at the same rate (undiscounted counts are in the outcomes table).",
+              "- **ICER** is the extra cost per extra unit of the frontier outcome compared with the next cheaper option on the "
+              "**efficiency frontier**; options off the frontier are *dominated* (something cheaper does more) or *extendedly "
+              "dominated* (a mix of two frontier options does more for the money).",
+              "- **Net benefit** = monetised benefits (VSL x homicides averted + other crime cost x member-years averted) minus "
+              "incremental cost; **BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
+              "share of samples (replicates x draws of VSL, prison and programme costs) in which benefits exceed costs.",
+              "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
+              "`--replicates` or `--agents` to narrow them.", ""]
+    lines += ["## Ranked results", "", md_table(ranked_table(t)), ""]
+    out_tab = pd.DataFrame({
+        "scenario": t["name"],
+        "recruits": [interval(*r, f=count) for r in t[["recruits_averted", "recruits_averted_lo", "recruits_averted_hi"]].itertuples(index=False)],
+        "member-years": [count(v) for v in t["member_years_averted"]],
+        "homicides": [interval(*r, f=count) for r in t[["homicides_averted", "homicides_averted_lo", "homicides_averted_hi"]].itertuples(index=False)],
+        "of men/boys": [count(v) for v in t["homicides_male_averted"]],
+        "of women/girls": [count(v) for v in t["homicides_female_averted"]],
+        "youth 10-29 only": [count(v) for v in t["homicides_youth_averted"]],
+        "custody-years": [count(v) for v in t["incarceration_years_averted"]],
+        "trafficking victims": [count(v) for v in t["trafficking_victims_averted"]],
+        "completions gained": [count(v) for v in t["completions_gained"]],
+        "recruits (undiscounted)": [count(v) for v in t["recruits_averted_undiscounted"]],
+        "homicides (undiscounted)": [count(v) for v in t["homicides_averted_undiscounted"]],
+    })
+    lines += ["## Outcomes averted (national counts over the horizon, discounted unless stated)", "", md_table(out_tab), ""]
+    fr_tab = pd.DataFrame({"scenario": t["name"], "status": t["frontier_status"], "incremental cost": [money(v) for v in t["incremental_cost"]],
+                           OUTCOME_LABEL[s["outcome"]]: [count(v) for v in t[eff]], "ICER": [money(v) for v in t["icer"]]})
+    lines += ["## Efficiency frontier", "", md_table(fr_tab.sort_values("incremental cost", key=lambda x: t.loc[x.index, "incremental_cost"])), "",
+              f"![frontier]({figures['frontier']})", ""]
+    mon = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
+                        "prison cost change": [money(v) for v in t["prison_cost_change"]],
+                        "value of lives": [money(v) for v in t["benefit_lives"]], "other crime": [money(v) for v in t["benefit_crime"]],
+                        "net benefit": [interval(*r) for r in t[["net_benefit", "net_benefit_lo", "net_benefit_hi"]].itertuples(index=False)],
+                        "BCR": [interval(*r, f=_f) for r in t[["bcr", "bcr_lo", "bcr_hi"]].itertuples(index=False)],
+                        "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
+    lines += ["## Monetised benefits", "", md_table(mon), ""]
+    sens = analysis.sensitivity
+    if len(sens):
+        sens = sens.assign(column=[f"{i} {st}".strip() for i, st in zip(sens["input"], sens["setting"], strict=True)])
+        piv = sens.pivot(index="scenario", columns="column", values="net_benefit")
+        order = ["central"] + [c for c in dict.fromkeys(sens["column"]) if c != "central"]
+        piv = piv.loc[[n for n in t["name"] if n in piv.index and n != s["baseline"]], order]
+        stab = pd.DataFrame({"scenario": piv.index, **{c: [money(v) for v in piv[c]] for c in order}})
+        lines += ["## One-way sensitivity of net benefit", "",
+                  "Median net benefit (2024 USD) with one economic input at the low or high end of its range, the others "
+                  "central (unit costs: every lever at once; discount rate: costs and outcomes).", "", md_table(stab), ""]
+    lines += [
+              "## Uncertainty", "", f"![cost-effectiveness plane]({figures['ce_plane']})", "", f"![CEAC]({figures['ceac']})", ""]
+    if portfolio is not None and "budget" in figures:
+        o = portfolio.options
+        btab = pd.DataFrame({"lever": o["kind"], "coverage": [f"{v:.0%}" for v in o["coverage"]],
+                             "spending/yr": [money(v) for v in o["annual_cost"]],
+                             OUTCOME_LABEL[portfolio.outcome]: [interval(*r, f=count) for r in o[["effect", "effect_lo", "effect_hi"]].itertuples(index=False)],
+                             "chosen": ["yes" if v else "" for v in o["chosen"]]})
+        lines += ["## Budget allocation", "", "Each lever at each coverage level was simulated alone; the chosen set maximises "
+                  f"the sum of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} of programme spending per year "
+                  "(exact integer programme), and was then simulated as one scenario ('portfolio' in the tables above).", "",
+                  md_table(btab), "", f"![budget]({figures['budget']})", ""]
+    lines += ["## Outcomes over time", "", f"![outcomes over time]({figures['over_time']})", ""]
+    lines += ["## Assumptions and sources", "", md_table(pd.DataFrame(a.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
+    lines += [f"- {n}" for n in analysis.notes]
+    lines += ["- Homicides: `homicides` (all ages) counts adult victims through the model's fixed adult/youth ratio; "
+              "`homicides_youth_averted` is the directly simulated part. Use `--homicide-scope youth` for the conservative analysis.",
+              "- Custody: youths 10-29 in custody (`incarcerated`, simulated); the all-ages `prisoners` output scales 18-29 "
+              "inmates by a fixed adult ratio meant for levels, so it is not used for policy differences.",
+              "- Not monetised: trafficking victims averted and school completions gained (no LAC values in the evidence base).",
+              "- Source tags are expanded in `model/data/SOURCES.md` and `docs/economics.md`.", ""]
+    lines += ["## Column glossary", "", md_table(pd.DataFrame(
+        [(k, v) for k, v in economics.COLUMN_HELP.items() if not k.endswith(("_lo", "_hi"))], columns=["column", "meaning"])), ""]
+    cmd = (f"recruitsim compare --country {settings['country']} --agents {settings['agents']} --years {settings['years']:g} "
+           f"--burn-in {settings['burn_in']:g} --replicates {settings['replicates']} --seed {settings['seed']} "
+           f"--discount {s['discount']:g} --outcome {s['outcome']} --homicide-scope {s['homicide_scope']}"
+           + (f" --budget {portfolio.budget:g}" if portfolio is not None else ""))
+    lines += ["## Reproduce", "", "```", cmd, "```", "",
+              f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s on {settings.get('cores', '?')} "
+              f"cores (1-minute load average {settings.get('load_average', ['?', '?'])[0]} at the start, "
+              f"{settings.get('load_average', ['?', '?'])[1]} at the end).", ""]
+    return "\n".join(lines)
+
+
+def write_all(out: Path, *, results: pd.DataFrame, analysis: economics.Analysis, settings: dict, title: str,
+              portfolio=None) -> list[Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [plot_ce_plane(analysis, out / "ce_plane.png"), plot_frontier(analysis, out / "frontier.png"),
+             plot_over_time(results, analysis.settings["baseline"], out / "outcomes_over_time.png"),
+             plot_ceac(analysis, out / "ceac.png")]
+    figures = {"ce_plane": "ce_plane.png", "frontier": "frontier.png", "over_time": "outcomes_over_time.png", "ceac": "ceac.png"}
+    if portfolio is not None and len(portfolio.options):
+        files.append(plot_budget(portfolio, out / "budget.png"))
+        figures["budget"] = "budget.png"
+    analysis.table.to_csv(out / "table.csv", index=False)
+    files.append(out / "table.csv")
+    md = out / "report.md"
+    md.write_text(report_markdown(analysis, settings, title, figures, portfolio), encoding="utf-8")
+    files.append(md)
+    return files

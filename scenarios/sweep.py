@@ -1,0 +1,389 @@
+"""``recruitsim sweep``: many scenarios x replicates, with common random numbers, into a resumable store.
+
+    recruitsim sweep [FILE.toml] [--scenario NAME ...] --country C --replicates R --agents N --years Y
+                     --seed S --out DIR [--workers W | --dask-local W | --scheduler ADDRESS]
+
+What runs (``designs.plan``): the named scenarios (``--scenario``, repeatable; a library name or a
+``.toml`` path), the scenario FILE, or, if FILE has a ``[design]`` table, its grid / Latin hypercube /
+Sobol points (format: ``scenarios/designs.py`` and ``docs/sweeps.md``). With neither, the whole
+library. The baseline (``--baseline``, default ``baseline``) is always run as the reference of the
+paired differences.
+
+How: every (scenario, replicate) *unit* of replicate ``r`` uses the seed ``replicate_seed(seed, r)``
+(common random numbers). Units that share a burn-in (same replicate and model parameters) are run
+together: one burn-in, then a copy of the model per scenario (``runner.run_group``; bit-identical to
+separate runs, ``--no-burn-in-reuse`` turns it off). Tasks go to an ``Engine`` (local processes by
+default, all cores; or Dask); each finished unit is written atomically to the store
+(``scenarios/store.py``). Running the same command again skips finished units, so a sweep killed
+in any way resumes to exactly the dataset of an uninterrupted run; the store's manifest refuses a
+resume with other settings. At the end, the summary (``scenarios/summary.py``) is printed and
+written to ``DIR/_summary.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import designs, library, store, summary
+from .designs import Arm, Plan
+from .engine import Engine, EngineError
+from .runner import Unit, run_group, run_unit
+
+DEFAULTS: dict[str, Any] = {"country": "LAC", "replicates": 10, "agents": 50_000, "years": 10.0, "burn_in": 5.0, "seed": 1}
+LIMITS: dict[str, tuple[float, float]] = {"replicates": (1, 100_000), "agents": (100, 50_000_000), "years": (1 / 12, 100),
+                                          "burn_in": (0, 100), "seed": (0, 2**62)}
+EXAMPLES = """examples:
+  recruitsim sweep --out results/library                                  # the whole library, 10 replicates
+  recruitsim sweep --scenario mentoring,jobs --country HND --replicates 20 --out results/hnd --workers 2
+  recruitsim sweep scenarios/sweeps/mentoring_coverage.toml --out results/grid --dask-local 2
+  recruitsim sweep scenarios/sweeps/mentoring_uncertainty.toml --dry-run --out results/lhs
+"""
+MAX_GROUP = 8  # scenarios sharing one burn-in in one task (bounds the work lost to a crash)
+
+
+class SweepError(Exception):
+    """A sweep could not finish (a run failed); finished units stay on disk."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    country: str = "LAC"
+    replicates: int = 10
+    agents: int = 50_000
+    years: float = 10.0
+    burn_in: float = 5.0
+    seed: int = 1
+
+
+def resolve_settings(cli: dict[str, Any], plan: Plan) -> Settings:
+    """Command-line values win over the file's ``[sweep]`` table, which wins over the defaults."""
+    from model.profiles import get_profile
+
+    out = {}
+    for k, default in DEFAULTS.items():
+        v = cli.get(k)
+        if v is None and k in plan.defaults:
+            v = plan.defaults[k]
+            if k == "country":
+                try:
+                    v = get_profile(v).iso3
+                except KeyError:
+                    raise library.ScenarioError(f"{plan.source}: [sweep] 'country': unknown country '{v}'") from None
+            else:
+                lo, hi = LIMITS[k]
+                if not lo <= v <= hi:
+                    raise library.ScenarioError(f"{plan.source}: [sweep] '{k}' = {v!r} is outside [{lo:g}, {hi:g}]")
+        out[k] = default if v is None else v
+    for k in ("replicates", "agents", "seed"):
+        out[k] = int(out[k])
+    for k in ("years", "burn_in"):
+        out[k] = float(out[k])
+    return Settings(**out)
+
+
+# ---- units and tasks --------------------------------------------------------------------------------
+def make_units(plan: Plan, st: Settings) -> list[tuple[Arm, Unit]]:
+    """All (arm, unit) pairs, replicate by replicate."""
+    return [(arm, Unit(arm.scenario, r, st.country, st.agents, st.years, st.burn_in, st.seed, {}, arm.point))
+            for r in range(st.replicates) for arm in plan.arms]
+
+
+def make_tasks(units: list[Unit], workers: int, reuse: bool = True, max_group: int = MAX_GROUP) -> list[tuple[Unit, ...]]:
+    """Group units that share a burn-in into tasks of at most ``max_group``, split further so that
+    there are at least 2 tasks per worker when possible. Without ``reuse``, one unit per task."""
+    if not reuse:
+        return [(u,) for u in units]
+    groups: dict[str, list[Unit]] = {}
+    for u in units:
+        groups.setdefault(u.burn_in_key(), []).append(u)
+    tasks: list[list[Unit]] = []
+    for g in groups.values():
+        k = math.ceil(len(g) / max_group)
+        size = math.ceil(len(g) / k)
+        tasks.extend(g[i:i + size] for i in range(0, len(g), size))
+    while len(tasks) < 2 * workers:
+        i = max(range(len(tasks)), key=lambda j: len(tasks[j]), default=None)
+        if i is None or len(tasks[i]) < 2:
+            break
+        t = tasks.pop(i)
+        half = (len(t) + 1) // 2
+        tasks[i:i] = [t[:half], t[half:]]
+    return [tuple(t) for t in tasks]
+
+
+def run_task(units: tuple[Unit, ...]) -> list[pd.DataFrame]:
+    """What a worker runs: a group of units (one burn-in) or a single unit."""
+    try:
+        return run_group(units) if len(units) > 1 else [run_unit(units[0])]
+    except Exception as e:
+        names = ", ".join(u.scenario_name for u in units)
+        raise RuntimeError(f"run of {names} (replicate {units[0].replicate}) failed: {type(e).__name__}: {e}") from e
+
+
+def output_columns(country: str, arms: list[Arm]) -> list[str]:
+    """The store's columns after the ids: the model's outputs, then each policy's own columns.
+
+    Found by running one month of a 100-agent model per distinct policy (a few hundredths of a second).
+    """
+    from model import RecruitmentModel
+    from model.policies import Policy
+
+    def probe(policies: list[Policy]) -> list[str]:
+        m = RecruitmentModel(country, n_agents=100, years=1 / 12, burn_in_years=0, policies=policies, rng=0, collect=False)
+        return list(m.run().columns)
+
+    base = probe([])
+    extra: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for arm in arms:
+        for spec in arm.scenario.policy_specs:
+            key = (spec["kind"], spec.get("name", spec["kind"]))
+            if key not in seen:
+                seen.add(key)
+                extra.extend(c for c in probe([Policy(kind=key[0], name=key[1])]) if c not in base and c not in extra)
+    return base + extra
+
+
+def manifest(plan: Plan, st: Settings, columns: list[str]) -> dict[str, Any]:
+    m = {"format": store.FORMAT, "code": store.code_version(), "settings": {**asdict(st), "baseline": plan.baseline},
+         "arms": [a.definition() for a in plan.arms], "factors": plan.factor_names, "columns": columns,
+         "design": None if plan.design is None else {"method": plan.design.method, "source": plan.source}}
+    return json.loads(json.dumps(m))
+
+
+def design_table(plan: Plan) -> pd.DataFrame:
+    rows = [{"scenario": a.label, "point": a.point, "reference": a.reference or "", "description": a.scenario.description,
+             **a.factors} for a in plan.arms]
+    return pd.DataFrame(rows).reindex(columns=["scenario", "point", "reference", "description", *plan.factor_names])
+
+
+# ---- progress -----------------------------------------------------------------------------------------
+class Progress:
+    """A tqdm bar with ETA on a terminal; otherwise a line every ``every`` seconds (logs stay readable)."""
+
+    def __init__(self, total: int, done: int, enabled: bool, every: float = 30.0):
+        self.total, self.n, self.start_n = total, done, done
+        self.bar = None
+        self.enabled = enabled
+        self.every = every
+        self.t0 = self.last = time.perf_counter()
+        if enabled and (sys.stderr.isatty() or os.environ.get("RECRUITSIM_PROGRESS")):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, desc="sweep", unit="run", file=sys.stderr, dynamic_ncols=True,
+                            smoothing=0.1)
+
+    def update(self, k: int) -> None:
+        self.n += k
+        if self.bar is not None:
+            self.bar.update(k)
+            return
+        now = time.perf_counter()
+        if self.enabled and now - self.last >= self.every:
+            self.last = now
+            rate = (self.n - self.start_n) / max(now - self.t0, 1e-9)
+            eta = (self.total - self.n) / rate if rate > 0 else math.inf
+            print(f"sweep: {self.n}/{self.total} runs done, ETA {_duration(eta)}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _duration(s: float) -> str:
+    if not math.isfinite(s):
+        return "?"
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
+
+
+# ---- the sweep -----------------------------------------------------------------------------------------
+@dataclass
+class Result:
+    units: int
+    skipped: int
+    ran: int
+    seconds: float
+    complete: bool
+    summary: pd.DataFrame | None
+    engine: str
+
+
+def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] | None = None, *, reuse: bool = True,
+              progress: bool = True, summarise: bool = True, log: Callable[[str], Any] | None = None) -> Result:
+    """Run (or resume) a sweep into ``out``. Raises ``store.StoreError`` for an unusable directory and
+    ``SweepError`` if a run fails; KeyboardInterrupt propagates. Finished units are on disk either way."""
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    engine = engine or {}
+    columns = output_columns(st.country, plan.arms)
+    pairs = make_units(plan, st)
+    arm_of = {a.label: a for a in plan.arms}
+    with store.Store(out) as db:
+        resumed = db.open(manifest(plan, st, columns))
+        db.write_csv(store.DESIGN, design_table(plan))
+        done = db.done()
+        todo = [u for a, u in pairs if store.unit_file(a.label, u.replicate) not in done]
+        skipped = len(pairs) - len(todo)
+        what = f"{len(plan.arms)} scenario{'s' * (len(plan.arms) > 1)} x {st.replicates} replicate{'s' * (st.replicates > 1)}"
+        log(f"sweep: {what} = {len(pairs)} runs of {st.agents:,} agents x {st.years:g} years ({st.country}, seed {st.seed})"
+            + (f"; resuming: {skipped} already done" if resumed else "") + f"; store: {db.path}")
+        tic = time.perf_counter()
+        desc = "nothing to run"
+        if not todo:
+            log(f"sweep: all {len(pairs)} runs are already done")
+        else:
+            with Engine(**engine) as eng:
+                desc = eng.description
+                tasks = make_tasks(todo, eng.workers, reuse)
+                log(f"sweep: {len(todo)} runs in {len(tasks)} tasks on {desc}"
+                    + (" (burn-in shared by the scenarios of a task)" if reuse and len(tasks) < len(todo) else ""))
+                bar = Progress(len(pairs), skipped, progress)
+                try:
+                    for task, dfs in eng.map(run_task, tasks):
+                        for unit, df in zip(task, dfs, strict=True):
+                            arm = arm_of[unit.scenario_name]
+                            db.write_unit(arm.label, unit.replicate,
+                                          store.conform(df, columns, arm.factors, plan.factor_names,
+                                                        arm.point if plan.design is not None else None))
+                        bar.update(len(task))
+                except (KeyboardInterrupt, store.StoreError):
+                    raise
+                except Exception as e:
+                    (db.path / "_errors.log").write_text("".join(traceback.format_exception(e)))
+                    n = len(db.done() & {store.unit_file(a.label, u.replicate) for a, u in pairs})
+                    raise SweepError(f"{e} ({n} of {len(pairs)} runs are on disk; traceback in "
+                                     f"{db.path / '_errors.log'}; rerun the same command to resume)") from e
+                finally:
+                    bar.close()
+        seconds = time.perf_counter() - tic
+        summ = None
+        complete = len(db.done() & {store.unit_file(a.label, u.replicate) for a, u in pairs}) == len(pairs)
+        if complete:
+            (db.path / "_errors.log").unlink(missing_ok=True)  # from an earlier, failed attempt
+        if complete and summarise:
+            df = db.read()
+            summ = summary.summarise(df, {a.label: a.reference for a in plan.arms}, plan.factor_names)
+            db.write_csv(store.SUMMARY, summ)
+        return Result(len(pairs), skipped, len(todo), seconds, complete, summ, desc)
+
+
+# ---- command line ----------------------------------------------------------------------------------------
+def register(sub) -> None:
+    from . import cli
+
+    p = sub.add_parser("sweep", help="many scenarios x replicates (common random numbers) into a resumable Parquet dataset",
+                       description="Run scenarios x replicates with common random numbers into a resumable Parquet\n"
+                                   "dataset, and summarise each outcome and its paired difference from baseline\n"
+                                   "(median, 10-90%). Rerun the same command to resume. Guide: docs/sweeps.md.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", nargs="?", metavar="FILE.toml", help="a scenario file, or a design ([design] table) to sweep")
+    p.add_argument("--scenario", action="append", default=None, metavar="NAME",
+                   help="a library scenario or a .toml file (repeatable; comma-separated lists work too). "
+                        "Without FILE or --scenario: the whole library")
+    p.add_argument("--baseline", default=None, metavar="NAME",
+                   help="reference scenario for paired differences (default baseline)")
+    p.add_argument("--country", type=cli.country_arg, default=None, metavar="C",
+                   help="LAC (regional default) or an ISO3 code")
+    p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 100_000), default=None, metavar="R",
+                   help="replicates per scenario (default 10)")
+    p.add_argument("--agents", type=cli.int_in("--agents", 100, 50_000_000), default=None, metavar="N",
+                   help="simulated youths (default 50,000)")
+    p.add_argument("--years", type=cli.float_in("--years", 1, 100), default=None, metavar="Y",
+                   help="years after the burn-in (default 10)")
+    p.add_argument("--burn-in", type=cli.float_in("--burn-in", 0, 100), default=None, metavar="B",
+                   help="burn-in years (default 5)")
+    p.add_argument("--seed", type=cli.int_in("--seed", 0, 2**62), default=None, metavar="S", help="base seed (default 1)")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR",
+                   help="output directory (the Parquet dataset); rerun the same command to resume")
+    add_engine_args(p)
+    p.add_argument("--outcomes", default=None, metavar="LIST", help="outcomes to print, comma-separated (default: "
+                                                    f"{','.join(summary.HEADLINE)}); the CSV has all")
+    p.add_argument("--no-burn-in-reuse", action="store_true",
+                   help="run each scenario's burn-in separately (same results, slower)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar / progress lines")
+    p.add_argument("--dry-run", action="store_true", help="list the scenarios (and design points) and exit")
+    p.set_defaults(func=cmd_sweep)
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    from . import cli
+
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=cli.int_in("--workers", 1, 4096), default=None, metavar="W",
+                   help="local worker processes (default: all cores)")
+    g.add_argument("--dask-local", type=cli.int_in("--dask-local", 1, 4096), default=None, metavar="W",
+                   help="start a Dask LocalCluster with W workers")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="join an existing Dask cluster (e.g. tcp://host:8786)")
+
+
+def engine_options(args) -> dict[str, Any]:
+    return {k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local), ("scheduler", args.scheduler))
+            if v is not None}
+
+
+def parse_outcomes(text: str | None, available: list[str] | None = None) -> list[str]:
+    from . import cli
+
+    if text is None:
+        return list(summary.HEADLINE)
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    from model.outputs import COLUMNS
+
+    allowed = set(COLUMNS) | {"policy_cost"} | set(available or [])
+    bad = [n for n in names if n not in allowed]
+    if bad or not names:
+        raise cli.UsageError(f"--outcomes: unknown outcome '{bad[0] if bad else text}'; see the columns in docs/sweeps.md "
+                             f"(e.g. {', '.join(list(COLUMNS)[:6])}, policy_cost)")
+    return names
+
+
+def cmd_sweep(args) -> int:
+    from . import cli
+
+    outcomes = parse_outcomes(args.outcomes)
+    names = [n.strip() for s in (args.scenario or []) for n in s.split(",") if n.strip()] or None
+    try:
+        plan = designs.plan(args.file, names, args.baseline)
+        st = resolve_settings({"country": args.country, "replicates": args.replicates, "agents": args.agents,
+                               "years": args.years, "burn_in": args.burn_in, "seed": args.seed}, plan)
+    except library.ScenarioError as e:
+        raise cli.UsageError(str(e)) from None
+    if args.dry_run:
+        table = design_table(plan)
+        print((table.drop(columns="description") if plan.design is not None else table).to_string(index=False))
+        print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
+        return 0
+    try:
+        res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
+                        progress=not args.no_progress)
+    except (store.StoreError, EngineError) as e:
+        raise cli.UsageError(str(e)) from None
+    except KeyboardInterrupt:
+        done = len(store.Store(args.out).done())
+        print(f"\ninterrupted: {done} runs are on disk in {args.out}; run the same command again to resume", file=sys.stderr)
+        return 130
+    except SweepError as e:
+        print(f"recruitsim: error: {e}", file=sys.stderr)
+        return 1
+    rate = res.ran / res.seconds * 60 if res.ran and res.seconds > 0 else 0
+    print(f"sweep: {res.ran} runs in {_duration(res.seconds)}" + (f" ({rate:.1f} runs/min on {res.engine})" if res.ran else "")
+          + (f", {res.skipped} were already done" if res.skipped else ""), file=sys.stderr)
+    print(f"{plan.arms[0].scenario.name if len(plan.arms) == 1 else 'Sweep'}: {st.country}, {st.agents:,} agents, "
+          f"{st.years:g} years, {st.replicates} replicates (seed {st.seed}); totals over the horizon, final-year means "
+          f"for stocks and rates; paired differences use common random numbers")
+    print(summary.format_table(res.summary, outcomes))
+    print(f"\ndata: pandas.read_parquet('{args.out}')  summary: {Path(args.out) / store.SUMMARY}  "
+          f"scenarios: {Path(args.out) / store.DESIGN}")
+    return 0
