@@ -8,7 +8,8 @@ numbers), so their difference is not swamped by noise. :func:`run_comparison` is
    snapshot every ``live_every`` seconds (the charts grow as it runs); its baseline runs meanwhile in
    a worker process, or comes from the baseline cache; the neighbourhood maps follow when both finish;
 2. the other replicates run in worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
-   everything in the thread) and each finished pair widens the uncertainty band.
+   everything in the thread), baseline and scenario of a replicate from one shared burn-in
+   (:func:`simulate_pair`), and each finished pair widens the uncertainty band.
 
 Per-user state lives in the page. The only module-level state here is the worker pool and the
 baseline cache: a baseline depends on (country, agents, years, seed, replicate) and never on anyone's
@@ -17,6 +18,7 @@ policies, so sharing it between sessions cannot leak one user's choices into ano
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -98,6 +100,22 @@ def simulate(job: Job, progress: Callable[[], Any] | None = None) -> Outcome:
     model = make_model(job, progress)
     model.run()
     return outcome_of(model, job)
+
+
+def simulate_pair(base: Job, scen: Job, progress: Callable[[], Any] | None = None) -> tuple[Outcome, Outcome]:
+    """Baseline and scenario of one replicate from one burn-in (a worker-process entry point).
+
+    Policies act only from month 0, so the burn-in is the same for both: run it once, deep-copy the model
+    and attach the scenario's policies (as ``scenarios.runner.run_group`` does; the results are identical
+    to two separate runs, which ``tests/test_app_logic.py`` checks).
+    """
+    model = make_model(base, progress)
+    other = copy.deepcopy(model)
+    for p in scen.policies:
+        other.add_policy(Policy(**p))
+    model.run()
+    other.run()
+    return outcome_of(model, base), outcome_of(other, scen)
 
 
 def policy_dicts(policies: list[Policy]) -> tuple[dict, ...]:
@@ -234,12 +252,50 @@ def baseline_source(job: Job, pool: ProcessPoolExecutor | None, start: bool = Tr
     return fut
 
 
+def pair_source(base: Job, scen: Job, pool: ProcessPoolExecutor | None) -> tuple[str, Outcome | Future | None]:
+    """How to get replicate ``base.replicate``: ("cached", baseline) or ("inflight", baseline future) -- then the
+    scenario runs alone -- or ("pair", future of both), a new worker job whose baseline other sessions can
+    join meanwhile, or ("none", None) without a pool."""
+    with _shared.lock:
+        key = base.baseline_key
+        out = _shared.baselines.get(key)
+        if out is not None:
+            _shared.baselines.move_to_end(key)
+            return "cached", out
+        fut = _shared.inflight.get(key)
+        if fut is not None and not fut.cancelled():
+            return "inflight", fut
+        if pool is None:
+            return "none", None
+        pair = pool.submit(simulate_pair, base, scen)  # BrokenProcessPool / RuntimeError go to the caller
+        baseline = Future()
+        baseline.set_running_or_notify_cancel()  # nobody may cancel it: it finishes with the pair
+        _shared.inflight[key] = baseline
+
+    def relay(f: Future) -> None:
+        if f.cancelled():
+            baseline.set_exception(CancelledError())
+        elif f.exception() is not None:
+            baseline.set_exception(f.exception())
+        else:
+            baseline.set_result(f.result()[0])
+
+    baseline.add_done_callback(lambda f: _baseline_done(base, f))
+    pair.add_done_callback(relay)
+    return "pair", pair
+
+
 def _baseline_done(job: Job, f: Future) -> None:
     with _shared.lock:
         if _shared.inflight.get(job.baseline_key) is f:
             del _shared.inflight[job.baseline_key]
     if not f.cancelled() and f.exception() is None:
         store_baseline(job, f.result())
+
+
+def cached_baseline(job: Job) -> Outcome | None:
+    with _shared.lock:
+        return _shared.baselines.get(job.baseline_key)
 
 
 def store_baseline(job: Job, out: Outcome) -> None:
@@ -349,11 +405,45 @@ def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda:
                 pool = None
         queue.append(key)
 
+    def here_pair(r: int) -> None:
+        b, sc = simulate_pair(jobs[("baseline", r)], jobs[(name, r)], progress=check)
+        finish(("baseline", r), b)
+        finish((name, r), sc)
+
+    def source_pair(r: int) -> None:
+        """Replicate ``r`` (>= 1): from the cache or a worker already on its baseline plus a scenario-only
+        job, or one worker job for both (one shared burn-in), or this thread."""
+        nonlocal pool
+        try:
+            how, got = pair_source(jobs[("baseline", r)], jobs[(name, r)], pool)
+        except (BrokenProcessPool, RuntimeError):  # the pool died or was shut down
+            reset_pool(pool)
+            pool = None
+            how, got = "none", None
+        if how == "cached":
+            done[("baseline", r)] = got
+            source((name, r))
+        elif how == "inflight":
+            futures[got] = ("baseline", r)
+            source((name, r))
+        elif how == "pair":
+            futures[got] = ("pair", r)
+        else:
+            queue.append(("pair", r))
+
     def collect(f: Future, key: tuple[str, int]) -> None:
         try:
-            finish(key, f.result())
+            if key[0] == "pair":
+                b, sc = f.result()
+                finish(("baseline", key[1]), b)
+                finish((name, key[1]), sc)
+            else:
+                finish(key, f.result())
         except CancelledError:  # someone else's cancelled baseline: compute it here
-            finish(key, here(key))
+            if key[0] == "pair":
+                here_pair(key[1])
+            else:
+                finish(key, here(key))
         except BrokenProcessPool:
             reset_pool(pool)
             raise RuntimeError("a simulation worker process stopped unexpectedly (it may have run out of memory); "
@@ -364,9 +454,14 @@ def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda:
         yield snapshot("running", f"Setting up {settings.agents:,} youths and running the {BURN_IN_YEARS}-year burn-in…")
         # --- replicate 0: the scenario here, month by month; its baseline from the cache or a worker
         source(("baseline", 0))
-        for key in [*queue, (name, 0)]:
-            live[key] = make_model(jobs[key], progress=check)  # includes the burn-in
-        queue.clear()
+        if queue:  # no worker for the baseline either: both here, from one burn-in (see simulate_pair)
+            queue.clear()
+            base = live[("baseline", 0)] = make_model(jobs[("baseline", 0)], progress=check)  # includes the burn-in
+            scen = live[(name, 0)] = copy.deepcopy(base)
+            for p in jobs[(name, 0)].policies:
+                scen.add_policy(Policy(**p))
+        else:
+            live[(name, 0)] = make_model(jobs[(name, 0)], progress=check)
         last = time.perf_counter()
         while any(m.running for m in live.values()):
             for m in live.values():
@@ -397,9 +492,10 @@ def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda:
 
         # --- the other replicates: worker processes (or this thread), each pair widening the band
         for r in range(1, R):
-            for sc in ("baseline", name):
-                if (sc, r) not in done:
-                    source((sc, r))
+            if ("baseline", r) in done:
+                source((name, r))
+            else:
+                source_pair(r)
         reps = pairs_done()
         while futures or queue:
             if futures:
@@ -408,7 +504,10 @@ def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda:
                     collect(f, futures.pop(f))
             else:
                 key = queue.pop(0)
-                finish(key, here(key))
+                if key[0] == "pair":
+                    here_pair(key[1])
+                else:
+                    finish(key, here(key))
             check()
             if pairs_done() > reps:
                 reps = pairs_done()

@@ -156,6 +156,55 @@ def test_worker_processes_give_the_same_numbers_as_the_thread(monkeypatch):
         R.reset_pool()
 
 
+@pytest.mark.parametrize("kind", ["mentoring", "mass_policing", "interdiction"])
+def test_shared_burn_in_gives_the_same_runs(kind):
+    """Baseline and scenario from one burn-in (the band's worker jobs) equal two separate runs."""
+    s = settings(reps="1", kind=kind, start_year=1)
+    base = R.Job(s.country, s.agents, s.years, s.seed, 0, "baseline")
+    scen = R.Job(s.country, s.agents, s.years, s.seed, 0, s.scenario_name, R.policy_dicts(s.model_policies()))
+    pair = R.simulate_pair(base, scen)
+    for shared, alone in zip(pair, (R.simulate(base), R.simulate(scen)), strict=True):
+        pd.testing.assert_frame_equal(shared.results, alone.results)
+        for layer in R.LAYERS:
+            np.testing.assert_array_equal(shared.layers[layer], alone.layers[layer])
+    assert f"cost_{kind}" in pair[1].results and f"cost_{kind}" not in pair[0].results
+
+
+class ManualPool:
+    """A pool whose futures the test completes by hand."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, fn, *args):
+        f = R.Future()
+        self.submitted.append((fn, args, f))
+        return f
+
+
+def test_a_pair_in_a_worker_lets_other_sessions_join_its_baseline():
+    s = settings(reps="2")
+    base = R.Job(s.country, s.agents, s.years, s.seed, 1, "baseline")
+    scen = R.Job(s.country, s.agents, s.years, s.seed, 1, s.scenario_name, R.policy_dicts(s.model_policies()))
+    pool = ManualPool()
+    how, pair = R.pair_source(base, scen, pool)
+    assert how == "pair" and pool.submitted[0][0] is R.simulate_pair
+    how, joined = R.pair_source(base, R.Job(s.country, s.agents, s.years, s.seed, 1, "jobs"), pool)
+    assert how == "inflight" and len(pool.submitted) == 1 and not joined.cancel()  # nobody can cancel it
+    out_b, out_s = R.Outcome(pd.DataFrame({"x": [1]}), {}, 0.0), R.Outcome(pd.DataFrame({"x": [2]}), {}, 0.0)
+    pair.set_result((out_b, out_s))
+    assert joined.result() is out_b and R.cached_baseline(base) is out_b
+    assert R.pair_source(base, scen, pool) == ("cached", out_b)
+    # a pair cancelled before it started: those who joined its baseline are told, and compute it themselves
+    base2 = R.Job(s.country, s.agents, s.years, s.seed, 2, "baseline")
+    _, pair2 = R.pair_source(base2, scen, pool)
+    _, joined2 = R.pair_source(base2, scen, pool)
+    assert pair2.cancel()
+    with pytest.raises(R.CancelledError):
+        joined2.result()
+    assert R.cached_baseline(base2) is None and R.pair_source(base2, scen, pool)[0] == "pair"
+
+
 def test_baselines_are_cached_and_shared():
     s = settings(reps="2")
     run_all(s)
