@@ -17,7 +17,6 @@ maps here are plain Solara components fed from the model's outputs and property 
 from __future__ import annotations
 
 import markdown
-import reacton.ipyvuetify as rv
 import solara
 import solara.lab
 
@@ -305,24 +304,7 @@ def CostTableCard(snap: R.Snapshot):
             solara.Info(ct.note, classes=["rs-cost-note"])
             return
         describe = "; ".join(a.describe(snap.settings.years) for a in snap.settings.active)
-        head = [rv.Html(tag="th", children=["Measure"]),
-                *[rv.Html(tag="th", children=[cell["scenario"]], attributes={"title": describe}) for cell in rows[0]["cells"]],
-                rv.Html(tag="th", children=["What it means"])]
-        body = []
-        for r in rows:
-            sub = r["label"].startswith("of which")
-            cells = [rv.Html(tag="td", children=[rv.Html(tag="span", class_="rs-help", children=[r["label"]],
-                                                         attributes={"title": r["help"]})],
-                             style_="padding-left: 26px" if sub else "")]
-            for cell in r["cells"]:
-                kids = [rv.Html(tag="span", children=[cell["value"]])]
-                if cell["range"]:
-                    kids += [rv.Html(tag="br"), rv.Html(tag="span", class_="rs-range", children=[cell["range"]])]
-                cells.append(rv.Html(tag="td", class_="num", children=kids, attributes={"title": r["help"]}))
-            cells.append(rv.Html(tag="td", class_="rs-range", children=[r["help"]]))
-            body.append(rv.Html(tag="tr", class_=f"rs-row-{r['column']}", children=cells))
-        rv.Html(tag="table", class_="rs-table", children=[rv.Html(tag="thead", children=[rv.Html(tag="tr", children=head)]),
-                                                           rv.Html(tag="tbody", children=body)])
+        solara.HTML(tag="div", unsafe_innerHTML=M.table_html(rows, describe), classes=["rs-cost-table"])
         solara.HTML(tag="div", unsafe_innerHTML=ct.note + " Hover over a measure or a figure for its definition.",
                     classes=["rs-caption"])
         solara.FileDownload(lambda: ct.table.to_csv(index=False), filename=f"cost_effectiveness_{snap.settings.country}.csv",

@@ -6,6 +6,7 @@ The cost-effectiveness figures come from ``scenarios.economics``; nothing here r
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 import math
@@ -212,6 +213,29 @@ def table_cells(ct: CostTable) -> list[dict[str, Any]]:
             cells.append({"scenario": str(r.get("name", "")), "value": value, "range": rng})
         rows.append({"column": col, "label": label, "help": ct.help.get(col, label), "cells": cells})
     return rows
+
+
+def table_html(rows: list[dict[str, Any]], scenario_title: str = "") -> str:
+    """The cost table as one HTML table (one widget, not one per cell: the page updates much faster).
+
+    Every text is escaped; each measure and figure carries its definition in a ``title`` (shown on hover).
+    """
+    if not rows:
+        return ""
+    e = html.escape
+    head = "".join(f'<th title="{e(scenario_title)}">{e(c["scenario"])}</th>' for c in rows[0]["cells"])
+    out = [f'<table class="rs-table"><thead><tr><th>Measure</th>{head}<th>What it means</th></tr></thead><tbody>']
+    for r in rows:
+        tip = e(r["help"])
+        pad = ' style="padding-left: 26px"' if r["label"].startswith("of which") else ""
+        cells = "".join(
+            f'<td class="num" title="{tip}"><span>{e(c["value"])}</span>'
+            + (f'<br><span class="rs-range">{e(c["range"])}</span>' if c["range"] else "") + "</td>"
+            for c in r["cells"])
+        out.append(f'<tr class="rs-row-{e(r["column"])}"><td{pad}><span class="rs-help" title="{tip}">{e(r["label"])}</span></td>'
+                   f'{cells}<td class="rs-range">{tip}</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 # ---- download --------------------------------------------------------------------------------------------

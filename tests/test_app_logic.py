@@ -357,6 +357,11 @@ def test_cost_table_follows_the_economics_contract(monkeypatch):
     assert rows["net_benefit"]["cells"][0]["value"] == "-$3.2 M" and rows["on_frontier"]["cells"][0]["value"] == "no"
     assert "icer" not in rows  # columns the module did not return are left out
 
+    page = M.table_html(M.table_cells(ct), "x <policy>")
+    assert page.count("<tr class=") == len(rows) and 'title="x &lt;policy&gt;"' in page  # escaped
+    assert 'title="Net cost to the public purse versus the baseline."' in page and "$1.00 bn to $4.00 bn" in page
+    assert M.table_html([]) == ""
+
     def broken(*a, **k):
         raise ValueError("no costs")
 

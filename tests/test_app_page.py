@@ -203,8 +203,12 @@ def test_run_fills_charts_maps_headline_table_and_download():
     except ImportError:
         assert "not installed in this version" in text_of(cost)
     else:
-        rows = [w for w in widgets(rc) if isinstance(w, v.Html) and w.tag == "tr" and (w.class_ or "").startswith("rs-row-")]
-        assert any(r.class_ == "rs-row-incremental_cost" for r in rows)
+        from scenarios.economics import COLUMN_HELP
+
+        (table,) = html_with_class(rc, "rs-cost-table")
+        assert '<tr class="rs-row-incremental_cost">' in table.unsafe_innerHTML
+        assert f'title="{COLUMN_HELP["incremental_cost"]}"' in table.unsafe_innerHTML.replace("&#x27;", "'")
+        assert "<th" in table.unsafe_innerHTML and ">mentoring</th>" in table.unsafe_innerHTML
     # downloads
     downloads = [w for w in widgets(rc) if "Download the monthly results (CSV)" in text_of(w) and isinstance(w, v.Btn)]
     assert downloads
