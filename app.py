@@ -137,13 +137,13 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
             solara.Select("Who is enrolled first", values=list(names), value=S.TARGETING_LABELS[choice.targeting],
                           on_value=lambda label: set_(targeting=names.get(label, choice.targeting)), dense=True)
         end = years if choice.end_year is None else min(choice.end_year, years)
-        start = min(choice.start_year, max(end - 1, 0))
+        start = choice.start_year  # shown as stored; validation explains a start after the run's end
 
         def set_years(span):
             lo, hi = int(span[0]), int(span[1])
             set_(start_year=lo, end_year=None if hi >= years else hi)
 
-        solara.SliderRangeInt(f"Active from year {start} to year {end}", value=(start, end), min=0, max=years,
+        solara.SliderRangeInt(f"Active from year {start} to year {end}", value=(min(start, years), end), min=0, max=years,
                               on_value=set_years, thumb_label=False)
 
 

@@ -200,12 +200,14 @@ def validate(country: str, agents: Any, years: Any, seed: Any, replicates: Any,
             problems.append(f"{name}: coverage must be between 0% and 100%.")
         if p.targeting not in TARGETING:
             problems.append(f"{name}: targeting must be one of {', '.join(TARGETING_LABELS.values())}.")
-        end = p.end_year if p.end_year is not None else n_years
         if p.start_year < 0:
             problems.append(f"{name}: the start year cannot be negative.")
-        if n_years is not None and end is not None:
-            if end > n_years:
-                problems.append(f"{name}: it ends in year {end}, after the end of the run (year {n_years}).")
+        if n_years is not None:
+            # an end after the run (e.g. the run was shortened) means "to the end of the run"
+            end = n_years if p.end_year is None else min(p.end_year, n_years)
+            if p.start_year >= n_years:
+                problems.append(f"{name}: it starts in year {p.start_year}, when the {n_years}-year run is over; "
+                                f"move its start earlier or lengthen the run.")
             elif p.start_year >= end:
                 problems.append(f"{name}: it must start before it ends (start year {p.start_year}, end year {end}).")
     if not any(p.on for p in policies):

@@ -75,7 +75,7 @@ def test_policy_problems_are_reported():
         (S.with_policy(base, "jobs", on=True, coverage=1.5), "coverage must be between 0% and 100%"),
         (S.with_policy(base, "jobs", on=True, coverage=float("nan")), "coverage must be between 0% and 100%"),
         (S.with_policy(base, "jobs", on=True, start_year=5, end_year=5), "must start before it ends"),
-        (S.with_policy(base, "jobs", on=True, end_year=12), "after the end of the run (year 10)"),
+        (S.with_policy(base, "jobs", on=True, start_year=10), "starts in year 10, when the 10-year run is over"),
         (S.with_policy(base, "jobs", on=True, start_year=-1), "cannot be negative"),
         (S.with_policy(base, "jobs", on=True, targeting="friends"), "targeting must be one of"),
     ]
@@ -92,6 +92,8 @@ def test_policy_choice_becomes_a_model_policy():
     assert (p.kind, p.start, p.end, p.targeting, p.values["coverage"]) == ("jobs", 24, 84, "universal", 0.45)
     (p,) = settings(years="10", kind="jobs", end_year=10).model_policies()
     assert p.end is None  # to the horizon
+    (p,) = settings(years="5", kind="jobs", start_year=2, end_year=8).model_policies()
+    assert (p.start, p.end) == (24, None)  # the run was shortened after the end was set: to its end
     (p,) = settings(kind="hotline", coverage=0.1).model_policies()
     assert p.values["coverage"] == KINDS["hotline"].coverage  # national: coverage does not apply
     assert "nationwide" in settings(kind="hotline").active[0].describe(2)

@@ -160,6 +160,13 @@ def test_policy_controls_appear_when_switched_on():
     span = next(w for w in widgets(rc) if isinstance(w, v.RangeSlider))
     span.v_model = [2, 6]
     assert "Active from year 2 to year 6" in page_text(rc)
+    # shortening the run below the policy's start: explained, and Run waits; lengthening it again fixes it
+    set_input(rc, "years", "2")
+    assert one(rc, "rs-run", v.Btn).disabled
+    assert any("starts in year 2, when the 2-year run is over" in text_of(w) for w in by_class(rc, "rs-problem"))
+    set_input(rc, "years", "4")
+    assert not one(rc, "rs-run", v.Btn).disabled and "Active from year 2 to year 4" in page_text(rc)
+    set_input(rc, "years", "10")
     one(rc, "rs-switch-hotline", v.Switch).v_model = True
     assert "Acts nationwide." in page_text(rc)
     rc.close()
