@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ~20 s on 2 cores thanks to the shared burn-in. Doses are raised where the library's default
 # coverage makes a national outcome move by well under 1% (the direction is what is tested).
 POLICY_AGENTS, POLICY_YEARS, POLICY_BURN_IN, POLICY_REPLICATES, POLICY_SEED = 30_000, 4, 3, 8, 11
-POLICY_DOSES = {"mentoring": {"coverage": 1.0}, "schooling": {"coverage": 1.0}, "jobs": {"coverage": 0.5},
+POLICY_DOSES = {"mentoring": {"coverage": 1.0, "duration": 48}, "schooling": {"coverage": 1.0}, "jobs": {"coverage": 0.5},
                 "family_violence": {"coverage": 0.6}, "mass_policing": {}, "focused_deterrence": {"coverage": 0.5},
                 "hotline": {}, "interdiction": {}}
 
