@@ -234,8 +234,16 @@ def Headline(snap: R.Snapshot, yearly):
             pct = 0.0 if abs(c.pct) < 0.05 else c.pct  # no "-0.0%"
             arrow = "▼" if pct < 0 else ("▲" if pct > 0 else "=")
             colour = "#1B7F3B" if pct < 0 else ("#B23B1B" if pct > 0 else "#555555")
-            span = (f"range {c.pct_lo:+.1f}% to {c.pct_hi:+.1f}% across {c.n} replicates" if c.n > 1
-                    else "one replicate so far")
+            total = snap.replicates_done
+            of = "" if c.n == total else f" of {total}"
+            if c.n > 1:
+                span = f"range {c.pct_lo:+.1f}% to {c.pct_hi:+.1f}% across {c.n}{of} replicates"
+            elif total == 1:
+                span = "one replicate so far" if snap.status == "running" else "one replicate"
+            else:
+                span = f"from 1 of {total} replicates"
+            if c.n < total:
+                span += " (the others had none in the baseline)"
             tip = (f"Scenario against baseline over {years} years: median of the per-replicate changes "
                    f"(each replicate pairs baseline and scenario on the same random numbers). Baseline: "
                    f"{c.baseline:,.1f}; with the policies: {c.scenario:,.1f}.")

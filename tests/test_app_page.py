@@ -102,7 +102,8 @@ def status(rc) -> str:
 
 
 def done(rc) -> bool:
-    return bool(by_class(rc, "rs-status-done"))
+    """The run has finished and the page has drawn it (the Stop button goes in the render after the last)."""
+    return bool(by_class(rc, "rs-status-done")) and not by_class(rc, "rs-stop", v.Btn)
 
 
 def small_run(rc, kind="mentoring", reps="2"):
@@ -201,8 +202,9 @@ def test_run_fills_charts_maps_headline_table_and_download():
     members = next(c for c in trends if "thousand members" in c.option["yAxis"]["name"])
     assert members.option["series"][0]["data"][0] > 0
     assert all(len(m.option["series"][0]["data"]) == 9 for m in maps)  # 2,000 youths: a 3x3 grid
-    # headline changes against baseline
-    assert len(by_class(rc, "rs-headline", v.Card)) >= 3
+    # headline changes against baseline, over both replicates
+    wait_for(lambda: len(by_class(rc, "rs-headline", v.Card)) >= 3, timeout=10, what="three headline changes")
+    assert all("2 replicates" in text_of(c) for c in by_class(rc, "rs-headline", v.Card))
     # the cost-effectiveness card: the table if the economics module is installed, else a clear note
     cost = one(rc, "rs-cost", v.Card)
     try:
