@@ -11,7 +11,6 @@ import errno
 import importlib.util
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -75,11 +74,11 @@ def cmd_app(args) -> int:
     shown = f"[{host}]" if ":" in host else ("127.0.0.1" if host in ("0.0.0.0", "localhost") else host)
     print(f"recruitsim app: open http://{shown}:{args.port}/ in a browser (Ctrl+C stops the server)", file=sys.stderr)
     env = {**os.environ, "SOLARA_APP": str(app_path())}
-    try:
-        return subprocess.call(cmd, cwd=str(app_path().parent), env=env)
-    except KeyboardInterrupt:
-        return 130
-    except FileNotFoundError:
+    sys.stderr.flush()
+    os.chdir(app_path().parent)
+    try:  # become the server (no child process left behind when this one is stopped or killed)
+        os.execve(cmd[0], cmd, env)
+    except OSError:
         raise UsageError("cannot start Solara; reinstall with: pip install -e .") from None
 
 
