@@ -54,8 +54,10 @@ CHART_METRICS = {
                  "Young people (10-29) who joined a criminal group during the year, inside and outside prison."),
     "members": ("Group membership", "members aged 10-29, end of year", "last",
                 "Young people (10-29) who are members of a criminal group at the end of the year."),
-    "homicide_rate": ("Homicide rate", "per 100,000 population per year", "mean",
-                      "Homicides of all ages per 100,000 population in the year (youth victims plus adult victims)."),
+    "homicide_rate_expected": ("Homicide rate", "per 100,000 population per year", "mean",
+                               "Homicides of all ages per 100,000 population in the year (youth victims plus adult victims), "
+                               "as the expected number given each month's situation: the same average as the count of "
+                               "simulated deaths, with far less chance noise."),
     "incarceration_rate": ("Incarceration", "prisoners per 100,000 population", "mean",
                            "Prisoners of all ages per 100,000 population, averaged over the year."),
 }

@@ -74,9 +74,9 @@ def headline(yearly: pd.DataFrame, scenario: str, years: int) -> list[Change]:
     """
     if yearly.empty:
         return []
-    how = {"recruits": "sum", "members": "last", "homicide_rate": "mean", "incarceration_rate": "mean"}
+    how = {"recruits": "sum", "members": "last", "homicide_rate_expected": "mean", "incarceration_rate": "mean"}
     labels = {"recruits": "Recruits over the run", "members": "Members at the end",
-              "homicide_rate": "Homicide rate (mean)", "incarceration_rate": "Incarceration rate (mean)"}
+              "homicide_rate_expected": "Homicide rate (mean)", "incarceration_rate": "Incarceration rate (mean)"}
     g = yearly.groupby(["scenario", "replicate"])
     full = g.size() == years
     per = {h: getattr(g[[m for m, x in how.items() if x == h]], h)() for h in set(how.values())}

@@ -295,7 +295,7 @@ def synthetic(years=2, reps=3) -> pd.DataFrame:
             for m in range(12 * years):
                 rows.append({"scenario": sc, "replicate": r, "month": m, "year": m // 12,
                              "recruits": factor * (100 + r), "members": factor * (1000 + m + r),
-                             "homicide_rate": 20.0 + r, "incarceration_rate": 300.0 * factor})
+                             "homicide_rate_expected": 20.0 + r, "incarceration_rate": 300.0 * factor})
     return pd.DataFrame(rows)
 
 
@@ -306,13 +306,13 @@ def test_annual_bands_and_headline():
     assert b0["year"].tolist() == [1, 2]
     assert b0["recruits"].tolist() == [1200, 1200]  # sum over the year
     assert b0["members"].tolist() == [1011, 1023]  # end of year
-    assert b0["homicide_rate"].tolist() == [20.0, 20.0]  # mean over the year
+    assert b0["homicide_rate_expected"].tolist() == [20.0, 20.0]  # mean over the year
     band = M.bands(yearly)
     rec = band[(band.scenario == "baseline") & (band.metric == "recruits") & (band.year == 1)].iloc[0]
     assert (rec["median"], rec["n"]) == (1212.0, 3) and rec["lo"] < rec["median"] < rec["hi"]
     changes = {c.metric: c for c in M.headline(yearly, "x", 2)}
     assert changes["recruits"].pct == pytest.approx(-10.0) and changes["recruits"].pct_lo == pytest.approx(-10.0)
-    assert changes["homicide_rate"].pct == pytest.approx(0.0) and changes["recruits"].n == 3
+    assert changes["homicide_rate_expected"].pct == pytest.approx(0.0) and changes["recruits"].n == 3
     # an unfinished year is left out, and an unfinished replicate is not paired
     partial = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]
     assert len(M.annual(partial)) == len(yearly) - 1
