@@ -10,7 +10,8 @@ Each month (``step``), from the free members living in each neighbourhood:
   density falls below ``presence_floor`` x that prevalence loses the cell;
 * **conflict** in a cell = 2 min(owner, rival) / (owner + rival) influence (evenly matched -> 1) when
   the strongest rival is present (above the floor), plus
-  ``succession_conflict`` in a group's cells the month after one of its leaders is removed;
+  ``succession_conflict`` x min(1, 10 x the share of its free leaders removed (arrested or killed) last
+  month) in a group's cells (removing 10% of a group's leaders in a month sets off full succession conflict);
 * **capacity** (the members a group can pay) = initial capacity x (territory / initial)^``territory_elasticity``
   x market growth x (1 - interdiction cut) x (share of leaders free)^``leader_disruption``;
 * **demand** = (capacity / free members)^``demand_elasticity``, at most ``demand_max``: groups that lose
@@ -40,7 +41,8 @@ class CriminalGroup(mesa.Agent):
         self.leaders = 0
         self.free_leaders = 0
         self.demand = 1.0
-        self.succession = 0  # months of succession conflict left after a leader is removed
+        self.removed = 0  # leaders arrested or killed since the last monthly update
+        self.succession = 0.0  # succession-conflict level this month, in [0, 1]
 
     @property
     def defunct(self) -> bool:
@@ -108,7 +110,10 @@ def step(model) -> None:
 
     conflict = np.where((own_infl > 0) & (r_infl > floor), 2 * np.minimum(own_infl, r_infl) / (own_infl + r_infl + 1e-12), 0.0)
     conflict[control < 0] = 0.0
-    succ = np.array([g.succession > 0 for g in groups] + [False])
+    for g in groups:  # succession conflict from last month's removals of leaders
+        g.succession = min(1.0, 10.0 * g.removed / max(g.free_leaders, 1))
+        g.removed = 0
+    succ = np.array([g.succession for g in groups] + [0.0])
     conflict = np.minimum(1.0, conflict + P.succession_conflict * succ[control])  # control -1 -> last entry
     hoods.flat("conflict")[:] = conflict
     hoods.flat("violence")[:] = P.presence_violence * (control >= 0) + conflict
@@ -134,7 +139,6 @@ def step(model) -> None:
         g.members, g.free_members = int(all_counts[i]), int(free_counts[i])
         g.leaders, g.free_leaders = int(leaders[i]), int(free_leaders[i])
         g.demand = float(min(P.demand_max, (g.capacity / max(free_counts[i], 0.5)) ** P.demand_elasticity)) if g.capacity > 0 else 0.0
-        g.succession = max(0, g.succession - 1)
         demand[i] = g.demand
     model.group_demand = demand
 
@@ -160,9 +164,10 @@ def _promote_leaders(model, members, all_counts, leaders, rng) -> None:
 
 
 def removed_leaders(model, idx: np.ndarray) -> None:
-    """Leaders in ``idx`` have just been arrested or killed: their groups enter succession conflict."""
+    """Leaders in ``idx`` have just been arrested or killed: count them for next month's succession conflict."""
     pop = model.pop
-    hit = idx[pop.leader[idx]]
-    for gid in np.unique(pop.group[hit]):
-        if gid >= 0:
-            model.group_list[gid].succession = 1
+    hit = idx[pop.leader[idx] & (pop.group[idx] >= 0)]
+    if hit.size:
+        counts = np.bincount(pop.group[hit].astype(np.int64), minlength=len(model.group_list))
+        for g in model.group_list:
+            g.removed += int(counts[g.gid])

@@ -88,6 +88,16 @@ def new_counters() -> defaultdict:
     return defaultdict(int)
 
 
+def tally_by_sex_and_band(model, idx: np.ndarray, prefix: str) -> None:
+    """Count youths ``idx`` into the month's counters ``{prefix}_male_{band}`` / ``{prefix}_female_{band}``."""
+    pop, s = model.pop, model.stats
+    male = pop.male[idx]
+    band = np.minimum((pop.age_years(model.t, idx) - 10) // 5, 3)
+    for b in range(4):
+        s[f"{prefix}_male_{b}"] += np.count_nonzero(male & (band == b))
+        s[f"{prefix}_female_{b}"] += np.count_nonzero(~male & (band == b))
+
+
 def _count(arr_fn, slices) -> int:
     return sum(int(np.count_nonzero(arr_fn(s))) for s in slices)
 

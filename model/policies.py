@@ -121,6 +121,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
               "policing": (2.0, 1.0, 5.0, "Cerda et al. 2018 (hot-spot policing as 2x police)"),
               "arrest_nonmember": (1.5, 1.0, 4.0, "PARLAM2025 (sweeps arrest non-members); GUESS size"),
               "sentence": (1.5, 1.0, 3.0, "GUESS (harsher sentencing)"),
+              "violent_involvement": (0.9, 0.6, 1.0, "Cerda et al. 2018 (hot-spot policing -11% victimisation); short-term deterrence"),
           }, (40.0, 5.0, 200.0, "USD per covered youth-year", "GUESS (operations only; prison costs counted separately)")),
     _kind("focused_deterrence", "area",
           "Focused deterrence: arrests concentrated on active members and leaders, plus an offer of services",

@@ -9,7 +9,7 @@
    classified violent or not.
 3. **Sentencing**: custody with probability ``custody_*`` (channel ``custody``), for a geometric number
    of months with mean ``sentence_*`` (x ``sentence_juvenile`` under 18; channel ``sentence``).
-   Inmates leave school and work; a removed leader sets off succession conflict in the group.
+   Inmates leave school and work; jailed leaders count towards succession conflict in their group.
 4. **Prison recruitment**: a non-member inmate joins with probability ``prison_recruitment`` x the
    member share among inmates, into a group drawn in proportion to its members inside.
 5. **Release** when the sentence is served; the prior-incarceration count (record) goes up.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .population import DROPPED, ENROLLED, band_index
+from . import outputs
+from .population import DROPPED, ENROLLED
 from .streams import events
 
 
@@ -44,9 +45,5 @@ def step(model) -> None:
     pop.school[idx[pop.school[idx] == ENROLLED]] = DROPPED
     pop.employed[idx] = False
     model.victims = np.concatenate([victims, idx])
-    male = pop.male[idx]
-    band = band_index(pop.age_years(t, idx))
-    for b in range(4):
-        s[f"trafficked_male_{b}"] += np.count_nonzero(male & (band == b))
-        s[f"trafficked_female_{b}"] += np.count_nonzero(~male & (band == b))
+    outputs.tally_by_sex_and_band(model, idx, "trafficked")
     s["trafficked_new"] += idx.size

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import groups
+from . import groups, outputs
 from .population import band_index
 from .streams import events
 
@@ -94,7 +94,7 @@ def expected(model) -> None:
 
 
 def step(model) -> None:
-    pop, P, s, t = model.pop, model.p, model.stats, model.t
+    pop, P, s = model.pop, model.p, model.stats
     expected(model)
     cache = {}
 
@@ -115,11 +115,7 @@ def step(model) -> None:
     rival = member & (u[:, 1] < cm / (1.0 + cm))
     firearm = u[:, 2] < np.where(group_linked, P.firearm_share_group, P.firearm_share_other)
 
-    male = pop.male[idx]
-    band = band_index(pop.age_years(t, idx))
-    for b in range(4):
-        s[f"hom_male_{b}"] += np.count_nonzero(male & (band == b))
-        s[f"hom_female_{b}"] += np.count_nonzero(~male & (band == b))
+    outputs.tally_by_sex_and_band(model, idx, "hom")
     s["hom_youth"] += idx.size
     s["hom_member"] += np.count_nonzero(member)
     s["hom_rival"] += np.count_nonzero(rival)

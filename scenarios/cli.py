@@ -266,9 +266,9 @@ def _registrations():
     """Subcommands defined next to what they drive."""
     from calibration.cli import register as calibration_commands  # calibrate, profiles, trial
 
-    from . import compare, sensitivity, sweep
+    from . import compare, sensitivity, serve, sweep
 
-    return [sweep.register, sensitivity.register, compare.register, calibration_commands]
+    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,15 @@
-"""Shared fixtures: a CRN policy experiment (used by several test modules) and CLI helpers."""
+"""Shared fixtures: a CRN policy experiment (used by several test modules), CLI helpers, and the browser
+for the app's end-to-end test.
+
+Browser tests drive Debian's Chromium (``/usr/bin/chromium``, or ``RECRUITSIM_CHROMIUM``) through
+Playwright: Playwright's own browser download cannot work on these machines. Without the browser the
+tests are skipped with the reason, unless ``RECRUITSIM_REQUIRE_BROWSER=1`` (CI sets it): then they fail.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ~20 s on 2 cores thanks to the shared burn-in. Doses are raised where the library's default
 # coverage makes a national outcome move by well under 1% (the direction is what is tested).
 POLICY_AGENTS, POLICY_YEARS, POLICY_BURN_IN, POLICY_REPLICATES, POLICY_SEED = 30_000, 4, 3, 8, 11
-POLICY_DOSES = {"mentoring": {"coverage": 1.0}, "schooling": {"coverage": 1.0}, "jobs": {"coverage": 0.5},
+POLICY_DOSES = {"mentoring": {"coverage": 1.0, "duration": 48}, "schooling": {"coverage": 1.0}, "jobs": {"coverage": 0.5},
                 "family_violence": {"coverage": 0.6}, "mass_policing": {}, "focused_deterrence": {"coverage": 0.5},
                 "hotline": {}, "interdiction": {}}
 
@@ -59,3 +66,48 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
 def popen_cli(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "scenarios.cli", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=cli_env(), start_new_session=True, **kw)
+
+
+# ---- the app's browser test ------------------------------------------------------------------------------
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("RECRUITSIM_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def need_browser() -> str:
+    """The Chromium to use, or skip (fail when RECRUITSIM_REQUIRE_BROWSER=1) with the reason."""
+    path = chromium_path()
+    if path is None:
+        reason = ("Chromium not found (install Debian's: apt-get install -y chromium; or set RECRUITSIM_CHROMIUM); "
+                  "the browser test needs it")
+        if os.environ.get("RECRUITSIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " and RECRUITSIM_REQUIRE_BROWSER=1", pytrace=False)
+        pytest.skip(reason)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason = "playwright is not installed (pip install -e '.[test]')"
+        if os.environ.get("RECRUITSIM_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright (and Solara's page_session): launch Debian's Chromium headless, offline-friendly."""
+    return {**browser_type_launch_args, "executable_path": need_browser(), "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

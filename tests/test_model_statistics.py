@@ -103,12 +103,13 @@ def _paired(params_a, params_b, n=60_000, years=4, seeds=(1, 2)):
 def test_more_youth_unemployment_raises_recruitment():
     """Higher NEET (fewer jobs for youths out of school) -> more recruits and members (paired, same seeds).
 
-    The rise in recruits is modest (~3% for NEET 10% -> 40%): groups' demand regulates how many they take
-    (replacement), so extra supply mostly raises membership a little and changes who joins."""
-    for low, high in _paired({"neet_rate": 0.10}, {"neet_rate": 0.40}, n=150_000, years=5):
+    The rise in recruits is modest (about +4% for NEET 10% -> 40% over 8 years, seeds 1-4 all between +3%
+    and +4.5%): groups' demand partly regulates how many they take (replacement), and jobless members
+    also leave less often, so membership rises more (+10-13%)."""
+    for low, high in _paired({"neet_rate": 0.10}, {"neet_rate": 0.40}, n=150_000, years=8):
         assert high["neet_rate_15_24"].mean() > low["neet_rate_15_24"].mean() + 0.2
-        assert high["recruits"].sum() > 1.01 * low["recruits"].sum()
-        assert high["members"].mean() > 1.04 * low["members"].mean()
+        assert high["recruits"].sum() > 1.015 * low["recruits"].sum()
+        assert high["members"].mean() > 1.05 * low["members"].mean()
 
 
 def test_more_arrests_of_non_members_raise_recruitment_inside_prison():

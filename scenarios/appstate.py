@@ -1,0 +1,317 @@
+"""The app's settings: what a user can choose, how it is checked, and the reference tables the page shows.
+
+Nothing here imports Solara, so all of it is testable on its own. ``app.py`` is the page;
+``scenarios.apprun`` runs a comparison; ``scenarios.appsummary`` reduces its results for the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.params import PARAMETERS, ParameterError
+from model.policies import KINDS, POLICY_PARAMETERS, TARGETING, Policy
+from model.profiles import all_codes, get_profile
+
+log = logging.getLogger("recruitsim.app")
+
+#: Allowed ranges of the run settings in the app (the model itself allows more; these keep a
+#: shared server responsive).
+LIMITS = {"agents": (1_000, 200_000), "years": (1, 30), "seed": (0, 2**31 - 1), "replicates": (1, 10)}
+DEFAULTS = {"country": "LAC", "agents": 20_000, "years": 10, "seed": 1, "replicates": 5}
+BURN_IN_YEARS = 5
+
+#: Plain names of the policy kinds, in the order the page lists them.
+POLICY_LABELS = {
+    "mentoring": "Mentoring / CBT (Becoming a Man)",
+    "schooling": "School support",
+    "jobs": "Employment programme",
+    "family_violence": "Family-violence prevention",
+    "mass_policing": "Mass policing",
+    "focused_deterrence": "Focused deterrence",
+    "hotline": "Anonymous reporting hotline",
+    "interdiction": "Border interdiction",
+}
+TARGETING_LABELS = {
+    "risk": "Highest risk of joining first",
+    "geographic": "Poorest and most violent neighbourhoods first",
+    "universal": "At random among the eligible",
+}
+COVERAGE_MEANING = {
+    "individual": "Share of the eligible youths enrolled",
+    "area": "Share of neighbourhoods covered (the most violent first, re-chosen each year)",
+    "national": "Acts nationwide",
+}
+
+#: The outcomes the page draws: column -> (title, unit, how a year is summarised, meaning).
+CHART_METRICS = {
+    "recruits": ("Recruitment", "youths joining per year", "sum",
+                 "Young people (10-29) who joined a criminal group during the year, inside and outside prison."),
+    "members": ("Group membership", "members aged 10-29, end of year", "last",
+                "Young people (10-29) who are members of a criminal group at the end of the year."),
+    "homicide_rate_expected": ("Homicide rate", "per 100,000 population per year", "mean",
+                               "Homicides of all ages per 100,000 population in the year (youth victims plus adult victims), "
+                               "as the expected number given each month's situation: the same average as the count of "
+                               "simulated deaths, with far less chance noise."),
+    "incarceration_rate": ("Incarceration", "prisoners per 100,000 population", "mean",
+                           "Prisoners of all ages per 100,000 population, averaged over the year."),
+}
+
+
+class InputProblem(ValueError):
+    """Settings a user typed that cannot run; the message is shown in the page as is."""
+
+
+# ---- settings -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PolicyChoice:
+    """One policy as the page sets it: on/off, coverage (0-1), targeting, active years."""
+
+    kind: str
+    on: bool = False
+    coverage: float = 0.3
+    targeting: str = "risk"
+    start_year: int = 0
+    end_year: int | None = None  # None: to the end of the run
+
+    @classmethod
+    def default(cls, kind: str) -> PolicyChoice:
+        k = KINDS[kind]
+        return cls(kind, False, k.coverage, k.targeting, 0, None)
+
+    @property
+    def level(self) -> str:
+        return KINDS[self.kind].level
+
+    def to_policy(self, years: int) -> Policy:
+        end = None if self.end_year is None or self.end_year >= years else int(self.end_year) * 12
+        settings = {"coverage": float(self.coverage)} if self.level != "national" else {}
+        return Policy(self.kind, start=int(self.start_year) * 12, end=end, targeting=self.targeting, settings=settings)
+
+    def describe(self, years: int) -> str:
+        end = years if self.end_year is None else min(self.end_year, years)
+        when = "" if self.start_year == 0 and end == years else f", years {self.start_year}-{end}"
+        if self.level == "national":
+            return f"{POLICY_LABELS[self.kind]} (nationwide{when})"
+        what = "of eligible youths" if self.level == "individual" else "of neighbourhoods"
+        return f"{POLICY_LABELS[self.kind]} ({self.coverage:.0%} {what}{when})"
+
+
+def default_choices() -> tuple[PolicyChoice, ...]:
+    return tuple(PolicyChoice.default(k) for k in POLICY_LABELS)
+
+
+def with_policy_choice(choice: PolicyChoice, **changes: Any) -> PolicyChoice:
+    return replace(choice, **changes)
+
+
+def replace_choice(choices: tuple[PolicyChoice, ...], new: PolicyChoice) -> tuple[PolicyChoice, ...]:
+    return tuple(new if c.kind == new.kind else c for c in choices)
+
+
+def with_policy(choices: tuple[PolicyChoice, ...], kind: str, **changes: Any) -> tuple[PolicyChoice, ...]:
+    """``choices`` with the policy of ``kind`` changed (e.g. ``on=True, coverage=0.5``)."""
+    return tuple(replace(c, **changes) if c.kind == kind else c for c in choices)
+
+
+
+@dataclass(frozen=True)
+class Settings:
+    country: str = "LAC"
+    agents: int = 20_000
+    years: int = 10
+    seed: int = 1
+    replicates: int = 5
+    policies: tuple[PolicyChoice, ...] = field(default_factory=default_choices)
+
+    @property
+    def active(self) -> list[PolicyChoice]:
+        return [p for p in self.policies if p.on]
+
+    @property
+    def scenario_name(self) -> str:
+        return " + ".join(p.kind for p in self.active) or "baseline"
+
+    def model_policies(self) -> list[Policy]:
+        return [p.to_policy(self.years) for p in self.active]
+
+
+def parse_whole(text: Any, label: str, lo: int, hi: int) -> int:
+    """A whole number typed in a box, in [lo, hi]; else ``InputProblem`` saying what is allowed."""
+    raw = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    allowed = f"{label} must be a whole number from {lo:,} to {hi:,}"
+    if not raw:
+        raise InputProblem(f"{allowed}; the box is empty.")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputProblem(f"{allowed}; '{str(text).strip()[:40]}' is not a number.") from None
+    if not math.isfinite(value) or value != int(value):
+        raise InputProblem(f"{allowed}; got {str(text).strip()[:40]}.")
+    value = int(value)
+    if not lo <= value <= hi:
+        raise InputProblem(f"{allowed}; got {value:,}.")
+    return value
+
+
+def years_or_default(text: Any) -> int:
+    """The years typed, or the default while the box holds something invalid (sliders need a number)."""
+    try:
+        return parse_whole(text, "Years", *LIMITS["years"])
+    except InputProblem:
+        return DEFAULTS["years"]
+
+
+def field_problem(text: Any, label: str, lo: int, hi: int) -> str | None:
+    """The message for one box, or None if it is fine."""
+    try:
+        parse_whole(text, label, lo, hi)
+    except InputProblem as e:
+        return str(e)
+    return None
+
+
+def validate(country: str, agents: Any, years: Any, seed: Any, replicates: Any,
+             policies: tuple[PolicyChoice, ...]) -> tuple[Settings | None, list[str]]:
+    """Check everything the page collected. Returns the settings (or None) and the problems found."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    if country not in all_codes():
+        problems.append(f"Unknown country '{country}'; choose one from the list.")
+    for key, text, label in (("agents", agents, "Population (simulated youths)"), ("years", years, "Years"),
+                             ("seed", seed, "Seed"), ("replicates", replicates, "Replicates")):
+        lo, hi = LIMITS[key]
+        try:
+            values[key] = parse_whole(text, label, lo, hi)
+        except InputProblem as e:
+            problems.append(str(e))
+    n_years = values.get("years")
+    for p in policies:
+        if not p.on:
+            continue
+        name = POLICY_LABELS.get(p.kind, p.kind)
+        if p.kind not in KINDS:
+            problems.append(f"Unknown policy '{p.kind}'.")
+            continue
+        if not isinstance(p.coverage, (int, float)) or not 0 <= p.coverage <= 1 or p.coverage != p.coverage:
+            problems.append(f"{name}: coverage must be between 0% and 100%.")
+        if p.targeting not in TARGETING:
+            problems.append(f"{name}: targeting must be one of {', '.join(TARGETING_LABELS.values())}.")
+        if p.start_year < 0:
+            problems.append(f"{name}: the start year cannot be negative.")
+        if n_years is not None:
+            # an end after the run (e.g. the run was shortened) means "to the end of the run"
+            end = n_years if p.end_year is None else min(p.end_year, n_years)
+            if p.start_year >= n_years:
+                problems.append(f"{name}: it starts in year {p.start_year}, when the {n_years}-year run is over; "
+                                f"move its start earlier or lengthen the run.")
+            elif p.start_year >= end:
+                problems.append(f"{name}: it must start before it ends (start year {p.start_year}, end year {end}).")
+    if not any(p.on for p in policies):
+        problems.append("Switch on at least one policy to compare it with the baseline.")
+    if problems:
+        return None, problems
+    s = Settings(country, values["agents"], values["years"], values["seed"], values["replicates"], tuple(policies))
+    try:
+        s.model_policies()
+    except ParameterError as e:
+        return None, [str(e)]
+    return s, []
+
+
+# ---- library presets ----------------------------------------------------------------------------
+def presets() -> dict[str, str]:
+    """Library scenarios the page offers as starting points: name -> description."""
+    from scenarios import library
+
+    out = {}
+    for name in library.names():
+        if name == "baseline":
+            continue
+        try:
+            out[name] = library.load(name).description or name
+        except library.ScenarioError:  # a broken file must not break the page
+            log.exception("scenario %s", name)
+    return out
+
+
+def choices_from_preset(name: str, years: int | None) -> tuple[PolicyChoice, ...]:
+    """Policy choices matching a library scenario (others switched off)."""
+    from scenarios import library
+
+    sc = library.load(name)
+    by_kind = {c.kind: c for c in default_choices()}
+    for spec in sc.policy_specs:
+        k = KINDS[spec["kind"]]
+        start = int(spec.get("start", 0)) // 12
+        end = spec.get("end")
+        end_year = None if end is None else max(start + 1, math.ceil(end / 12))
+        if years is not None and end_year is not None and end_year >= years:
+            end_year = None
+        by_kind[spec["kind"]] = PolicyChoice(spec["kind"], True, float(spec.get("coverage", k.coverage)),
+                                             spec.get("targeting", k.targeting), start, end_year)
+    return tuple(by_kind[k] for k in POLICY_LABELS)
+
+
+# ---- parameters and sources ---------------------------------------------------------------------------
+def parameter_table(country: str = "LAC") -> pd.DataFrame:
+    """Every model and policy parameter: meaning, default, value for the country, range, unit, source."""
+    try:
+        overrides = get_profile(country).overrides
+    except KeyError:
+        overrides = {}
+    rows = []
+    for p in PARAMETERS.values():
+        v = overrides.get(p.name, p.default)
+        rows.append({"parameter": p.name, "area": p.process, "meaning": p.meaning, "default": f"{p.default:g}",
+                     f"in {country}": f"{v:.4g}", "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
+                     "source": p.source})
+    for p in POLICY_PARAMETERS.values():
+        rows.append({"parameter": p.name, "area": f"policy: {POLICY_LABELS.get(p.process, p.process)}", "meaning": p.meaning,
+                     "default": f"{p.default:g}", f"in {country}": f"{p.default:g}", "range": f"{p.low:g} – {p.high:g}",
+                     "unit": p.unit, "source": p.source})
+    return pd.DataFrame(rows)
+
+
+def search_parameters(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows whose any text column contains every word of ``text`` (case-insensitive)."""
+    words = [w for w in str(text).lower().split() if w]
+    if not words:
+        return table
+    hay = table.astype(str).agg(" ".join, axis=1).str.lower()
+    mask = np.ones(len(table), bool)
+    for w in words:
+        mask &= hay.str.contains(w, regex=False).to_numpy()
+    return table[mask].reset_index(drop=True)
+
+
+def country_options() -> dict[str, str]:
+    """ISO3 -> "Name (ISO3)" for the country picker, regional default first."""
+    out = {}
+    for code in all_codes():
+        try:
+            out[code] = f"{get_profile(code).name} ({code})"
+        except KeyError:
+            continue
+    return out
+
+
+
+def outputs_table() -> pd.DataFrame:
+    """The columns of the results CSV and what each means."""
+    from model.outputs import COLUMNS
+
+    rows = [{"column": "scenario", "kind": "", "meaning": "baseline, or the policies switched on (joined by +)"},
+            {"column": "replicate", "kind": "", "meaning": "replicate number; replicate r uses the same random numbers in both"},
+            {"column": "month", "kind": "", "meaning": "months since the policies start (0 = first month after the burn-in)"},
+            {"column": "year", "kind": "", "meaning": "month // 12 (0 = first year)"}]
+    rows += [{"column": k, "kind": kind, "meaning": meaning} for k, (kind, meaning) in COLUMNS.items()]
+    rows += [{"column": "cost_<policy>", "kind": "flow", "meaning": "USD spent on the policy this month"},
+             {"column": "enrolled_<policy>", "kind": "stock", "meaning": "Youths enrolled (or in covered areas) this month"},
+             {"column": "starts_<policy>", "kind": "flow", "meaning": "Youths who started the programme this month"}]
+    return pd.DataFrame(rows)

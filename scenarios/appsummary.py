@@ -1,0 +1,256 @@
+"""What the page shows from a comparison's results: yearly bands, headline changes, the cost table, the CSV.
+
+Pure functions of the tidy results (``scenario, replicate, month, year`` + the model's outputs).
+The cost-effectiveness figures come from ``scenarios.economics``; nothing here re-computes them.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .appstate import CHART_METRICS, Settings
+
+log = logging.getLogger("recruitsim.app")
+
+
+def annual(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per (scenario, replicate, year) with the chart metrics; complete years only.
+
+    Written with plain groupby reductions (not named aggregation): the page calls it on every update.
+    """
+    cols = ["scenario", "replicate", "year", *CHART_METRICS]
+    if results.empty or "year" not in results:
+        return pd.DataFrame(columns=cols)
+    keys = ["scenario", "replicate", "year"]
+    df = results[keys + list(CHART_METRICS)]
+    g = df.groupby(keys, sort=True)
+    parts = {"sum": g.sum, "last": g.last, "mean": g.mean}
+    how = {m: spec[2] for m, spec in CHART_METRICS.items()}
+    reduced = {h: parts[h]() for h in set(how.values())}
+    out = pd.DataFrame({m: reduced[h][m] for m, h in how.items()})
+    out = out[g.size() == 12].reset_index()
+    out["year"] = out["year"] + 1  # year 1 = the first year after the policies start
+    return out[cols]
+
+
+def bands(yearly: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
+    """Median and the 10-90% range across replicates, per scenario, year and metric."""
+    if yearly.empty:
+        return pd.DataFrame(columns=["scenario", "year", "metric", "median", "lo", "hi", "n"])
+    long = yearly.melt(id_vars=["scenario", "replicate", "year"], var_name="metric")
+    long["value"] = long["value"].astype(float)
+    g = long.groupby(["scenario", "year", "metric"])["value"]
+    out = pd.DataFrame({"median": g.median(), "lo": g.quantile(low), "hi": g.quantile(high), "n": g.size()})
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class Change:
+    metric: str
+    label: str
+    baseline: float
+    scenario: float
+    pct: float  # median of the paired per-replicate % changes
+    pct_lo: float
+    pct_hi: float
+    n: int
+
+
+def headline(yearly: pd.DataFrame, scenario: str, years: int) -> list[Change]:
+    """Change in each outcome over the whole horizon, scenario vs baseline, paired by replicate.
+
+    ``yearly`` is :func:`annual` output; only replicates whose baseline and scenario both have all
+    ``years`` years count. Recruits: total over the horizon; members: at the end; homicide and
+    incarceration rates: mean over the horizon. Percent changes are computed per replicate (common
+    random numbers) and summarised as median and 10-90% range.
+    """
+    if yearly.empty:
+        return []
+    how = {"recruits": "sum", "members": "last", "homicide_rate_expected": "mean", "incarceration_rate": "mean"}
+    labels = {"recruits": "Recruits over the run", "members": "Members at the end",
+              "homicide_rate_expected": "Homicide rate (mean)", "incarceration_rate": "Incarceration rate (mean)"}
+    g = yearly.groupby(["scenario", "replicate"])
+    full = g.size() == years
+    per = {h: getattr(g[[m for m, x in how.items() if x == h]], h)() for h in set(how.values())}
+    try:
+        b_full, s_full = full.loc["baseline"], full.loc[scenario]
+    except KeyError:
+        return []
+    common = [r for r in b_full.index.intersection(s_full.index) if b_full[r] and s_full[r]]
+    if not common:
+        return []
+    out = []
+    for m, label in labels.items():
+        table = per[how[m]][m]
+        base = table.loc["baseline"].loc[common].to_numpy(float)
+        scen = table.loc[scenario].loc[common].to_numpy(float)
+        pct = np.where(base > 0, (scen - base) / np.where(base > 0, base, 1) * 100, np.nan)
+        keep = np.isfinite(pct)
+        if not keep.any():
+            continue
+        p = pct[keep]
+        out.append(Change(m, label, float(np.median(base)), float(np.median(scen)), float(np.median(p)),
+                          float(np.quantile(p, 0.1)), float(np.quantile(p, 0.9)), int(p.size)))
+    return out
+
+
+# ---- cost-effectiveness (computed by scenarios.economics) ------------------------------------------
+#: Main columns of the economics table as the page shows them: column -> (label, format).
+TABLE_COLUMNS = {
+    "incremental_cost": ("Extra cost vs baseline", "usd"),
+    "program_cost": ("of which programme spending", "usd"),
+    "prison_cost_change": ("of which change in prison spending", "usd"),
+    "recruits_averted": ("Recruits averted", "count"),
+    "homicides_averted": ("Homicides averted", "count"),
+    "incarceration_years_averted": ("Prison-years averted", "count"),
+    "cost_per_recruit_averted": ("Cost per recruit averted", "usd"),
+    "cost_per_homicide_averted": ("Cost per homicide averted", "usd"),
+    "icer": ("ICER (extra cost per extra unit of outcome)", "usd"),
+    "net_benefit": ("Net benefit", "usd"),
+    "bcr": ("Benefit-cost ratio", "ratio"),
+    "p_benefit_exceeds_cost": ("Chance that benefits exceed costs", "share"),
+    "on_frontier": ("On the efficiency frontier", "bool"),
+}
+
+
+NO_ECONOMICS = ("The cost-effectiveness module (scenarios.economics) is not installed in this version, so costs per "
+                "outcome cannot be shown yet. The charts above are complete.")
+
+
+@dataclass(frozen=True)
+class CostTable:
+    table: pd.DataFrame | None  # one row per scenario (scenarios.economics.scenario_table), or None
+    help: dict[str, str]
+    note: str  # why there is no table, or how many replicates it rests on
+
+
+def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
+    """The economics module's table against baseline; never raises (the page shows ``note`` instead)."""
+    try:
+        economics = importlib.import_module("scenarios.economics")
+    except ModuleNotFoundError as e:
+        if e.name != "scenarios.economics":  # the module is there but something it imports is not
+            log.exception("scenarios.economics could not be imported")
+            return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
+        return CostTable(None, {}, NO_ECONOMICS)
+    except Exception as e:  # a broken module must not break the page
+        log.exception("scenarios.economics could not be imported")
+        return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
+    help_ = dict(getattr(economics, "COLUMN_HELP", {}))
+    if results.empty or "baseline" not in set(results["scenario"]):
+        return CostTable(None, help_, "The table appears once the baseline and the scenario have run.")
+    try:
+        paired = complete_pairs(results)
+        table = economics.scenario_table(paired, country)
+    except Exception as e:  # the page must survive a failure in the table
+        log.exception("cost-effectiveness table failed")
+        return CostTable(None, help_, f"The cost-effectiveness table could not be computed: {e}")
+    table = table[table["name"] != "baseline"].reset_index(drop=True) if "name" in table else table
+    n = paired["replicate"].nunique()
+    return CostTable(table, help_, f"Against the baseline; {n} replicate{'s' if n != 1 else ''}, "
+                                   f"the small figures under a value are its 10-90% range.")
+
+
+def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
+    """Only replicates that both scenarios have finished (same months), so differences are paired."""
+    if results.empty:
+        return results
+    months = results.groupby(["scenario", "replicate"])["month"].size().unstack(0)
+    full = months.dropna()
+    full = full[(full.nunique(axis=1) == 1)]
+    return results[results["replicate"].isin(full.index)].reset_index(drop=True)
+
+
+def format_value(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if kind == "bool":
+        return "yes" if bool(value) else "no"
+    v = float(value)
+    if kind == "share":
+        return f"{v:.0%}"
+    if kind == "ratio":
+        return f"{v:,.2f}"
+    if kind == "usd":
+        return _money(v)
+    if v == 0:
+        return "0"
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.1f}"
+
+
+def _money(v: float) -> str:
+    a = abs(v)
+    sign = "-" if v < 0 else ""
+    if a >= 1e9:
+        return f"{sign}${a / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"{sign}${a / 1e6:,.1f} M"
+    return f"{sign}${a:,.0f}"
+
+
+def table_cells(ct: CostTable) -> list[dict[str, Any]]:
+    """Rows for the page: one per measure, with each scenario's value, range and meaning."""
+    if ct.table is None or ct.table.empty:
+        return []
+    rows = []
+    for col, (label, kind) in TABLE_COLUMNS.items():
+        if col not in ct.table:
+            continue
+        cells = []
+        for _, r in ct.table.iterrows():
+            value = format_value(r[col], kind)
+            lo, hi = r.get(f"{col}_lo"), r.get(f"{col}_hi")
+            rng = (f"{format_value(lo, kind)} to {format_value(hi, kind)}"
+                   if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) else "")
+            cells.append({"scenario": str(r.get("name", "")), "value": value, "range": rng})
+        rows.append({"column": col, "label": label, "help": ct.help.get(col, label), "cells": cells})
+    return rows
+
+
+def table_html(rows: list[dict[str, Any]], scenario_title: str = "") -> str:
+    """The cost table as one HTML table (one widget, not one per cell: the page updates much faster).
+
+    Every text is escaped; each measure and figure carries its definition in a ``title`` (shown on hover).
+    """
+    if not rows:
+        return ""
+    e = html.escape
+    head = "".join(f'<th title="{e(scenario_title)}">{e(c["scenario"])}</th>' for c in rows[0]["cells"])
+    out = [f'<table class="rs-table"><thead><tr><th>Measure</th>{head}<th>What it means</th></tr></thead><tbody>']
+    for r in rows:
+        tip = e(r["help"])
+        pad = ' style="padding-left: 26px"' if r["label"].startswith("of which") else ""
+        cells = "".join(
+            f'<td class="num" title="{tip}"><span>{e(c["value"])}</span>'
+            + (f'<br><span class="rs-range">{e(c["range"])}</span>' if c["range"] else "") + "</td>"
+            for c in r["cells"])
+        out.append(f'<tr class="rs-row-{e(r["column"])}"><td{pad}><span class="rs-help" title="{tip}">{e(r["label"])}</span></td>'
+                   f'{cells}<td class="rs-range">{tip}</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+# ---- download --------------------------------------------------------------------------------------------
+def results_csv(snap) -> str:
+    """The tidy monthly results of every finished run (both scenarios, all replicates) as CSV."""
+    df = snap.results.copy()
+    s = snap.settings
+    df.insert(0, "country", s.country)
+    df.insert(3, "seed", s.seed)
+    df.insert(4, "agents", s.agents)
+    return df.to_csv(index=False)
+
+
+def csv_filename(s: Settings) -> str:
+    safe = s.scenario_name.replace(" + ", "+").replace(" ", "_")
+    return f"recruitsim_{s.country}_{safe}_{s.agents}agents_{s.years}y_seed{s.seed}.csv"
+
+

@@ -1,0 +1,450 @@
+"""The app without a page: settings and validation, runs, summaries, the cost table, charts, tables."""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+import time
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.outputs import COLUMNS
+from model.params import PARAMETERS
+from model.policies import KINDS, POLICY_PARAMETERS
+from scenarios import appcharts as C
+from scenarios import apprun as R
+from scenarios import appstate as S
+from scenarios import appsummary as M
+
+
+def settings(agents="2000", years="2", seed="3", reps="2", kind="mentoring", **changes):
+    choices = S.with_policy(S.default_choices(), kind, on=True, **changes)
+    s, problems = S.validate("LAC", agents, years, seed, reps, choices)
+    assert problems == [] and s is not None
+    return s
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    R.clear_baselines()
+    yield
+    R.clear_baselines()
+
+
+# ---- settings and validation ------------------------------------------------------------------------
+def test_defaults_are_valid_once_a_policy_is_on():
+    s, problems = S.validate("LAC", "20000", "10", "1", "5", S.default_choices())
+    assert s is None and problems == ["Switch on at least one policy to compare it with the baseline."]
+    s = settings("20000", "10", "1", "5")
+    assert (s.country, s.agents, s.years, s.seed, s.replicates) == ("LAC", 20_000, 10, 1, 5)
+    assert s.scenario_name == "mentoring" and [p.kind for p in s.model_policies()] == ["mentoring"]
+
+
+@pytest.mark.parametrize("field, text, expected", [
+    ("agents", "50", "Population (simulated youths) must be a whole number from 1,000 to 200,000; got 50."),
+    ("agents", "5000000", "got 5,000,000"),
+    ("agents", "lots", "'lots' is not a number"),
+    ("agents", "", "the box is empty"),
+    ("agents", "2000.5", "got 2000.5"),
+    ("years", "0", "Years must be a whole number from 1 to 30; got 0."),
+    ("years", "31", "got 31"),
+    ("years", "nan", "got nan"),
+    ("seed", "-1", "Seed must be a whole number from 0 to 2,147,483,647; got -1."),
+    ("replicates", "11", "Replicates must be a whole number from 1 to 10; got 11."),
+    ("replicates", "1e400", "got 1e400"),
+])
+def test_out_of_range_inputs_get_a_message(field, text, expected):
+    values = {"agents": "20000", "years": "10", "seed": "1", "replicates": "5", field: text}
+    choices = S.with_policy(S.default_choices(), "jobs", on=True)
+    s, problems = S.validate("LAC", values["agents"], values["years"], values["seed"], values["replicates"], choices)
+    assert s is None and len(problems) == 1 and expected in problems[0], problems
+
+
+def test_thousands_separators_are_accepted():
+    assert settings(agents="20,000").agents == 20_000
+    assert settings(agents=" 20 000 ").agents == 20_000
+
+
+def test_policy_problems_are_reported():
+    base = S.default_choices()
+    bad = [
+        (S.with_policy(base, "jobs", on=True, coverage=1.5), "coverage must be between 0% and 100%"),
+        (S.with_policy(base, "jobs", on=True, coverage=float("nan")), "coverage must be between 0% and 100%"),
+        (S.with_policy(base, "jobs", on=True, start_year=5, end_year=5), "must start before it ends"),
+        (S.with_policy(base, "jobs", on=True, start_year=10), "starts in year 10, when the 10-year run is over"),
+        (S.with_policy(base, "jobs", on=True, start_year=-1), "cannot be negative"),
+        (S.with_policy(base, "jobs", on=True, targeting="friends"), "targeting must be one of"),
+    ]
+    for choices, message in bad:
+        s, problems = S.validate("LAC", "20000", "10", "1", "5", choices)
+        assert s is None and any(message in p for p in problems), (message, problems)
+    s, problems = S.validate("XYZ", "20000", "10", "1", "5", S.with_policy(base, "jobs", on=True))
+    assert s is None and "Unknown country 'XYZ'" in problems[0]
+
+
+def test_policy_choice_becomes_a_model_policy():
+    s = settings(years="10", kind="jobs", coverage=0.45, targeting="universal", start_year=2, end_year=7)
+    (p,) = s.model_policies()
+    assert (p.kind, p.start, p.end, p.targeting, p.values["coverage"]) == ("jobs", 24, 84, "universal", 0.45)
+    (p,) = settings(years="10", kind="jobs", end_year=10).model_policies()
+    assert p.end is None  # to the horizon
+    (p,) = settings(years="5", kind="jobs", start_year=2, end_year=8).model_policies()
+    assert (p.start, p.end) == (24, None)  # the run was shortened after the end was set: to its end
+    (p,) = settings(kind="hotline", coverage=0.1).model_policies()
+    assert p.values["coverage"] == KINDS["hotline"].coverage  # national: coverage does not apply
+    assert "nationwide" in settings(kind="hotline").active[0].describe(2)
+    assert "45% of eligible youths, years 2-7" in settings(years="10", kind="jobs", coverage=0.45, start_year=2,
+                                                           end_year=7).active[0].describe(10)
+
+
+def test_library_presets_switch_the_right_policies_on():
+    presets = S.presets()
+    assert "baseline" not in presets and "mentoring" in presets and presets["mentoring"].startswith("CBT mentoring")
+    on = {c.kind: c for c in S.choices_from_preset("prevention_package", 10) if c.on}
+    assert set(on) == {"mentoring", "schooling", "jobs", "family_violence"}
+    assert on["jobs"].coverage == pytest.approx(0.2)
+    for name in presets:  # every preset gives settings that validate
+        s, problems = S.validate("LAC", "20000", "10", "1", "5", S.choices_from_preset(name, 10))
+        assert problems == [], (name, problems)
+
+
+# ---- runs ----------------------------------------------------------------------------------------------
+def run_all(s: S.Settings, **kw) -> list[R.Snapshot]:
+    return list(R.run_comparison(s, use_pool=kw.pop("use_pool", False), **kw))
+
+
+def test_comparison_runs_pairs_with_common_random_numbers():
+    s = settings(reps="2")
+    snaps = run_all(s, live_every=0.0)
+    last = snaps[-1]
+    assert last.status == "done" and last.replicates_done == 2 and last.units_done == last.units_total == 4
+    assert [sn.units_done for sn in snaps] == sorted(sn.units_done for sn in snaps)  # progress never goes back
+    assert any(sn.status == "running" and 0 < len(sn.results) for sn in snaps[:-2])  # live rows during replicate 1
+    res = last.results
+    assert set(res["scenario"]) == {"baseline", "mentoring"}
+    assert res.groupby(["scenario", "replicate"]).size().tolist() == [24] * 4
+    assert {"recruits", "members", "homicide_rate", "incarceration_rate", "cost_mentoring"} <= set(res.columns)
+    assert set(last.layers) == {"baseline", "scenario"}
+    assert all(not sn.layers for sn in snaps if sn.replicates_done == 0)  # maps once replicate 1 is complete
+    side = int(np.sqrt(last.layers["baseline"]["control"].size))
+    assert last.layers["scenario"]["violence"].shape == (side, side)
+    assert last.first_results_seconds is not None and last.first_results_seconds <= last.elapsed
+    # common random numbers: the baseline of a replicate does not depend on the scenario it is paired with
+    R.clear_baselines()
+    other = run_all(settings(reps="2", kind="mass_policing"))[-1].results
+    cols = ["replicate", "month", "recruits", "members", "homicides"]
+    pd.testing.assert_frame_equal(res[res.scenario == "baseline"][cols].reset_index(drop=True),
+                                  other[other.scenario == "baseline"][cols].reset_index(drop=True))
+    # ... and replicates differ from each other
+    b = res[res.scenario == "baseline"]
+    assert not np.array_equal(b[b.replicate == 0]["recruits"].to_numpy(), b[b.replicate == 1]["recruits"].to_numpy())
+
+
+def test_worker_processes_give_the_same_numbers_as_the_thread(monkeypatch):
+    monkeypatch.setenv("RECRUITSIM_APP_WORKERS", "1")
+    R.reset_pool()
+    try:
+        s = settings(reps="3")
+        pooled = run_all(s, use_pool=True)[-1]
+        assert pooled.status == "done" and pooled.replicates_done == 3, pooled.message
+        R.clear_baselines()
+        threaded = run_all(s, use_pool=False)[-1]
+        pd.testing.assert_frame_equal(pooled.results, threaded.results)
+    finally:
+        R.reset_pool()
+
+
+@pytest.mark.parametrize("kind", ["mentoring", "mass_policing", "interdiction"])
+def test_shared_burn_in_gives_the_same_runs(kind):
+    """Baseline and scenario from one burn-in (the band's worker jobs) equal two separate runs."""
+    s = settings(reps="1", kind=kind, start_year=1)
+    base = R.Job(s.country, s.agents, s.years, s.seed, 0, "baseline")
+    scen = R.Job(s.country, s.agents, s.years, s.seed, 0, s.scenario_name, R.policy_dicts(s.model_policies()))
+    pair = R.simulate_pair(base, scen)
+    for shared, alone in zip(pair, (R.simulate(base), R.simulate(scen)), strict=True):
+        pd.testing.assert_frame_equal(shared.results, alone.results)
+        for layer in R.LAYERS:
+            np.testing.assert_array_equal(shared.layers[layer], alone.layers[layer])
+    assert f"cost_{kind}" in pair[1].results and f"cost_{kind}" not in pair[0].results
+
+
+class ManualPool:
+    """A pool whose futures the test completes by hand."""
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, fn, *args):
+        f = R.Future()
+        self.submitted.append((fn, args, f))
+        return f
+
+
+def test_a_pair_in_a_worker_lets_other_sessions_join_its_baseline():
+    s = settings(reps="2")
+    base = R.Job(s.country, s.agents, s.years, s.seed, 1, "baseline")
+    scen = R.Job(s.country, s.agents, s.years, s.seed, 1, s.scenario_name, R.policy_dicts(s.model_policies()))
+    pool = ManualPool()
+    how, pair = R.pair_source(base, scen, pool)
+    assert how == "pair" and pool.submitted[0][0] is R.simulate_pair
+    how, joined = R.pair_source(base, R.Job(s.country, s.agents, s.years, s.seed, 1, "jobs"), pool)
+    assert how == "inflight" and len(pool.submitted) == 1 and not joined.cancel()  # nobody can cancel it
+    out_b, out_s = R.Outcome(pd.DataFrame({"x": [1]}), {}, 0.0), R.Outcome(pd.DataFrame({"x": [2]}), {}, 0.0)
+    pair.set_result((out_b, out_s))
+    assert joined.result() is out_b and R.cached_baseline(base) is out_b
+    assert R.pair_source(base, scen, pool) == ("cached", out_b)
+    # a pair cancelled before it started: those who joined its baseline are told, and compute it themselves
+    base2 = R.Job(s.country, s.agents, s.years, s.seed, 2, "baseline")
+    _, pair2 = R.pair_source(base2, scen, pool)
+    _, joined2 = R.pair_source(base2, scen, pool)
+    assert pair2.cancel()
+    with pytest.raises(R.CancelledError):
+        joined2.result()
+    assert R.cached_baseline(base2) is None and R.pair_source(base2, scen, pool)[0] == "pair"
+
+
+def test_baselines_are_cached_and_shared():
+    s = settings(reps="2")
+    run_all(s)
+    key = R.Job(s.country, s.agents, s.years, s.seed, 1, "baseline").baseline_key
+    assert key in R._shared.baselines
+    # another scenario with the same settings reuses the cached baselines: only the scenario runs
+    calls = []
+    orig = R.make_model
+    try:
+        R.make_model = lambda job, progress=None: calls.append(job.scenario) or orig(job, progress)
+        last = run_all(settings(reps="2", kind="jobs"))[-1]
+    finally:
+        R.make_model = orig
+    assert last.status == "done" and calls == ["jobs", "jobs"]
+
+
+def test_stop_cancels_promptly():
+    s = settings(agents="3000", years="20", reps="3")
+    stop = threading.Event()
+    snaps = []
+    tic = time.perf_counter()
+    for sn in R.run_comparison(s, should_stop=stop.is_set, live_every=0.0, use_pool=False):
+        snaps.append(sn)
+        if len(snaps) == 3:
+            stop.set()
+    assert snaps[-1].status == "cancelled" and "Stopped" in snaps[-1].message
+    assert snaps[-1].replicates_done == 0
+    assert time.perf_counter() - tic < 30
+
+
+def test_a_failing_simulation_becomes_a_message(monkeypatch):
+    def boom(job, progress=None):
+        raise RuntimeError("synthetic failure")
+
+    monkeypatch.setattr(R, "make_model", boom)
+    last = run_all(settings())[-1]
+    assert last.status == "error" and "The simulation failed: synthetic failure" in last.message
+    monkeypatch.setattr(R, "make_model", lambda job, progress=None: (_ for _ in ()).throw(MemoryError()))
+    assert "ran out of memory" in run_all(settings())[-1].message
+
+
+class BrokenPool:
+    """A worker pool whose workers have died."""
+
+    def submit(self, *a, **k):
+        raise R.BrokenProcessPool("worker died")
+
+    def shutdown(self, *a, **k):
+        pass
+
+
+class DyingPool(BrokenPool):
+    """A pool that takes the job, then loses its worker (e.g. killed for lack of memory)."""
+
+    def submit(self, *a, **k):
+        f = R.Future()
+        f.set_exception(R.BrokenProcessPool("worker died"))
+        return f
+
+
+def test_a_dead_pool_falls_back_to_the_thread(monkeypatch):
+    monkeypatch.setattr(R, "get_pool", lambda: BrokenPool())
+    last = run_all(settings(reps="2"), use_pool=True)[-1]
+    assert last.status == "done" and last.replicates_done == 2
+
+
+def test_a_worker_dying_mid_run_becomes_a_message(monkeypatch):
+    monkeypatch.setattr(R, "get_pool", lambda: DyingPool())
+    last = run_all(settings(reps="2"), use_pool=True)[-1]
+    assert last.status == "error" and "worker process stopped unexpectedly" in last.message
+
+
+def test_pool_workers_setting(monkeypatch):
+    monkeypatch.setenv("RECRUITSIM_APP_WORKERS", "0")
+    assert R.pool_workers() == 0 and R.get_pool() is None
+    monkeypatch.setenv("RECRUITSIM_APP_WORKERS", "many")
+    assert 1 <= R.pool_workers() <= 2
+
+
+# ---- summaries ---------------------------------------------------------------------------------------
+def synthetic(years=2, reps=3) -> pd.DataFrame:
+    """Monthly results where the scenario has 10% fewer recruits than baseline in every replicate."""
+    rows = []
+    for sc, factor in (("baseline", 1.0), ("x", 0.9)):
+        for r in range(reps):
+            for m in range(12 * years):
+                rows.append({"scenario": sc, "replicate": r, "month": m, "year": m // 12,
+                             "recruits": factor * (100 + r), "members": factor * (1000 + m + r),
+                             "homicide_rate_expected": 20.0 + r, "incarceration_rate": 300.0 * factor})
+    return pd.DataFrame(rows)
+
+
+def test_annual_bands_and_headline():
+    res = synthetic()
+    yearly = M.annual(res)
+    b0 = yearly[(yearly.scenario == "baseline") & (yearly.replicate == 0)]
+    assert b0["year"].tolist() == [1, 2]
+    assert b0["recruits"].tolist() == [1200, 1200]  # sum over the year
+    assert b0["members"].tolist() == [1011, 1023]  # end of year
+    assert b0["homicide_rate_expected"].tolist() == [20.0, 20.0]  # mean over the year
+    band = M.bands(yearly)
+    rec = band[(band.scenario == "baseline") & (band.metric == "recruits") & (band.year == 1)].iloc[0]
+    assert (rec["median"], rec["n"]) == (1212.0, 3) and rec["lo"] < rec["median"] < rec["hi"]
+    changes = {c.metric: c for c in M.headline(yearly, "x", 2)}
+    assert changes["recruits"].pct == pytest.approx(-10.0) and changes["recruits"].pct_lo == pytest.approx(-10.0)
+    assert changes["homicide_rate_expected"].pct == pytest.approx(0.0) and changes["recruits"].n == 3
+    # an unfinished year is left out, and an unfinished replicate is not paired
+    partial = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]
+    assert len(M.annual(partial)) == len(yearly) - 1
+    assert {c.n for c in M.headline(M.annual(partial), "x", 2)} == {2}
+    assert M.headline(M.annual(partial), "y", 2) == []
+    assert set(M.complete_pairs(partial)["replicate"]) == {0, 1}
+
+
+def test_cost_table_without_the_economics_module(monkeypatch):
+    monkeypatch.setitem(sys.modules, "scenarios.economics", None)  # makes the import fail
+    ct = M.cost_effectiveness(synthetic(), "LAC")
+    assert ct.table is None and ct.note == M.NO_ECONOMICS and M.table_cells(ct) == []
+
+
+def test_cost_table_follows_the_economics_contract(monkeypatch):
+    seen = {}
+
+    def scenario_table(results, country, baseline="baseline", discount=0.03):
+        seen.update(country=country, scenarios=sorted(set(results["scenario"])), reps=sorted(set(results["replicate"])))
+        return pd.DataFrame([
+            {"name": "baseline", "incremental_cost": 0.0, "recruits_averted": 0.0, "on_frontier": True},
+            {"name": "x", "incremental_cost": 2.5e9, "incremental_cost_lo": 1.0e9, "incremental_cost_hi": 4.0e9,
+             "recruits_averted": 1234.4, "recruits_averted_lo": np.nan, "recruits_averted_hi": np.nan,
+             "cost_per_recruit_averted": float("nan"), "bcr": 1.234, "p_benefit_exceeds_cost": 0.62,
+             "net_benefit": -3.2e6, "on_frontier": False},
+        ])
+
+    fake = types.ModuleType("scenarios.economics")
+    fake.scenario_table = scenario_table
+    fake.COLUMN_HELP = {"incremental_cost": "Net cost to the public purse versus the baseline."}
+    monkeypatch.setitem(sys.modules, "scenarios.economics", fake)
+    res = synthetic()
+    res = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]  # replicate 2 unfinished
+    ct = M.cost_effectiveness(res, "HND")
+    assert seen == {"country": "HND", "scenarios": ["baseline", "x"], "reps": [0, 1]}
+    assert list(ct.table["name"]) == ["x"] and "2 replicates" in ct.note
+    rows = {r["column"]: r for r in M.table_cells(ct)}
+    assert rows["incremental_cost"]["cells"] == [{"scenario": "x", "value": "$2.50 bn", "range": "$1.00 bn to $4.00 bn"}]
+    assert rows["incremental_cost"]["help"] == "Net cost to the public purse versus the baseline."
+    assert rows["recruits_averted"]["cells"][0] == {"scenario": "x", "value": "1,234", "range": ""}
+    assert rows["recruits_averted"]["help"] == "Recruits averted"  # no help given: the label
+    assert rows["cost_per_recruit_averted"]["cells"][0]["value"] == "–"
+    assert rows["bcr"]["cells"][0]["value"] == "1.23" and rows["p_benefit_exceeds_cost"]["cells"][0]["value"] == "62%"
+    assert rows["net_benefit"]["cells"][0]["value"] == "-$3.2 M" and rows["on_frontier"]["cells"][0]["value"] == "no"
+    assert "icer" not in rows  # columns the module did not return are left out
+
+    page = M.table_html(M.table_cells(ct), "x <policy>")
+    assert page.count("<tr class=") == len(rows) and 'title="x &lt;policy&gt;"' in page  # escaped
+    assert 'title="Net cost to the public purse versus the baseline."' in page and "$1.00 bn to $4.00 bn" in page
+    assert M.table_html([]) == ""
+
+    def broken(*a, **k):
+        raise ValueError("no costs")
+
+    fake.scenario_table = broken
+    ct = M.cost_effectiveness(synthetic(), "LAC")
+    assert ct.table is None and "could not be computed: no costs" in ct.note
+
+
+def test_cost_table_from_the_real_economics_module():
+    economics = pytest.importorskip("scenarios.economics", reason="scenarios.economics is not merged yet")
+    last = run_all(settings(reps="2"))[-1]
+    ct = M.cost_effectiveness(last.results, "LAC")
+    assert ct.table is not None, ct.note
+    rows = {r["column"]: r for r in M.table_cells(ct)}
+    assert {"incremental_cost", "recruits_averted", "homicides_averted", "net_benefit"} <= set(rows)
+    assert rows["incremental_cost"]["cells"][0]["scenario"] == "mentoring"
+    assert rows["incremental_cost"]["cells"][0]["value"].startswith("$")
+    assert rows["incremental_cost"]["help"] == economics.COLUMN_HELP["incremental_cost"]
+
+
+def test_results_csv_is_tidy():
+    s = settings(reps="2")
+    last = run_all(s)[-1]
+    df = pd.read_csv(io.StringIO(M.results_csv(last)))
+    assert list(df.columns[:6]) == ["country", "scenario", "replicate", "seed", "agents", "month"]
+    assert len(df) == 2 * 2 * 24 and set(df["country"]) == {"LAC"}
+    assert M.csv_filename(s) == "recruitsim_LAC_mentoring_2000agents_2y_seed3.csv"
+
+
+# ---- charts --------------------------------------------------------------------------------------------
+def test_trend_chart_has_baseline_scenario_and_band():
+    band = M.bands(M.annual(synthetic(years=3)))
+    opt = C.trend_option(band, "recruits", "x", "With the policies", 3, [(0, 3)])
+    names = [s["name"] for s in opt["series"]]
+    assert names[0] == "Baseline" and names[3] == "With the policies"
+    assert opt["series"][0]["data"] == [1.21, 1.21, 1.21]  # thousands, three significant figures
+    assert opt["series"][3]["data"] == [1.09, 1.09, 1.09]
+    width = next(s for s in opt["series"] if s["name"] == "Baseline band")["data"]
+    assert all(w > 0 for w in width)
+    assert opt["xAxis"]["data"] == ["1", "2", "3"] and "thousand" in opt["yAxis"]["name"]
+    assert "{a0}" in opt["tooltip"]["formatter"] and "title" not in opt
+    # policies active only part of the time are shaded
+    assert "markArea" in C.trend_option(band, "recruits", "x", "x", 3, [(1, 2)])["series"][3]
+    # nothing yet: a placeholder, and years not simulated yet are gaps
+    empty = C.trend_option(M.bands(M.annual(R.empty())), "members", "x", "x", 3)
+    assert "title" in empty and empty["series"][0]["data"] == [None, None, None]
+
+
+def test_map_chart_shows_control_and_violence():
+    control = np.array([[-1, 0], [2, 2]])
+    violence = np.array([[0.0, 0.3], [0.9, 0.5]])
+    layers = {"control": control, "violence": violence, "conflict": np.array([[0, 0], [0.4, 0]])}
+    opt = C.map_option(layers, "control", "Baseline", n_groups=3)
+    data = opt["series"][0]["data"]
+    assert len(data) == 4 and data[0]["value"] == [0, 1, -1.0]  # row 1 is drawn at the top
+    assert "contested by a rival" in data[2]["name"] and "group 3" in data[2]["name"]
+    labels = [p["label"] for p in opt["visualMap"]["pieces"]]
+    assert labels == ["no group", "group 1", "group 3"]  # groups present only
+    opt = C.map_option(layers, "violence", "Baseline", n_groups=3, vmax=0.9)
+    assert opt["visualMap"]["max"] == 0.9 and opt["series"][0]["data"][2]["value"][2] == 0.9
+
+
+# ---- reference tables -------------------------------------------------------------------------------------
+def test_parameter_table_has_every_parameter_with_its_source():
+    table = S.parameter_table("HND")
+    assert len(table) == len(PARAMETERS) + len(POLICY_PARAMETERS)
+    assert {"parameter", "meaning", "default", "in HND", "range", "unit", "source"} <= set(table.columns)
+    assert table["source"].str.len().min() > 0 and table["meaning"].str.len().min() > 0
+    row = table[table.parameter == "member_prevalence"].iloc[0]
+    assert row["default"] != row["in HND"]  # the profile's own value is shown
+    found = S.search_parameters(table, "mentoring unit_cost")
+    assert list(found["parameter"]) == ["mentoring.unit_cost"] and "WSIPP" in found.iloc[0]["source"]
+    assert len(S.search_parameters(table, "  ")) == len(table)
+    assert S.search_parameters(table, "no-such-thing").empty
+
+
+def test_outputs_table_explains_every_output():
+    table = S.outputs_table()
+    assert set(COLUMNS) <= set(table["column"]) and table["meaning"].str.len().min() > 0
+
+
+def test_country_options_list_every_profile():
+    options = S.country_options()
+    assert next(iter(options)) == "LAC" and len(options) == 25 and options["HND"] == "Honduras (HND)"
