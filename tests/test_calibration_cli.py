@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def cli(*args, env=None, timeout=600):
     e = dict(os.environ)
     e.pop("RECRUITSIM_PROGRESS", None)
+    e.pop("RECRUITSIM_POSTERIORS", None)  # the shipped posteriors, unless a test says otherwise
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "scenarios.cli", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT, env=e, timeout=timeout)

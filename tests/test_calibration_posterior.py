@@ -120,7 +120,7 @@ def test_shipped_posterior_is_consistent(code):
     assert (SHIPPED / f"{code}.csv").stat().st_size < 100_000
 
 
-def test_shipped_fit_covers_at_least_80_percent_of_targets():
+def test_shipped_fit_covers_at_least_80_percent_of_targets(calibrated):
     s = posterior.profiles_summary()
     assert [p["country"] for p in s["profiles"]] == all_codes()
     c = s["coverage"]
