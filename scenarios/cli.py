@@ -94,8 +94,11 @@ def cmd_run(args) -> int:
         raise UsageError(str(e)) from None
     bar = _progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
+    from calibration import posterior  # calibrated profile: draw 0 of the posterior; the scenario's params win
+
+    params = {**(posterior.draw(args.country, 0) or {}), **scenario.params}
     model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
-                             params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update)
+                             params=params, policies=scenario.policies(), rng=args.seed, progress=bar.update)
     setup = time.perf_counter() - tic - model.step_seconds
     interrupted = False
     try:
@@ -261,9 +264,11 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Subcommands defined next to what they drive."""
+    from calibration.cli import register as calibration_commands  # calibrate, profiles, trial
+
     from . import compare, sensitivity, serve, sweep
 
-    return [sweep.register, sensitivity.register, compare.register, serve.register]
+    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

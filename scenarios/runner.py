@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from calibration import posterior
 from model import RecruitmentModel
 from model.streams import replicate_seed
 
@@ -59,7 +60,9 @@ class Unit:
 
     def model_params(self) -> dict[str, Any]:
         """The scenario's parameter overrides with the unit's own on top."""
-        return {**self.resolved().params, **self.params}
+        # calibration: replicate r uses draw r of the country's posterior (the same in every scenario);
+        # the scenario's and the unit's explicit params win over it
+        return {**(posterior.draw(self.country, self.replicate) or {}), **self.resolved().params, **self.params}
 
     def burn_in_key(self) -> str:
         """Units with the same key run the same burn-in (policies play no part in it)."""

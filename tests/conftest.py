@@ -19,6 +19,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Calibration: runs draw their parameters from the country's posterior (calibration/posterior.py). The
+# mechanism tests check the model at its documented defaults, independently of whichever posteriors are
+# shipped, so the test session runs uncalibrated unless told otherwise; tests of the calibrated profiles
+# use the ``calibrated`` fixture (which restores the shipped posteriors).
+os.environ.setdefault("RECRUITSIM_POSTERIORS", "off")
+
+
+@pytest.fixture
+def calibrated(monkeypatch):
+    """Use the shipped posteriors (calibration/posteriors) in this test and its subprocesses."""
+    from calibration import posterior
+
+    monkeypatch.delenv(posterior.ENV, raising=False)
+    posterior._load.cache_clear()
+    yield
+    posterior._load.cache_clear()
+
 # The policy experiment: every policy kind against baseline, common random numbers.
 # 30,000 agents x 4 years after a 3-year burn-in, 8 replicates: enough for each policy's paired effect
 # to be many standard errors from zero (t > 5 for all checked outcomes when this was written), and

@@ -1,0 +1,180 @@
+"""``recruitsim calibrate``, ``recruitsim profiles`` and ``recruitsim trial`` (registered in scenarios.cli)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from scenarios.cli import UsageError, country_arg, float_in, int_in, writable_dir
+
+
+def _engine_args(p) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int_in("--workers", 1, 1024), help="local worker processes (default: all cores)")
+    g.add_argument("--dask-local", type=int_in("--dask-local", 1, 1024), metavar="W", help="a local Dask cluster with W workers")
+    g.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+
+
+def _engine(args):
+    from scenarios.engine import Engine
+
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler: give an address such as tcp://host:8786")
+    return Engine(workers=args.workers, dask_local=args.dask_local, scheduler=args.scheduler)
+
+
+def _default_root() -> Path:
+    return Path(__file__).parent
+
+
+# ---- calibrate ------------------------------------------------------------------------------------
+def cmd_calibrate(args) -> int:
+    from model.profiles import all_codes
+
+    from . import targets as targets_mod
+
+    if (args.country is None) == (not args.all):
+        raise UsageError("calibrate: give --country C or --all")
+    if args.budget < 2 * args.particles:
+        raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
+    root = args.out if args.out is not None else _default_root()
+    if args.out is None and not os.access(root, os.W_OK):
+        raise UsageError(f"cannot write to {root}; use --out DIR (then RECRUITSIM_POSTERIORS=DIR/posteriors)")
+    codes = all_codes() if args.all else [args.country]
+    for code in codes:
+        if not targets_mod.for_profile(code):
+            raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
+    try:
+        with _engine(args) as eng:
+            for code in codes:
+                if args.recheck:
+                    from .calibrate import log_stderr, recheck
+
+                    if not (root / "posteriors" / f"{code}.json").exists():
+                        print(f"{code}: no posterior in {root / 'posteriors'}; nothing to recheck", file=sys.stderr)
+                        continue
+                    recheck(code, eng, root, replicates=args.predictive or 60, report=not args.no_report, log=log_stderr)
+                    continue
+                if args.skip_existing and (root / "posteriors" / f"{code}.json").exists():
+                    print(f"{code}: already calibrated in {root / 'posteriors'}; skipped", file=sys.stderr)
+                    continue
+                _calibrate_one(args, code, eng, root)
+    except KeyboardInterrupt:
+        print("interrupted: the profile being calibrated was not written", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _calibrate_one(args, code: str, eng, root: Path) -> None:
+    from .calibrate import calibrate, log_stderr
+    from .simulate import Settings
+
+    settings = Settings(agents=args.agents, years=args.years, burn_in=args.burn_in)
+    tic = time.perf_counter()
+    log = log_stderr if not args.quiet else None
+    if log:
+        log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
+    cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
+                    predictive=args.predictive, eps_min=args.tolerance, log=log)
+    written = cal.write(root, report=not args.no_report)
+    total = time.perf_counter() - tic
+    summary = cal.summary()
+    n_cov = sum(t["covered"] for t in summary["targets"])
+    if args.json:
+        print(json.dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
+                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}), flush=True)
+    else:
+        for t in summary["targets"]:
+            obs = t["observed"] if not isinstance(t["observed"], list) else f"{t['observed'][0]:g}-{t['observed'][1]:g}"
+            print(f"{code} {t['name']:26s} observed {obs!s:>14}  90% predictive {t['low']:>10.4g} - {t['high']:<10.4g} "
+                  f"{'covered' if t['covered'] else 'NOT covered'}")
+        print(f"{code}: {n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
+              f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
+
+
+# ---- profiles -------------------------------------------------------------------------------------
+def cmd_profiles(args) -> int:
+    from .posterior import profiles_summary
+
+    s = profiles_summary()
+    if args.json:
+        print(json.dumps(s))
+        return 0
+    for p in s["profiles"]:
+        tg = p["targets"]
+        if p["calibrated"]:
+            cov = sum(bool(t["covered"]) for t in tg)
+            names = ", ".join(f"{t['name']}{'' if t['covered'] else ' (NOT covered)'}" for t in tg)
+            print(f"{p['country']:4s} calibrated    {cov}/{len(tg)} covered: {names}")
+        else:
+            print(f"{p['country']:4s} uncalibrated  targets: {', '.join(t['name'] for t in tg)}")
+    c = s["coverage"]
+    print(f"\n{c['calibrated_profiles']}/{c['profiles']} profiles calibrated; {c['covered']}/{c['targets']} targets "
+          f"covered ({100 * (c['share'] or 0):.0f}%); observed (not fallback) targets {c['observed_covered']}/{c['observed_targets']}")
+    return 0
+
+
+# ---- trial ----------------------------------------------------------------------------------------
+def cmd_trial(args) -> int:
+    from .trial import PUBLISHED, format_result, run_trial
+
+    if args.program != "mentoring":
+        raise UsageError(f"trial: only 'mentoring' has an in-model trial, got '{args.program}'")
+    try:
+        with _engine(args) as eng:
+            res = run_trial(args.country, eng, replicates=args.replicates, agents=args.agents, seed=args.seed,
+                            months=args.months, share=args.share)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps({**res, "published": PUBLISHED}))
+    else:
+        print(format_result(res))
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="calibrate a profile to its targets (ABC), with a fit report")
+    p.add_argument("--country", type=country_arg, help="LAC or an ISO3 code")
+    p.add_argument("--all", action="store_true", help="every profile in turn (LAC first)")
+    p.add_argument("--skip-existing", action="store_true", help="with --all: skip profiles already calibrated in the output directory")
+    p.add_argument("--recheck", action="store_true",
+                   help="keep the posterior, re-run only its posterior predictive check with the current model code")
+    p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
+    p.add_argument("--particles", type=int_in("--particles", 4, 100_000), default=100,
+                   help="particles kept (the posterior sample; default 100); the first generation runs 2x as many "
+                        "simulations, later ones half as many")
+    p.add_argument("--tolerance", type=float_in("--tolerance", 0, 100), default=1.0,
+                   help="stop when all kept particles are within this many tolerances of every target (default 1)")
+    p.add_argument("--predictive", type=int_in("--predictive", 0, 100_000), default=60,
+                   help="posterior predictive replicates for the fit report (default 60)")
+    p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=50_000, help="agents per simulation (default 50,000)")
+    p.add_argument("--years", type=float_in("--years", 1, 50), default=3, help="years averaged after the burn-in (default 3)")
+    p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
+    p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
+    p.add_argument("--out", type=writable_dir("--out"), help="write posteriors/ and reports/ here (default: the package's calibration/)")
+    p.add_argument("--no-report", action="store_true", help="skip the markdown and PNG fit report")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _engine_args(p)
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("profiles", help="profiles, calibration status and fit (targets vs 90%% posterior predictive)")
+    p.add_argument("--json", action="store_true", help='print {"profiles": [{"country", "calibrated", "targets": [...]}]}')
+    p.set_defaults(func=cmd_profiles)
+
+    p = sub.add_parser("trial", help="in-model randomised trial of a program (mentoring), next to the published effect")
+    p.add_argument("program", help="mentoring")
+    p.add_argument("--country", type=country_arg, default="LAC", help="LAC or an ISO3 code (default LAC)")
+    p.add_argument("--replicates", type=int_in("--replicates", 1, 10_000), default=20, help="replicates (default 20)")
+    p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=100_000, help="agents (default 100,000)")
+    p.add_argument("--months", type=int_in("--months", 1, 120), default=12, help="program length in months (default 12)")
+    p.add_argument("--share", type=float_in("--share", 0.05, 0.95), default=0.5, help="share randomised to the program (default 0.5)")
+    p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    _engine_args(p)
+    p.set_defaults(func=cmd_trial)
