@@ -347,7 +347,9 @@ def ParametersView(country: str):
     shown = S.search_parameters(table, query.value)
     Prose("Every number the model uses: what it means, its default, its value in the chosen country profile, "
           "its allowed range, unit and source. `GUESS` marks a documented guess that calibration or future evidence "
-          "should replace. Source tags are explained in the project's `docs/EVIDENCE.md`.")
+          "should replace. In a calibrated profile the calibrated parameters show their posterior median and 90% interval: "
+          "replicate *r* of a run takes posterior draw *r*, in baseline and scenario alike (`docs/calibration.md`). "
+          "Source tags are explained in the project's `docs/EVIDENCE.md`.")
     solara.InputText("Search (e.g. recruit, prison, mentoring, PROTON)", value=query, continuous_update=True,
                      classes=["rs-param-search"])
     solara.Text(f"{len(shown)} of {len(table)} parameters", classes=["rs-param-count"], style={"color": "#555555"})

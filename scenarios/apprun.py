@@ -72,10 +72,13 @@ class Outcome:
 
 
 def make_model(job: Job, progress: Callable[[], Any] | None = None):
+    from calibration import posterior
     from model import RecruitmentModel
     from model.streams import replicate_seed
 
+    # a calibrated profile: replicate r takes posterior draw r, as in sweeps and compare (the same in both runs)
     return RecruitmentModel(job.country, n_agents=job.agents, years=job.years, burn_in_years=BURN_IN_YEARS,
+                            params=posterior.draw(job.country, job.replicate) or {},
                             policies=[Policy(**p) for p in job.policies], rng=replicate_seed(job.seed, job.replicate),
                             collect=False, progress=progress)
 

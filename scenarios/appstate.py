@@ -265,17 +265,35 @@ def parameter_table(country: str = "LAC") -> pd.DataFrame:
         overrides = get_profile(country).overrides
     except KeyError:
         overrides = {}
+    post = _posterior_spread(country)  # calibrated parameters: the posterior's median and 90% interval
     rows = []
     for p in PARAMETERS.values():
         v = overrides.get(p.name, p.default)
+        shown = post.get(p.name, f"{v:.4g}")
+        source = f"calibrated to {country}'s targets (posterior median, 90% interval); prior: {p.source}" \
+            if p.name in post else p.source
         rows.append({"parameter": p.name, "area": p.process, "meaning": p.meaning, "default": f"{p.default:g}",
-                     f"in {country}": f"{v:.4g}", "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
-                     "source": p.source})
+                     f"in {country}": shown, "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
+                     "source": source})
     for p in POLICY_PARAMETERS.values():
         rows.append({"parameter": p.name, "area": f"policy: {POLICY_LABELS.get(p.process, p.process)}", "meaning": p.meaning,
                      "default": f"{p.default:g}", f"in {country}": f"{p.default:g}", "range": f"{p.low:g} – {p.high:g}",
                      "unit": p.unit, "source": p.source})
     return pd.DataFrame(rows)
+
+
+def _posterior_spread(country: str) -> dict[str, str]:
+    """``{name: "median (5%-95%)"}`` over the posterior draws runs use, for a calibrated profile."""
+    from calibration import posterior
+
+    draws = [posterior.draw(country, r) for r in range(100)]
+    if not draws or draws[0] is None:
+        return {}
+    out = {}
+    for name in draws[0]:
+        q = np.quantile([d[name] for d in draws], [0.05, 0.5, 0.95])
+        out[name] = f"{q[1]:.4g} ({q[0]:.3g} – {q[2]:.3g})"
+    return out
 
 
 def search_parameters(table: pd.DataFrame, text: str) -> pd.DataFrame:

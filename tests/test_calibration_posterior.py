@@ -88,6 +88,21 @@ def test_runner_merges_the_posterior_under_explicit_params(fake_posteriors, monk
     assert seen[3] == {}  # not calibrated: the profile's defaults
 
 
+def test_app_runs_and_parameter_table_use_the_posterior(fake_posteriors):
+    from scenarios import apprun, appstate
+
+    job = apprun.Job("HND", agents=2_000, years=1, seed=1, replicate=3, scenario="baseline")
+    m = apprun.make_model(job)
+    draw = posterior.draw("HND", 3)
+    assert all(getattr(m.p, k) == pytest.approx(v) for k, v in draw.items())  # replicate r = draw r, as in sweeps
+    table = appstate.parameter_table("HND").set_index("parameter")
+    for name in draw:
+        values = [posterior.draw("HND", r)[name] for r in range(100)]
+        assert table.loc[name, "in HND"].startswith(f"{np.median(values):.4g} (")
+        assert table.loc[name, "source"].startswith("calibrated to HND")
+    assert not appstate.parameter_table("ARG")["source"].str.startswith("calibrated").any()
+
+
 # ---- the shipped posteriors --------------------------------------------------------------------------
 def _shipped() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.json"))
