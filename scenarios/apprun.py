@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import select
 import threading
 import time
 from collections import OrderedDict
@@ -168,8 +169,35 @@ def get_pool() -> ProcessPoolExecutor | None:
         return None
     with _shared.lock:
         if _shared.pool is None:
-            _shared.pool = ProcessPoolExecutor(n, mp_context=_mp_context())
+            _shared.pool = ProcessPoolExecutor(n, mp_context=_mp_context(), initializer=exit_with_parent,
+                                               initargs=(os.getpid(),))
         return _shared.pool
+
+
+def exit_with_parent(pid: int) -> None:
+    """Worker initializer: end this worker when the app server ``pid`` ends, however it ends.
+
+    A pool worker waits on a queue whose write end it holds itself, so it would outlive a server killed
+    by a signal (and keep the forkserver alive); a daemon thread watches the server and exits instead.
+    """
+    def watch():
+        try:
+            fd = os.pidfd_open(pid)  # Linux: readable when the process ends
+        except (AttributeError, OSError):
+            fd = None
+        while True:
+            if fd is not None:
+                select.select([fd], [], [])
+                os._exit(0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+            time.sleep(2)
+
+    threading.Thread(target=watch, name="recruitsim-exit-with-server", daemon=True).start()
 
 
 def _mp_context():

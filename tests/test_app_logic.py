@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import threading
 import time
 import types
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from model.outputs import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
 from model.params import PARAMETERS
 from model.policies import KINDS, POLICY_PARAMETERS
 from scenarios import appcharts as C
@@ -448,3 +452,46 @@ def test_outputs_table_explains_every_output():
 def test_country_options_list_every_profile():
     options = S.country_options()
     assert next(iter(options)) == "LAC" and len(options) == 25 and options["HND"] == "Honduras (HND)"
+
+
+def test_pool_workers_end_when_the_server_is_killed(tmp_path):
+    """A server killed by a signal leaves no worker processes behind (they would hold memory and a forkserver)."""
+    import signal
+    import subprocess
+
+    code = ("import os, sys, time\n"
+            "from scenarios import apprun\n"
+            "pool = apprun.get_pool()\n"
+            "pids = {pool.submit(apprun._noop).result() for _ in range(20)}\n"
+            "print(' '.join(map(str, sorted(pids))), flush=True)\n"
+            "time.sleep(600)\n")
+    env = {**os.environ, "RECRUITSIM_APP_WORKERS": "2"}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert pids and proc.pid not in pids
+        for p in pids:
+            os.kill(p, 0)  # alive while the server is
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.time() + 15
+    alive = pids
+    while alive and time.time() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in pids if _alive(p)]
+    assert not alive, f"worker processes {alive} outlived the killed server"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
