@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 from model.outputs import COLUMNS
-
-ROOT = Path(__file__).resolve().parents[1]
 from model.params import PARAMETERS
 from model.policies import KINDS, POLICY_PARAMETERS
 from scenarios import appcharts as C
 from scenarios import apprun as R
 from scenarios import appstate as S
 from scenarios import appsummary as M
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def settings(agents="2000", years="2", seed="3", reps="2", kind="mentoring", **changes):
