@@ -96,7 +96,8 @@ def cmd_run(args) -> int:
     tic = time.perf_counter()
     from calibration import posterior  # calibrated profile: draw 0 of the posterior; the scenario's params win
 
-    params = {**(posterior.draw(args.country, 0) or {}), **scenario.params}
+    draw = posterior.draw(args.country, 0)
+    params = {**(draw or {}), **scenario.params}
     model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
                              params=params, policies=scenario.policies(), rng=args.seed, progress=bar.update)
     setup = time.perf_counter() - tic - model.step_seconds
@@ -115,13 +116,15 @@ def cmd_run(args) -> int:
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130
-    summary = run_summary(model, df, setup)
+    summary = {**run_summary(model, df, setup), "calibrated": draw is not None}
     if args.json:
         print(json.dumps(summary))
     else:
         print(annual_table(df, scenario.name, model))
         print(f"\n{model.n_agents:,} agents x {model.months + model.burn_in} months in {summary['seconds']:.1f} s "
               f"({summary['agent_steps_per_second'] / 1e6:.1f} M agent-steps/s); each agent = {model.scale:,.0f} people")
+        print("parameters: " + ("draw 0 of the calibrated posterior (calibration/posteriors; RECRUITSIM_POSTERIORS=off "
+                                "for the defaults)" if draw else "the profile defaults (not calibrated)"))
         if args.out is not None:
             print(f"monthly results: {args.out / 'results.parquet'} and results.csv")
     return 0

@@ -140,3 +140,13 @@ def test_shipped_fit_covers_at_least_80_percent_of_targets(calibrated):
     assert [p["country"] for p in s["profiles"]] == all_codes()
     c = s["coverage"]
     assert c["targets"] > 0 and c["covered"] / c["targets"] >= 0.8, c
+
+
+def test_run_command_uses_draw_0_and_says_so(calibrated):
+    from .conftest import run_cli
+
+    out = run_cli("run", "--country", "LAC", "--agents", "3000", "--years", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["calibrated"] is True
+    text = run_cli("run", "--country", "LAC", "--agents", "3000", "--years", "1")
+    assert "draw 0 of the calibrated posterior" in text.stdout
