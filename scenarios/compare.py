@@ -147,12 +147,16 @@ def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(analysis, settings: dict) -> str:
+    from calibration import posterior
     from model.profiles import get_profile
 
     a, s = analysis.assumptions, analysis.settings
     prof = get_profile(settings["country"])
+    params = ("replicate r = posterior draw r of the calibrated profile" if posterior.is_calibrated(prof.iso3)
+              else "profile defaults (not calibrated)")
     return (f"{prof.name} ({prof.iso3}): policy scenarios vs '{s['baseline']}', {settings['agents']:,} agents x "
-            f"{settings['years']:g} years (burn-in {settings['burn_in']:g}), {s['n_samples']} paired replicates, seed {settings['seed']}\n"
+            f"{settings['years']:g} years (burn-in {settings['burn_in']:g}), {s['n_samples']} paired replicates, seed {settings['seed']}; "
+            f"parameters: {params}\n"
             f"Money in {s['price_base']}, costs and outcomes discounted at {s['discount']:.0%}/yr; VSL {money(a.vsl.central)} "
             f"[{money(a.vsl.low)}, {money(a.vsl.high)}]; prisoner-year {money(a.prison_year.central)}; frontier on "
             f"{s['outcome']} averted; [10%, 90%] across replicates x economic draws")
