@@ -126,20 +126,25 @@ def interval(v: float, lo: float, hi: float, f=money) -> str:
     return f"{f(v)} [{f(lo)}, {f(hi)}]"
 
 
+def intervals(t: pd.DataFrame, col: str, f=money) -> list[str]:
+    """Column ``col`` with its ``col_lo`` / ``col_hi`` quantiles, as ``interval`` text per row."""
+    return [interval(*r, f=f) for r in t[[col, f"{col}_lo", f"{col}_hi"]].itertuples(index=False)]
+
+
 def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
     """The printed table: point estimates with 10-90% intervals as text."""
     t = table
     return pd.DataFrame({
         "rank": t["rank"].astype(str),
         "scenario": t["name"],
-        "incr. cost": [interval(*r) for r in t[["incremental_cost", "incremental_cost_lo", "incremental_cost_hi"]].itertuples(index=False)],
+        "incr. cost": intervals(t, "incremental_cost"),
         "recruits averted": [count(v) for v in t["recruits_averted"]],
-        "homicides averted": [interval(*r, f=count) for r in t[["homicides_averted", "homicides_averted_lo", "homicides_averted_hi"]].itertuples(index=False)],
+        "homicides averted": intervals(t, "homicides_averted", f=count),
         "custody-yrs averted": [count(v) for v in t["incarceration_years_averted"]],
         "$/recruit": [money(v) for v in t["cost_per_recruit_averted"]],
         "$/homicide": [money(v) for v in t["cost_per_homicide_averted"]],
         "ICER": [money(v) for v in t["icer"]],
-        "net benefit": [interval(*r) for r in t[["net_benefit", "net_benefit_lo", "net_benefit_hi"]].itertuples(index=False)],
+        "net benefit": intervals(t, "net_benefit"),
         "BCR": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["bcr"]],
         "P(B>C)": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["p_benefit_exceeds_cost"]],
         "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated"),

@@ -46,6 +46,13 @@ def _scale(values) -> tuple[float, str]:
     return 1.0, "USD"
 
 
+def _save(fig, path: Path, dpi: int = 120) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def plot_ce_plane(analysis: economics.Analysis, path: Path) -> Path:
     t, s = analysis.table, analysis.settings
     eff_col = f"{s['outcome']}_averted"
@@ -77,10 +84,7 @@ def plot_ce_plane(analysis: economics.Analysis, path: Path) -> Path:
     ax.set_title("Cost-effectiveness plane: each dot one replicate x economic draw; markers = medians\n"
                  "o frontier, x dominated, ^ extendedly dominated; below the dashed line benefits from lives exceed costs", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
@@ -109,10 +113,7 @@ def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
     ax.set_title(f"Efficiency frontier on {OUTCOME_LABEL[s['outcome']]}: ICER = extra cost per extra unit vs the previous frontier option",
                  fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_over_time(results: pd.DataFrame, baseline: str, path: Path) -> Path:
@@ -136,10 +137,7 @@ def plot_over_time(results: pd.DataFrame, baseline: str, path: Path) -> Path:
     axes[0, 0].legend(fontsize=7, ncol=2)
     fig.suptitle("Outcomes averted vs baseline over time (national counts; median and 10-90% band of paired replicates; "
                  "negative = worse than baseline)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=110)
 
 
 def plot_ceac(analysis: economics.Analysis, path: Path) -> Path:
@@ -163,10 +161,7 @@ def plot_ceac(analysis: economics.Analysis, path: Path) -> Path:
     ax.set_title("Cost-effectiveness acceptability curves (replicates x economic draws; options under 2% everywhere omitted)",
                  fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def plot_budget(portfolio, path: Path) -> Path:
@@ -185,10 +180,7 @@ def plot_budget(portfolio, path: Path) -> Path:
     ax.set_ylabel(f"{OUTCOME_LABEL[portfolio.outcome]} (discounted; median, 10-90%)")
     ax.set_title("Budget options simulated alone; the chosen set maximises the total within the budget (exact MILP)", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 # ---- Markdown -------------------------------------------------------------------------------------
@@ -211,7 +203,7 @@ def _f(x, digits=2) -> str:
 
 
 def report_markdown(analysis: economics.Analysis, settings: dict, title: str, figures: dict[str, str], portfolio=None) -> str:
-    from .compare import count, interval, money, ranked_table
+    from .compare import count, interval, intervals, money, ranked_table
 
     t, s, a = analysis.table, analysis.settings, analysis.assumptions
     eff = f"{s['outcome']}_averted"
@@ -256,9 +248,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     lines += ["## Ranked results", "", md_table(ranked_table(t)), ""]
     out_tab = pd.DataFrame({
         "scenario": t["name"],
-        "recruits": [interval(*r, f=count) for r in t[["recruits_averted", "recruits_averted_lo", "recruits_averted_hi"]].itertuples(index=False)],
+        "recruits": intervals(t, "recruits_averted", f=count),
         "member-years": [count(v) for v in t["member_years_averted"]],
-        "homicides": [interval(*r, f=count) for r in t[["homicides_averted", "homicides_averted_lo", "homicides_averted_hi"]].itertuples(index=False)],
+        "homicides": intervals(t, "homicides_averted", f=count),
         "of men/boys": [count(v) for v in t["homicides_male_averted"]],
         "of women/girls": [count(v) for v in t["homicides_female_averted"]],
         "youth 10-29 only": [count(v) for v in t["homicides_youth_averted"]],
@@ -276,8 +268,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     mon = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
                         "prison cost change": [money(v) for v in t["prison_cost_change"]],
                         "value of lives": [money(v) for v in t["benefit_lives"]], "other crime": [money(v) for v in t["benefit_crime"]],
-                        "net benefit": [interval(*r) for r in t[["net_benefit", "net_benefit_lo", "net_benefit_hi"]].itertuples(index=False)],
-                        "BCR": [interval(*r, f=_f) for r in t[["bcr", "bcr_lo", "bcr_hi"]].itertuples(index=False)],
+                        "net benefit": intervals(t, "net_benefit"),
+                        "BCR": intervals(t, "bcr", f=_f),
                         "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
     lines += ["## Monetised benefits", "", md_table(mon), ""]
     sens = analysis.sensitivity
@@ -296,7 +288,7 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
         o = portfolio.options
         btab = pd.DataFrame({"lever": o["kind"], "coverage": [f"{v:.0%}" for v in o["coverage"]],
                              "spending/yr": [money(v) for v in o["annual_cost"]],
-                             OUTCOME_LABEL[portfolio.outcome]: [interval(*r, f=count) for r in o[["effect", "effect_lo", "effect_hi"]].itertuples(index=False)],
+                             OUTCOME_LABEL[portfolio.outcome]: intervals(o, "effect", f=count),
                              "chosen": ["yes" if v else "" for v in o["chosen"]]})
         lines += ["## Budget allocation", "", "Each lever at each coverage level was simulated alone; the chosen set maximises "
                   f"the sum of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} of programme spending per year "
