@@ -6,7 +6,7 @@
 Pick a country, switch policies on, press **Run**. The baseline (no new policy) and the scenario run
 with the same random numbers for a few replicates; the charts, neighbourhood maps and the
 cost-effectiveness table fill in as replicates finish. The work happens in a background thread and
-worker processes (``scenarios/apprun.py``); this file is only the page. Each browser session has its
+worker processes (``app_logic/run.py``); this file is only the page. Each browser session has its
 own state: everything below lives in component hooks, nothing in module-level variables.
 
 Why not Mesa's ``SolaraViz``: it drives *one* model instance step by step from its own sidebar, while
@@ -20,12 +20,12 @@ import markdown
 import solara
 import solara.lab
 
-from model.policies import KINDS
-from model.profiles import get_profile
-from scenarios import appcharts as C
-from scenarios import apprun as R
-from scenarios import appstate as S
-from scenarios import appsummary as M
+from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import run as R
+from recruitsim.app_logic import state as S
+from recruitsim.app_logic import summary as M
+from recruitsim.model.policies import KINDS
+from recruitsim.model.profiles import get_profile
 
 try:  # the fixed "runs on Solara" banner covers the charts' corner
     import solara.server.settings

@@ -3,7 +3,7 @@
     python benchmarks/app_latency.py                 # default run (LAC, 20k youths, 10 years, 5 replicates)
     python benchmarks/app_latency.py --repeat 5 --agents 50000
 
-Drives ``scenarios.apprun.run_comparison`` exactly as the page's background task does, and times:
+Drives ``recruitsim.app_logic.run.run_comparison`` exactly as the page's background task does, and times:
 
 * **first results**: Run -> replicate 1 of baseline *and* scenario finished (charts complete, headline and
   cost table shown), the figure the issue asks to keep under 2 s for a default run;
@@ -33,8 +33,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scenarios import apprun as R  # noqa: E402
-from scenarios import appstate as S  # noqa: E402
+from recruitsim.app_logic import run as R  # noqa: E402
+from recruitsim.app_logic import state as S  # noqa: E402
 
 
 def one_run(settings: S.Settings, use_pool: bool) -> tuple[float, float]:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from scenarios.runner import Unit, run_group, run_unit  # noqa: E402
+from recruitsim.scenarios.runner import Unit, run_group, run_unit  # noqa: E402
 
 
 def timed(fn):

@@ -42,7 +42,7 @@ def main() -> int:
         print(f"command: {shown}", flush=True)
         load_before = os.getloadavg()
         tic = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "scenarios.cli", *cmd], capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run([sys.executable, "-m", "recruitsim", *cmd], capture_output=True, text=True, cwd=ROOT)
         wall = time.perf_counter() - tic
         load_after = os.getloadavg()
     if out.returncode != 0:

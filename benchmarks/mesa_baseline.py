@@ -12,8 +12,8 @@ import math
 
 import mesa
 
-from model import RecruitmentModel
-from model.population import DROPPED, ENROLLED, TERTIARY
+from recruitsim.model import RecruitmentModel
+from recruitsim.model.population import DROPPED, ENROLLED, TERTIARY
 
 
 class Youth(mesa.Agent):

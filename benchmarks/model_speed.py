@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli_run(agents: int, years: float, country: str = "LAC", burn_in: float = 5) -> dict:
-    cmd = [sys.executable, "-m", "scenarios.cli", "run", "--country", country, "--agents", str(agents),
+    cmd = [sys.executable, "-m", "recruitsim", "run", "--country", country, "--agents", str(agents),
            "--years", str(years), "--burn-in", str(burn_in), "--json"]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
@@ -48,7 +48,7 @@ def array_core(agents: int, steps: int) -> float:
     """Agent-steps per second of the same three processes in the array model (recruitment, arrest and
     custody, desistance; no other process runs), in a child process."""
     code = (
-        "import time; from model import RecruitmentModel, recruitment, policing, desistance\n"
+        "import time; from recruitsim.model import RecruitmentModel, recruitment, policing, desistance\n"
         f"m = RecruitmentModel('LAC', n_agents={agents}, years=1, burn_in_years=0, rng=1, collect=False)\n"
         "t = time.perf_counter()\n"
         f"for _ in range({steps}):\n"
@@ -99,7 +99,7 @@ def main() -> None:
     if 1_000_000 in by_n and 100_000 in by_n:
         lines.append(f"- time(1M) / time(100k) = {by_n[1_000_000]['seconds'] / by_n[100_000]['seconds']:.1f}")
     if args.national:
-        from model import get_profile
+        from recruitsim.model import get_profile
 
         n = int(round(get_profile("HND").youth_population))
         r = cli_run(n, 1)

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from scenarios import designs, sweep  # noqa: E402
-from scenarios.engine import Engine  # noqa: E402
+from recruitsim.scenarios import designs, sweep  # noqa: E402
+from recruitsim.scenarios.engine import Engine  # noqa: E402
 
 
 def cpu_now() -> float:

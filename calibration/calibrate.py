@@ -1,7 +1,7 @@
 """Calibrate one profile: ABC (APMC) against its targets, then the posterior predictive check.
 
-    from calibration.calibrate import calibrate
-    from scenarios.engine import Engine
+    from recruitsim.calibration.calibrate import calibrate
+    from recruitsim.scenarios.engine import Engine
     with Engine(workers=2) as eng:
         out = calibrate("HND", eng, budget=800, seed=1)
     out.write("calibration")          # posteriors/HND.csv, posteriors/HND.json, reports/HND.md + .png
@@ -26,8 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.profiles import get_profile
-from model.streams import replicate_seed
+from recruitsim.model.posteriors import resampled
+from recruitsim.model.profiles import get_profile
+from recruitsim.model.streams import replicate_seed
+from recruitsim.scenarios.provenance import versions
 
 from . import targets as targets_mod
 from .abc import Result, apmc
@@ -103,6 +105,7 @@ class Calibration:
             "profile": self.code,
             "calibrated": True,
             "method": "ABC, adaptive population Monte Carlo (Lenormand et al. 2013)",
+            "versions": versions(),
             "parameters": {p.name: p.label for p in box.priors},
             "settings": self.settings.as_dict(),
             "seed": self.seed,
@@ -264,22 +267,6 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
         if log:
             log(f"posterior predictive: {predictive} replicates in {cal.predictive_seconds:.0f} s")
     return cal
-
-
-def resampled(frame: pd.DataFrame, names: tuple[str, ...], code: str) -> list[dict[str, float]]:
-    """The posterior as an equally weighted list: systematic resampling of the weighted particles in
-    an order shuffled by a generator seeded with the profile code. Replicate ``r`` uses entry
-    ``r mod len``, so replicates 0..K-1 are a balanced sample of the posterior."""
-    w = frame["weight"].to_numpy(float)
-    w = w / w.sum()
-    k = len(w)
-    positions = (np.arange(k) + 0.5) / k
-    idx = np.minimum(np.searchsorted(np.cumsum(w), positions), k - 1)
-    rng = np.random.default_rng([sum(map(ord, code)), 4242])
-    idx = idx[rng.permutation(k)]
-    cols = list(names)
-    vals = frame[cols].to_numpy(float)
-    return [dict(zip(cols, map(float, vals[i]), strict=True)) for i in idx]
 
 
 def posterior_predictive(cal: Calibration, engine, replicates: int, base: dict[str, float] | None = None,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.params import PARAMETERS
+from recruitsim.model.params import PARAMETERS
 
 BASE = (
     "member_prevalence", "recruit_base_odds", "member_homicide", "bystander_homicide", "background_homicide",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.profiles import get_profile
+from recruitsim.model.profiles import get_profile
 
 from .priors import prior_of
 
@@ -163,7 +163,7 @@ def write_index(root: Path) -> Path:
     """``reports/README.md``: every profile, calibrated or not, with its fit at a glance."""
     import json
 
-    from model.profiles import all_codes
+    from recruitsim.model.profiles import all_codes
 
     from . import targets as targets_mod
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from model import RecruitmentModel
+from recruitsim.model import RecruitmentModel
 
 #: Statistics a simulation returns (targets first, then predictions and input checks).
 STATISTICS = (
@@ -48,7 +48,7 @@ def simulate(profile: str, params: dict[str, float], seed: int, settings: Settin
     """Run one simulation and return its summary statistics (see ``STATISTICS``)."""
     tic, cpu = time.perf_counter(), time.process_time()
     model = RecruitmentModel(profile, n_agents=settings.agents, years=settings.years, burn_in_years=settings.burn_in,
-                             params=params, policies=policies, rng=seed, collect=False)
+                             params=params, policies=policies, rng=seed, collect=False, draw=None)
     df = model.run()
     P, months = model.p, len(df)
     years = months / 12.0

@@ -33,7 +33,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from model.profiles import COUNTRY_CODES, MEMBERSHIP_ESTIMATES, REGIONAL, all_codes
+from recruitsim.model.profiles import COUNTRY_CODES, MEMBERSHIP_ESTIMATES, REGIONAL, all_codes
 
 #: How each statistic is compared: "log" (relative error, for rates and counts) or "abs" (shares).
 SCALES = {
@@ -144,7 +144,7 @@ def _num(text: str | None) -> float | None:
 
 
 def _rows() -> dict[str, dict[str, str]]:
-    with resources.files("model.data").joinpath("country_targets.csv").open(encoding="utf-8") as f:
+    with resources.files("recruitsim.model.data").joinpath("country_targets.csv").open(encoding="utf-8") as f:
         return {r["iso3"]: r for r in csv.DictReader(f)}
 
 
@@ -206,7 +206,7 @@ def to_csv(targets: list[Target]) -> str:
 @cache
 def load() -> dict[str, list[Target]]:
     """The committed targets.csv, by profile code (every profile present, possibly with few targets)."""
-    text = resources.files("calibration").joinpath("targets.csv").read_text(encoding="utf-8")
+    text = resources.files("recruitsim.calibration").joinpath("targets.csv").read_text(encoding="utf-8")
     out: dict[str, list[Target]] = {code: [] for code in all_codes()}
     for r in csv.DictReader(io.StringIO(text)):
         out.setdefault(r["profile"], []).append(Target(

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from model import Policy, RecruitmentModel, policing
-from model.streams import replicate_seed
+from recruitsim.model import Policy, RecruitmentModel, policing
+from recruitsim.model.streams import replicate_seed
 
 PUBLISHED = {
     "source": "Heller et al., QJE 132(1), 2017 (HELLER_QJE2017): Becoming a Man, Chicago RCTs, during the program year",
@@ -42,8 +42,8 @@ PUBLISHED = {
 
 def mapped_effect(params: dict[str, float] | None = None) -> dict[str, float]:
     """The effect the policy mapping implies for a non-member boy (offending channels only)."""
-    from model.params import Params
-    from model.policies import KINDS
+    from recruitsim.model.params import Params
+    from recruitsim.model.policies import KINDS
 
     P = Params(params or {})
     e = KINDS["mentoring"].effects
@@ -70,7 +70,7 @@ def run_arm_totals(task: tuple[str, int, int, int, int, float, dict[str, float]]
     country, replicate, agents, seed, months, share, params = task
     policy = Policy("mentoring", name="trial", start=0, end=months, settings={"coverage": 0.0, "duration": float(months)})
     model = RecruitmentModel(country, n_agents=agents, years=months / 12.0, burn_in_years=5, params=params,
-                             policies=[policy], rng=replicate_seed(seed, replicate), collect=False)
+                             policies=[policy], rng=replicate_seed(seed, replicate), collect=False, draw=None)
     pol = model.policies[0]
     pop = model.pop
     idx = np.arange(pop.n)
@@ -129,7 +129,7 @@ def summarise(rows: list[dict], boot: int = 2000, seed: int = 0) -> dict[str, An
 def run_trial(country: str, engine, replicates: int = 20, agents: int = 100_000, seed: int = 1, months: int = 12,
               share: float = 0.5) -> dict[str, Any]:
     """Run the trial on an open ``scenarios.engine.Engine``; one replicate per task."""
-    from .posterior import draw, is_calibrated
+    from recruitsim.model.posteriors import draw, is_calibrated
 
     tasks = [(country, r, agents, seed, months, share, draw(country, r) or {}) for r in range(replicates)]
     rows = [res for _, res in engine.map(run_arm_totals, tasks)]
@@ -167,6 +167,6 @@ def format_result(res: dict[str, Any]) -> str:
 if __name__ == "__main__":
     import sys
 
-    from scenarios.cli import main
+    from recruitsim.cli.main import main
 
     sys.exit(main(["trial", "mentoring", *sys.argv[1:]]))

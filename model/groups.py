@@ -22,15 +22,20 @@ Recruits join the group that controls their neighbourhood, or the nearest one th
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
+from mesa.discrete_space import FixedAgent
 
 
-class CriminalGroup(mesa.Agent):
-    """One group. Its numbers are updated each month by ``groups.step`` (vectorised over groups)."""
+class CriminalGroup(FixedAgent):
+    """One group. Its numbers are updated each month by ``groups.step`` (vectorised over groups).
 
-    def __init__(self, model, gid: int, capacity: float, cells: int):
+    A Mesa agent fixed in its home cell (the first cell it controls at the start; ``None`` if it starts
+    with none), so Mesa's space drawing shows where each group is based."""
+
+    def __init__(self, model, gid: int, capacity: float, cells: int, home=None):
         super().__init__(model)
+        if home is not None:
+            self.cell = home
         self.gid = gid
         self.capacity0 = capacity
         self.cells0 = max(cells, 1)

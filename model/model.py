@@ -19,6 +19,7 @@ from . import (
     outputs,
     policies,
     policing,
+    posteriors,
     recruitment,
     schooling,
     synthesis,
@@ -50,6 +51,9 @@ class RecruitmentModel(mesa.Model):
         rng: seed (int) or generator; Mesa's ``batch_run`` passes it.
         collect: record each month with Mesa's ``DataCollector`` too (``results()`` works either way).
         progress: called after every simulated month (burn-in included), e.g. a progress bar's update.
+        draw: for a calibrated profile, the posterior draw to run with (replicate ``r`` of a sweep uses
+            draw ``r``; default 0, as ``recruitsim run``); ``None`` runs the profile's uncalibrated
+            defaults. ``params`` win over the draw. See ``model.posteriors``.
     """
 
     def __init__(
@@ -63,6 +67,7 @@ class RecruitmentModel(mesa.Model):
         rng: Any = None,
         collect: bool = True,
         progress: Callable[[], Any] | None = None,
+        draw: int | None = 0,
     ):
         seed = seed_from_rng(rng)
         super().__init__(rng=seed)
@@ -72,7 +77,9 @@ class RecruitmentModel(mesa.Model):
             raise ParameterError(f"years must be in (0, 100] and burn_in_years in [0, 100], got {years!r}, {burn_in_years!r}")
         self.profile = country if isinstance(country, Profile) else get_profile(country)
         overrides = params.as_dict() if isinstance(params, Params) else (params or {})
-        self.p = self.profile.params(**overrides)
+        # a calibrated profile runs with posterior draw `draw` (as every CLI command does); explicit params win
+        self.posterior_draw = None if draw is None else posteriors.draw(self.profile.iso3, draw)
+        self.p = self.profile.params(**{**(self.posterior_draw or {}), **overrides})
         self.seed = seed
         self.streams = Streams(seed)
         self.n_agents = int(n_agents)
@@ -95,6 +102,7 @@ class RecruitmentModel(mesa.Model):
         # Places, people, ties, groups
         syn = self.streams["synthesis"]
         self.hoods = Neighbourhoods(self, grid_side(self.n_agents), syn, self.p.poverty_rate, self.p.poverty_segregation)
+        self.grid = self.hoods.grid  # Mesa's space (SolaraViz's make_space_component draws its property layers)
         xy = np.stack(np.divmod(np.arange(self.hoods.n), self.hoods.side), axis=1)
         self.hood_distance = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
         self.hood_n_neigh = np.array([len(x) for x in self.hoods.neighbours()], float)
@@ -109,7 +117,10 @@ class RecruitmentModel(mesa.Model):
         cells = np.bincount(control[control >= 0], minlength=self.p.n_groups)
         target = self.p.member_prevalence * self.n_agents
         share = cells / max(cells.sum(), 1)
-        self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g])) for g in range(self.p.n_groups)]
+        homes = [np.flatnonzero(control == g) for g in range(self.p.n_groups)]
+        all_cells = list(self.grid.all_cells)  # row-major, the flat neighbourhood order
+        self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g]), all_cells[h[0]] if h.size else None)
+                           for g, h in enumerate(homes)]
         self.group_demand = np.ones(self.p.n_groups)
         self.member_families = np.empty(0, np.int32)
         self.inmates = np.empty(0, np.int64)
@@ -123,9 +134,9 @@ class RecruitmentModel(mesa.Model):
         self._set_ceilings()
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.row.get(k, np.nan)) for k in outputs.COLUMNS},
+            # prefixed so that mesa.batch_run's merged rows keep the national "members" and "leaders" columns
             agenttype_reporters={CriminalGroup: {
-                "members": "members", "free_members": "free_members", "leaders": "leaders",
-                "cells": "cells", "capacity": "capacity", "demand": "demand"}},
+                f"group_{k}": k for k in ("members", "free_members", "leaders", "cells", "capacity", "demand")}},
         )
         self.collect = collect
         self.row: dict[str, float] = {}
@@ -257,7 +268,7 @@ class RecruitmentModel(mesa.Model):
         return df
 
     def groups_table(self) -> pd.DataFrame:
-        """Per-group monthly numbers (from the DataCollector)."""
+        """Per-group monthly numbers (from the DataCollector; columns ``group_members``, ``group_leaders``, ...)."""
         return self.datacollector.get_agenttype_vars_dataframe(CriminalGroup)
 
     @property

@@ -79,7 +79,7 @@ def _num(text: str | None) -> float | None:
 
 @cache
 def _rows() -> dict[str, dict[str, str]]:
-    with resources.files("model.data").joinpath("country_targets.csv").open(encoding="utf-8") as f:
+    with resources.files("recruitsim.model.data").joinpath("country_targets.csv").open(encoding="utf-8") as f:
         return {r["iso3"]: r for r in csv.DictReader(f)}
 
 

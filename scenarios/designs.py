@@ -56,8 +56,8 @@ from typing import Any
 
 import numpy as np
 
-from model.params import PARAMETERS
-from model.policies import KINDS
+from recruitsim.model.params import PARAMETERS
+from recruitsim.model.policies import KINDS
 
 from . import library
 from .library import Scenario, ScenarioError

@@ -31,8 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from model.params import PARAMETERS, ParameterError, check_value
-from model.policies import KINDS, TARGETING, Policy
+from recruitsim.model.params import PARAMETERS, ParameterError, check_value
+from recruitsim.model.policies import KINDS, TARGETING, Policy
 
 POLICY_FIELDS = {"kind", "name", "start", "end", "coverage", "budget", "targeting"}
 EXTRA_TABLES: set[str] = {"design", "sweep"}  # read by scenarios.sweep
@@ -67,7 +67,7 @@ class Scenario:
 
 
 def library_dir() -> Path:
-    return Path(str(resources.files("scenarios")))
+    return Path(str(resources.files("recruitsim.scenarios")))
 
 
 def names() -> list[str]:
@@ -77,13 +77,20 @@ def names() -> list[str]:
 
 
 def load(name_or_path: str | Path) -> Scenario:
-    """A library scenario by name, or a scenario file by path."""
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
+    """A library scenario by name, or a scenario file by path.
+
+    A bare name (no ``.toml`` suffix, no folder) always means the library, so a file or folder of the
+    same name in the current directory never silently replaces a library scenario; files are named by
+    their path (``./x.toml``, ``dir/x``) or their ``.toml`` suffix.
+    """
+    text = str(name_or_path)
+    p = Path(text)
+    if p.suffix == ".toml" or isinstance(name_or_path, Path) or "/" in text or "\\" in text:
         return load_file(p)
-    path = library_dir() / f"{name_or_path}.toml"
+    path = library_dir() / f"{text}.toml"
     if not path.exists():
-        raise ScenarioError(f"unknown scenario '{name_or_path}'; the library has: {', '.join(names())}")
+        hint = f" (to use the file '{text}', give its path: ./{text})" if p.exists() else ""
+        raise ScenarioError(f"unknown scenario '{text}'{hint}; the library has: {', '.join(names())}")
     return load_file(path)
 
 

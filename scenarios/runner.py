@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from calibration import posterior
-from model import RecruitmentModel
-from model.streams import replicate_seed
+from recruitsim.model import RecruitmentModel
+from recruitsim.model import posteriors as posterior
+from recruitsim.model.streams import replicate_seed
 
 from . import library
 
@@ -83,7 +83,7 @@ def run_unit(unit: Unit) -> pd.DataFrame:
     sc = unit.resolved()
     model = RecruitmentModel(unit.country, n_agents=unit.agents, years=unit.years, burn_in_years=unit.burn_in,
                              params=unit.model_params(), policies=sc.policies(),
-                             rng=replicate_seed(unit.seed, unit.replicate), collect=False)
+                             rng=replicate_seed(unit.seed, unit.replicate), collect=False, draw=None)
     return _annotate(model.run(), unit, sc.name)
 
 
@@ -99,7 +99,8 @@ def run_group(units: Sequence[Unit]) -> list[pd.DataFrame]:
     if any(u.burn_in_key() != key for u in units[1:]):
         raise ValueError("run_group: the units do not share a burn-in (country, size, seed, replicate or params differ)")
     base = RecruitmentModel(first.country, n_agents=first.agents, years=first.years, burn_in_years=first.burn_in,
-                            params=first.model_params(), rng=replicate_seed(first.seed, first.replicate), collect=False)
+                            params=first.model_params(), rng=replicate_seed(first.seed, first.replicate), collect=False,
+                            draw=None)
     out = []
     for i, unit in enumerate(units):
         sc = unit.resolved()

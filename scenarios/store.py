@@ -57,7 +57,7 @@ def unit_file(label: str, replicate: int) -> str:
 def code_version() -> str:
     """Hash of the simulator's code and data: results from different code must not be mixed."""
     h = hashlib.sha256()
-    for pkg, patterns in (("model", ("*.py",)), ("model.data", ("*.csv",)), ("scenarios", ("runner.py",))):
+    for pkg, patterns in (("recruitsim.model", ("*.py",)), ("recruitsim.model.data", ("*.csv",)), ("recruitsim.scenarios", ("runner.py",))):
         root = Path(str(resources.files(pkg)))
         for pattern in patterns:
             for p in sorted(root.glob(pattern)):

@@ -11,7 +11,7 @@ of that number, and of the *paired difference* from the scenario's reference (th
 the same replicate, so with the same random numbers), absolute and relative to the reference (%).
 ``policy_cost`` is the sum of the scenario's policy costs (USD, ``cost_*`` columns).
 
-    from scenarios import summary
+    from . import summary
     s = summary.summarise_dir("results/sweep")          # the long table written to _summary.csv
     print(summary.format_table(s, ["recruits", "homicides"]))
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.outputs import COLUMNS
+from recruitsim.model.outputs import COLUMNS
 
 ID_COLUMNS = ("scenario", "replicate", "point", "month", "year")
 HEADLINE = ("recruits", "members", "homicides", "incarcerated", "policy_cost")

@@ -22,10 +22,8 @@ written to ``DIR/_summary.csv``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import sys
 import time
 import traceback
@@ -36,9 +34,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import designs, library, store, summary
+from . import library, provenance, store, summary
 from .designs import Arm, Plan
-from .engine import Engine, EngineError
+from .engine import Engine
+from .progress import Progress
 from .runner import Unit, run_group, run_unit
 
 DEFAULTS: dict[str, Any] = {"country": "LAC", "replicates": 10, "agents": 50_000, "years": 10.0, "burn_in": 5.0, "seed": 1}
@@ -69,7 +68,7 @@ class Settings:
 
 def resolve_settings(cli: dict[str, Any], plan: Plan) -> Settings:
     """Command-line values win over the file's ``[sweep]`` table, which wins over the defaults."""
-    from model.profiles import get_profile
+    from recruitsim.model.profiles import get_profile
 
     out = {}
     for k, default in DEFAULTS.items():
@@ -137,11 +136,11 @@ def output_columns(country: str, arms: list[Arm]) -> list[str]:
 
     Found by running one month of a 100-agent model per distinct policy (a few hundredths of a second).
     """
-    from model import RecruitmentModel
-    from model.policies import Policy
+    from recruitsim.model import RecruitmentModel
+    from recruitsim.model.policies import Policy
 
     def probe(policies: list[Policy]) -> list[str]:
-        m = RecruitmentModel(country, n_agents=100, years=1 / 12, burn_in_years=0, policies=policies, rng=0, collect=False)
+        m = RecruitmentModel(country, n_agents=100, years=1 / 12, burn_in_years=0, policies=policies, rng=0, collect=False, draw=None)
         return list(m.run().columns)
 
     base = probe([])
@@ -159,8 +158,9 @@ def output_columns(country: str, arms: list[Arm]) -> list[str]:
 def manifest(plan: Plan, st: Settings, columns: list[str]) -> dict[str, Any]:
     m = {"format": store.FORMAT, "code": store.code_version(), "settings": {**asdict(st), "baseline": plan.baseline},
          "arms": [a.definition() for a in plan.arms], "factors": plan.factor_names, "columns": columns,
-         "design": None if plan.design is None else {"method": plan.design.method, "source": plan.source}}
-    return json.loads(json.dumps(m))
+         "design": None if plan.design is None else {"method": plan.design.method, "source": plan.source},
+         "versions": provenance.versions()}
+    return json.loads(provenance.dumps(m))
 
 
 def design_table(plan: Plan) -> pd.DataFrame:
@@ -170,44 +170,6 @@ def design_table(plan: Plan) -> pd.DataFrame:
 
 
 # ---- progress -----------------------------------------------------------------------------------------
-class Progress:
-    """A tqdm bar with ETA on a terminal; otherwise a line every ``every`` seconds (logs stay readable)."""
-
-    def __init__(self, total: int, done: int, enabled: bool, every: float = 30.0):
-        self.total, self.n, self.start_n = total, done, done
-        self.bar = None
-        self.enabled = enabled
-        self.every = every
-        self.t0 = self.last = time.perf_counter()
-        if enabled and (sys.stderr.isatty() or os.environ.get("RECRUITSIM_PROGRESS")):
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, initial=done, desc="sweep", unit="run", file=sys.stderr, dynamic_ncols=True,
-                            smoothing=0.1)
-
-    def update(self, k: int) -> None:
-        self.n += k
-        if self.bar is not None:
-            self.bar.update(k)
-            return
-        now = time.perf_counter()
-        if self.enabled and now - self.last >= self.every:
-            self.last = now
-            rate = (self.n - self.start_n) / max(now - self.t0, 1e-9)
-            eta = (self.total - self.n) / rate if rate > 0 else math.inf
-            print(f"sweep: {self.n}/{self.total} runs done, ETA {_duration(eta)}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _duration(s: float) -> str:
-    if not math.isfinite(s):
-        return "?"
-    s = int(round(s))
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
-
 
 # ---- the sweep -----------------------------------------------------------------------------------------
 @dataclass
@@ -277,113 +239,3 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
             summ = summary.summarise(df, {a.label: a.reference for a in plan.arms}, plan.factor_names)
             db.write_csv(store.SUMMARY, summ)
         return Result(len(pairs), skipped, len(todo), seconds, complete, summ, desc)
-
-
-# ---- command line ----------------------------------------------------------------------------------------
-def register(sub) -> None:
-    from . import cli
-
-    p = sub.add_parser("sweep", help="many scenarios x replicates (common random numbers) into a resumable Parquet dataset",
-                       description="Run scenarios x replicates with common random numbers into a resumable Parquet\n"
-                                   "dataset, and summarise each outcome and its paired difference from baseline\n"
-                                   "(median, 10-90%). Rerun the same command to resume. Guide: docs/sweeps.md.",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", nargs="?", metavar="FILE.toml", help="a scenario file, or a design ([design] table) to sweep")
-    p.add_argument("--scenario", action="append", default=None, metavar="NAME",
-                   help="a library scenario or a .toml file (repeatable; comma-separated lists work too). "
-                        "Without FILE or --scenario: the whole library")
-    p.add_argument("--baseline", default=None, metavar="NAME",
-                   help="reference scenario for paired differences (default baseline)")
-    p.add_argument("--country", type=cli.country_arg, default=None, metavar="C",
-                   help="LAC (regional default) or an ISO3 code")
-    p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 100_000), default=None, metavar="R",
-                   help="replicates per scenario (default 10)")
-    p.add_argument("--agents", type=cli.int_in("--agents", 100, 50_000_000), default=None, metavar="N",
-                   help="simulated youths (default 50,000)")
-    p.add_argument("--years", type=cli.float_in("--years", 1, 100), default=None, metavar="Y",
-                   help="years after the burn-in (default 10)")
-    p.add_argument("--burn-in", type=cli.float_in("--burn-in", 0, 100), default=None, metavar="B",
-                   help="burn-in years (default 5)")
-    p.add_argument("--seed", type=cli.int_in("--seed", 0, 2**62), default=None, metavar="S", help="base seed (default 1)")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR",
-                   help="output directory (the Parquet dataset); rerun the same command to resume")
-    add_engine_args(p)
-    p.add_argument("--outcomes", default=None, metavar="LIST", help="outcomes to print, comma-separated (default: "
-                                                    f"{','.join(summary.HEADLINE)}); the CSV has all")
-    p.add_argument("--no-burn-in-reuse", action="store_true",
-                   help="run each scenario's burn-in separately (same results, slower)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar / progress lines")
-    p.add_argument("--dry-run", action="store_true", help="list the scenarios (and design points) and exit")
-    p.set_defaults(func=cmd_sweep)
-
-
-def add_engine_args(p: argparse.ArgumentParser) -> None:
-    from . import cli
-
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=cli.int_in("--workers", 1, 4096), default=None, metavar="W",
-                   help="local worker processes (default: all cores)")
-    g.add_argument("--dask-local", type=cli.int_in("--dask-local", 1, 4096), default=None, metavar="W",
-                   help="start a Dask LocalCluster with W workers")
-    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="join an existing Dask cluster (e.g. tcp://host:8786)")
-
-
-def engine_options(args) -> dict[str, Any]:
-    return {k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local), ("scheduler", args.scheduler))
-            if v is not None}
-
-
-def parse_outcomes(text: str | None, available: list[str] | None = None) -> list[str]:
-    from . import cli
-
-    if text is None:
-        return list(summary.HEADLINE)
-    names = [x.strip() for x in text.split(",") if x.strip()]
-    from model.outputs import COLUMNS
-
-    allowed = set(COLUMNS) | {"policy_cost"} | set(available or [])
-    bad = [n for n in names if n not in allowed]
-    if bad or not names:
-        raise cli.UsageError(f"--outcomes: unknown outcome '{bad[0] if bad else text}'; see the columns in docs/sweeps.md "
-                             f"(e.g. {', '.join(list(COLUMNS)[:6])}, policy_cost)")
-    return names
-
-
-def cmd_sweep(args) -> int:
-    from . import cli
-
-    outcomes = parse_outcomes(args.outcomes)
-    names = [n.strip() for s in (args.scenario or []) for n in s.split(",") if n.strip()] or None
-    try:
-        plan = designs.plan(args.file, names, args.baseline)
-        st = resolve_settings({"country": args.country, "replicates": args.replicates, "agents": args.agents,
-                               "years": args.years, "burn_in": args.burn_in, "seed": args.seed}, plan)
-    except library.ScenarioError as e:
-        raise cli.UsageError(str(e)) from None
-    if args.dry_run:
-        table = design_table(plan)
-        print((table.drop(columns="description") if plan.design is not None else table).to_string(index=False))
-        print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
-        return 0
-    try:
-        res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
-                        progress=not args.no_progress)
-    except (store.StoreError, EngineError) as e:
-        raise cli.UsageError(str(e)) from None
-    except KeyboardInterrupt:
-        done = len(store.Store(args.out).done())
-        print(f"\ninterrupted: {done} runs are on disk in {args.out}; run the same command again to resume", file=sys.stderr)
-        return 130
-    except SweepError as e:
-        print(f"recruitsim: error: {e}", file=sys.stderr)
-        return 1
-    rate = res.ran / res.seconds * 60 if res.ran and res.seconds > 0 else 0
-    print(f"sweep: {res.ran} runs in {_duration(res.seconds)}" + (f" ({rate:.1f} runs/min on {res.engine})" if res.ran else "")
-          + (f", {res.skipped} were already done" if res.skipped else ""), file=sys.stderr)
-    print(f"{plan.arms[0].scenario.name if len(plan.arms) == 1 else 'Sweep'}: {st.country}, {st.agents:,} agents, "
-          f"{st.years:g} years, {st.replicates} replicates (seed {st.seed}); totals over the horizon, final-year means "
-          f"for stocks and rates; paired differences use common random numbers")
-    print(summary.format_table(res.summary, outcomes))
-    print(f"\ndata: pandas.read_parquet('{args.out}')  summary: {Path(args.out) / store.SUMMARY}  "
-          f"scenarios: {Path(args.out) / store.DESIGN}")
-    return 0

@@ -29,12 +29,12 @@ os.environ.setdefault("RECRUITSIM_POSTERIORS", "off")
 @pytest.fixture
 def calibrated(monkeypatch):
     """Use the shipped posteriors (calibration/posteriors) in this test and its subprocesses."""
-    from calibration import posterior
+    from recruitsim.model import posteriors
 
-    monkeypatch.delenv(posterior.ENV, raising=False)
-    posterior._load.cache_clear()
+    monkeypatch.delenv(posteriors.ENV, raising=False)
+    posteriors._load.cache_clear()
     yield
-    posterior._load.cache_clear()
+    posteriors._load.cache_clear()
 
 # The policy experiment: every policy kind against baseline, common random numbers.
 # 30,000 agents x 4 years after a 3-year burn-in, 8 replicates: enough for each policy's paired effect
@@ -50,10 +50,10 @@ POLICY_DOSES = {"mentoring": {"coverage": 1.0, "duration": 48}, "schooling": {"c
 @pytest.fixture(scope="session")
 def policy_runs() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(monthly results, per-run outcomes) of baseline and one scenario per policy kind, 8 CRN replicates."""
-    from scenarios import library, summary
-    from scenarios.engine import Engine
-    from scenarios.runner import Unit
-    from scenarios.sweep import run_task
+    from recruitsim.scenarios import library, summary
+    from recruitsim.scenarios.engine import Engine
+    from recruitsim.scenarios.runner import Unit
+    from recruitsim.scenarios.sweep import run_task
 
     scenarios = [library.parse({}, "tests", "baseline")] + [
         library.parse({"policy": [{"kind": k, **dose}]}, "tests", k) for k, dose in POLICY_DOSES.items()]
@@ -76,12 +76,12 @@ def cli_env() -> dict[str, str]:
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """The real command line in a subprocess (exit codes and stderr exactly as a user sees them)."""
-    return subprocess.run([sys.executable, "-m", "scenarios.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "recruitsim", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=cli_env(), timeout=timeout)
 
 
 def popen_cli(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "scenarios.cli", *map(str, args)], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "recruitsim", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=cli_env(), start_new_session=True, **kw)
 
 

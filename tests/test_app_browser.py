@@ -75,7 +75,7 @@ def browser_context_args(browser_context_args):
 
 def economics_available() -> bool:
     try:
-        import scenarios.economics  # noqa: F401
+        import recruitsim.economics.cea  # noqa: F401
     except ImportError:
         return False
     return True
@@ -128,7 +128,7 @@ def test_compare_a_policy_with_baseline_in_the_browser(server, page, browser, ar
 
     # the cost-effectiveness table against baseline, each figure's meaning on hover
     if economics_available():
-        from scenarios.economics import COLUMN_HELP
+        from recruitsim.economics.cea import COLUMN_HELP
 
         row = page.locator(".rs-cost tr.rs-row-incremental_cost")
         assert "$" in row.inner_text()

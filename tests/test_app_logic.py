@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.outputs import COLUMNS
-from model.params import PARAMETERS
-from model.policies import KINDS, POLICY_PARAMETERS
-from scenarios import appcharts as C
-from scenarios import apprun as R
-from scenarios import appstate as S
-from scenarios import appsummary as M
+from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import run as R
+from recruitsim.app_logic import state as S
+from recruitsim.app_logic import summary as M
+from recruitsim.model.outputs import COLUMNS
+from recruitsim.model.params import PARAMETERS
+from recruitsim.model.policies import KINDS, POLICY_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -326,7 +326,7 @@ def test_annual_bands_and_headline():
 
 
 def test_cost_table_without_the_economics_module(monkeypatch):
-    monkeypatch.setitem(sys.modules, "scenarios.economics", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "recruitsim.economics.cea", None)  # makes the import fail
     ct = M.cost_effectiveness(synthetic(), "LAC")
     assert ct.table is None and ct.note == M.NO_ECONOMICS and M.table_cells(ct) == []
 
@@ -344,10 +344,10 @@ def test_cost_table_follows_the_economics_contract(monkeypatch):
              "net_benefit": -3.2e6, "on_frontier": False},
         ])
 
-    fake = types.ModuleType("scenarios.economics")
+    fake = types.ModuleType("recruitsim.economics.cea")
     fake.scenario_table = scenario_table
     fake.COLUMN_HELP = {"incremental_cost": "Net cost to the public purse versus the baseline."}
-    monkeypatch.setitem(sys.modules, "scenarios.economics", fake)
+    monkeypatch.setitem(sys.modules, "recruitsim.economics.cea", fake)
     res = synthetic()
     res = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]  # replicate 2 unfinished
     ct = M.cost_effectiveness(res, "HND")
@@ -377,7 +377,7 @@ def test_cost_table_follows_the_economics_contract(monkeypatch):
 
 
 def test_cost_table_from_the_real_economics_module():
-    economics = pytest.importorskip("scenarios.economics", reason="scenarios.economics is not merged yet")
+    economics = pytest.importorskip("recruitsim.economics.cea", reason="recruitsim.economics is missing")
     last = run_all(settings(reps="2"))[-1]
     ct = M.cost_effectiveness(last.results, "LAC")
     assert ct.table is not None, ct.note
@@ -460,7 +460,7 @@ def test_pool_workers_end_when_the_server_is_killed(tmp_path):
     import subprocess
 
     code = ("import os, sys, time\n"
-            "from scenarios import apprun\n"
+            "from recruitsim.app_logic import run as apprun\n"
             "pool = apprun.get_pool()\n"
             "pids = {pool.submit(apprun._noop).result() for _ in range(20)}\n"
             "print(' '.join(map(str, sorted(pids))), flush=True)\n"

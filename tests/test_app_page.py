@@ -11,9 +11,9 @@ import pytest
 import solara
 from solara.components.echarts import EchartsWidget
 
-import app
-from scenarios import apprun as R
-from scenarios import appstate as S
+from recruitsim import app
+from recruitsim.app_logic import run as R
+from recruitsim.app_logic import state as S
 
 
 @pytest.fixture(autouse=True)
@@ -208,11 +208,11 @@ def test_run_fills_charts_maps_headline_table_and_download():
     # the cost-effectiveness card: the table if the economics module is installed, else a clear note
     cost = one(rc, "rs-cost", v.Card)
     try:
-        import scenarios.economics  # noqa: F401
+        import recruitsim.economics.cea  # noqa: F401
     except ImportError:
         assert "not installed in this version" in text_of(cost)
     else:
-        from scenarios.economics import COLUMN_HELP
+        from recruitsim.economics.cea import COLUMN_HELP
 
         (table,) = html_with_class(rc, "rs-cost-table")
         assert '<tr class="rs-row-incremental_cost">' in table.unsafe_innerHTML

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import cli, serve
+from recruitsim.cli import main as cli
+from recruitsim.cli import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +29,7 @@ def outward_address() -> str | None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scenarios.cli", "app", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "recruitsim", "app", *args], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
 
 
@@ -67,7 +68,7 @@ def test_recruitsim_app_serves_the_page():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "scenarios.cli", "app", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "recruitsim", "app", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         tic = time.time()

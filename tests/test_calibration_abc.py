@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from calibration.abc import apmc
+from recruitsim.calibration.abc import apmc
 
 LO, HI = np.array([-5.0, -5.0]), np.array([5.0, 5.0])
 
@@ -114,7 +114,7 @@ def test_truncated_kernel_density_matches_its_draws():
     # including the renormalisation of kernels cut by the prior box (parents near an edge)
     from scipy.special import logsumexp
 
-    from calibration.abc import _Kernel
+    from recruitsim.calibration.abc import _Kernel
 
     rng = np.random.default_rng(0)
     centres = np.array([[0.05], [0.5], [0.97]])

@@ -17,7 +17,7 @@ def cli(*args, env=None, timeout=600):
     e.pop("RECRUITSIM_PROGRESS", None)
     e.pop("RECRUITSIM_POSTERIORS", None)  # the shipped posteriors, unless a test says otherwise
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "scenarios.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "recruitsim", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT, env=e, timeout=timeout)
 
 

@@ -9,12 +9,12 @@ equal to the prior would contain the truth trivially). Small and fast: 20,000 ag
 2-year window, 300 simulations on 2 local processes (about a minute on an idle 2-core machine).
 """
 
-from calibration.calibrate import calibrate
-from calibration.priors import PriorBox
-from calibration.report import weighted_quantiles
-from calibration.simulate import Settings, simulate
-from calibration.targets import TOLERANCE, Target
-from scenarios.engine import Engine
+from recruitsim.calibration.calibrate import calibrate
+from recruitsim.calibration.priors import PriorBox
+from recruitsim.calibration.report import weighted_quantiles
+from recruitsim.calibration.simulate import Settings, simulate
+from recruitsim.calibration.targets import TOLERANCE, Target
+from recruitsim.scenarios.engine import Engine
 
 TRUTH = {"member_homicide": 0.0012, "background_homicide": 2.0e-5, "arrest_nonmember": 0.003}
 SETTINGS = Settings(agents=20_000, years=2, burn_in=3)

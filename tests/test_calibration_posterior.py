@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import posterior, targets
-from calibration.priors import PriorBox, calibrated_names, prior_of
-from model.profiles import COUNTRY_CODES, all_codes
+from recruitsim.calibration import posterior, targets
+from recruitsim.calibration.priors import PriorBox, calibrated_names, prior_of
+from recruitsim.model import posteriors
+from recruitsim.model.profiles import COUNTRY_CODES, all_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "calibration" / "posteriors"
@@ -28,9 +29,9 @@ def fake_posteriors(tmp_path, monkeypatch):
     (tmp_path / "HND.json").write_text(json.dumps({"parameters": {n: prior_of(n).label for n in names},
                                                    "targets": [], "settings": {}}))
     monkeypatch.setenv(posterior.ENV, str(tmp_path))
-    posterior._load.cache_clear()
+    posteriors._load.cache_clear()
     yield frame, names
-    posterior._load.cache_clear()
+    posteriors._load.cache_clear()
 
 
 def test_draws_are_deterministic_per_replicate_and_balanced(fake_posteriors):
@@ -66,7 +67,7 @@ def test_explicit_parameters_win_over_the_draw(fake_posteriors):
 
 
 def test_runner_merges_the_posterior_under_explicit_params(fake_posteriors, monkeypatch):
-    from scenarios import runner
+    from recruitsim.scenarios import runner
 
     seen = []
 
@@ -89,7 +90,8 @@ def test_runner_merges_the_posterior_under_explicit_params(fake_posteriors, monk
 
 
 def test_app_runs_and_parameter_table_use_the_posterior(fake_posteriors):
-    from scenarios import apprun, appstate
+    from recruitsim.app_logic import run as apprun
+    from recruitsim.app_logic import state as appstate
 
     job = apprun.Job("HND", agents=2_000, years=1, seed=1, replicate=3, scenario="baseline")
     m = apprun.make_model(job)

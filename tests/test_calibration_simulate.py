@@ -2,8 +2,8 @@
 
 import pytest
 
-from calibration.priors import OUTPUTS
-from calibration.simulate import STATISTICS, Settings, simulate, with_outputs
+from recruitsim.calibration.priors import OUTPUTS
+from recruitsim.calibration.simulate import STATISTICS, Settings, simulate, with_outputs
 
 SMALL = Settings(agents=5_000, years=1, burn_in=1)
 

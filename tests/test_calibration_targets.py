@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from calibration import targets
-from calibration.priors import BASE, FIREARM, PriorBox, calibrated_names, prior_of
-from model.params import PARAMETERS
-from model.profiles import all_codes
+from recruitsim.calibration import targets
+from recruitsim.calibration.priors import BASE, FIREARM, PriorBox, calibrated_names, prior_of
+from recruitsim.model.params import PARAMETERS
+from recruitsim.model.profiles import all_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,7 +105,7 @@ def test_priors_come_from_the_parameter_table():
 
 
 def test_abc_distance_is_the_largest_target_error():
-    from calibration.calibrate import distance
+    from recruitsim.calibration.calibrate import distance
 
     tg = [targets.Target("X", "homicide_rate", 10.0, 20.0, "log", 0.1, "observed", "T"),
           targets.Target("X", "group_share_homicides", 0.5, 0.5, "abs", 0.02, "observed", "T")]

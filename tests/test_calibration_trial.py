@@ -2,8 +2,8 @@
 
 import pytest
 
-from calibration.trial import PUBLISHED, mapped_effect, run_trial, summarise
-from scenarios.engine import Engine
+from recruitsim.calibration.trial import PUBLISHED, mapped_effect, run_trial, summarise
+from recruitsim.scenarios.engine import Engine
 
 
 def test_mapping_arithmetic():

@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios import cli, economics, optimise
-from scenarios.compare import money
-from scenarios.runner import Unit, run_unit
+from recruitsim.cli import main as cli
+from recruitsim.economics import cea as economics
+from recruitsim.economics import optimise
+from recruitsim.economics.compare import money
+from recruitsim.scenarios.runner import Unit, run_unit
 
 SMALL = dict(country="LAC", agents=3_000, years=1.5, burn_in=0.5, seed=5)
 SMALL_ARGS = ["--agents", "3000", "--years", "1.5", "--burn-in", "0.5", "--seed", "5", "--workers", "1", "--draws", "50"]
@@ -176,7 +178,8 @@ def test_money_format():
 
 
 def test_units_sharing_a_burn_in_are_grouped_when_the_runner_can_reuse_it(monkeypatch):
-    from scenarios import compare, runner
+    from recruitsim.economics import compare
+    from recruitsim.scenarios import runner
 
     units = compare.build_units(["baseline", "hotline", "jobs", "mentoring"], 3, **SMALL)
     if not hasattr(runner, "run_group"):  # without shared burn-ins every unit is a task

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import RecruitmentModel
-from model.streams import replicate_seed
-from scenarios import library
-from scenarios.runner import Unit, run_unit
+from recruitsim.model import RecruitmentModel
+from recruitsim.model.streams import replicate_seed
+from recruitsim.scenarios import library
+from recruitsim.scenarios.runner import Unit, run_unit
 
 
 def spread_ratio(runs, scenario: str, outcome: str) -> float:

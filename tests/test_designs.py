@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios import designs, library
-from scenarios.designs import plan
-from scenarios.library import ScenarioError
-from scenarios.sweep import resolve_settings
+from recruitsim.scenarios import designs, library
+from recruitsim.scenarios.designs import plan
+from recruitsim.scenarios.library import ScenarioError
+from recruitsim.scenarios.sweep import resolve_settings
 
 from .conftest import ROOT
 

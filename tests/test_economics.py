@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios import costs, economics
-from scenarios.economics import discount_factors, efficiency_frontier, scenario_table
+from recruitsim.economics import cea as economics
+from recruitsim.economics import costs
+from recruitsim.economics.cea import discount_factors, efficiency_frontier, scenario_table
 
 MONTHS = 24
 
@@ -247,7 +248,7 @@ def test_importing_economics_does_not_import_matplotlib():
     import subprocess
     import sys
 
-    code = "import sys, scenarios.economics, scenarios.costs; print('matplotlib' in sys.modules)"
+    code = "import sys, recruitsim.economics.cea, recruitsim.economics.costs; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
 
@@ -274,7 +275,7 @@ def test_cost_conversion_by_hand():
 
 
 def test_cost_table_matches_the_model_unit_costs():
-    from model.policies import KINDS
+    from recruitsim.model.policies import KINDS
 
     progs = costs.program_costs()
     assert set(progs) == set(KINDS)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import (
+from recruitsim.model import (
     PARAMETERS,
     Policy,
     RecruitmentModel,
@@ -19,8 +19,8 @@ from model import (
     trafficking,
     violence,
 )
-from model.outputs import COLUMNS
-from model.params import ParameterError
+from recruitsim.model.outputs import COLUMNS
+from recruitsim.model.params import ParameterError
 
 
 def small(n=20_000, years=2, burn_in=2, seed=7, **kw) -> RecruitmentModel:
@@ -153,7 +153,7 @@ def test_mesa_integration_batch_run_and_datacollector():
     mv = m.datacollector.get_model_vars_dataframe()
     assert len(mv) == 12 and np.allclose(mv["members"].to_numpy(), m.results()["members"].to_numpy())
     groups = m.groups_table()
-    assert {"members", "cells", "demand"} <= set(groups.columns) and len(groups) == 12 * len(m.group_list)
+    assert {"group_members", "group_cells", "group_demand"} <= set(groups.columns) and len(groups) == 12 * len(m.group_list)
     assert len(m.agents) == len(m.group_list)  # groups are Mesa agents; youths are arrays
 
 
@@ -179,3 +179,33 @@ def test_policies_stronger_than_library_defaults_stay_exact():
     m.run()
     assert m.capped == {}
     assert m.pmax["arrest"] > small(n=5_000, years=1, burn_in=0).pmax["arrest"]
+
+
+def test_batch_run_keeps_the_national_columns():
+    """mesa.batch_run merges model and group (agent-type) reporters: the national columns must survive."""
+    out = pd.DataFrame(mesa.batch_run(RecruitmentModel, parameters={"n_agents": 2_000, "years": 1, "burn_in_years": 1},
+                                      rng=[1, 2], max_steps=12, number_processes=1, display_progress=False))
+    for seed in (1, 2):
+        last = RecruitmentModel(n_agents=2_000, years=1, burn_in_years=1, rng=seed).run().iloc[-1]
+        rows = out[out["rng"] == seed]
+        assert len(rows) == 6  # one row per group
+        for col in ("members", "leaders", "recruits", "homicides", "incarcerated"):
+            assert np.allclose(rows[col].to_numpy(float), float(last[col])), col
+        assert {"group_members", "group_leaders"} <= set(rows.columns)
+
+
+def test_mesa_space_component_draws_the_property_layers():
+    """Mesa's own SolaraViz space drawing works on the neighbourhood grid and its property layers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mesa.visualization.components import AgentPortrayalStyle, PropertyLayerStyle
+    from mesa.visualization.mpl_space_drawing import draw_space
+
+    m = RecruitmentModel(n_agents=2_000, years=1, burn_in_years=1, rng=1)
+    ax = draw_space(m.grid, lambda a: AgentPortrayalStyle(color="black", size=20),
+                    propertylayer_portrayal=lambda layer: PropertyLayerStyle(colormap="Reds", colorbar=False)
+                    if layer.name == "violence" else None)
+    assert len(ax.images) == 1  # the violence layer
+    assert ax.images[0].get_array().shape == (m.hoods.side, m.hoods.side)
+    assert sum(g.cell is not None for g in m.group_list) >= 1  # groups sit in their home cells

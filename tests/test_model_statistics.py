@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from model import RecruitmentModel, recruitment
-from model.population import AGE_BANDS  # noqa: F401  (documents the bands used in outputs)
+from recruitsim.model import RecruitmentModel, recruitment
+from recruitsim.model.population import AGE_BANDS  # noqa: F401  (documents the bands used in outputs)
 
 RISK_FACTORS = ["female", "neet", "dropout", "home_violence", "relatives", "peer_share", "prior_prison", "poor", "presence"]
 TRUE = {"female": "recruit_or_female", "neet": "recruit_or_neet", "dropout": "recruit_or_dropout",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.policies import KINDS
+from recruitsim.model.policies import KINDS
 
 from .conftest import POLICY_DOSES
 

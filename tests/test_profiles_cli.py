@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import RecruitmentModel, all_codes, get_profile
-from model.params import PARAMETERS, markdown_table
-from model.policies import POLICY_PARAMETERS, policy_markdown_table
+from recruitsim.model import RecruitmentModel, all_codes, get_profile
+from recruitsim.model.params import PARAMETERS, markdown_table
+from recruitsim.model.policies import POLICY_PARAMETERS, policy_markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def test_docs_parameter_table_is_generated_from_the_code():
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "scenarios.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+    return subprocess.run([sys.executable, "-m", "recruitsim", *args], capture_output=True, text=True, cwd=cwd or ROOT,
                           timeout=300)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model import Policy, RecruitmentModel
+from recruitsim.model import Policy, RecruitmentModel
 
 PATH = Path(__file__).with_name("baseline") / "LAC_20k.json"
 KEYS = ["recruits", "recruits_prison", "desisted", "homicides", "homicides_expected", "homicides_group_linked", "arrests",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from scenarios import library, runner
-from scenarios.engine import Engine
-from scenarios.runner import Unit, run_group, run_unit
-from scenarios.sweep import MAX_GROUP, make_tasks
+from recruitsim.scenarios import library, runner
+from recruitsim.scenarios.engine import Engine
+from recruitsim.scenarios.runner import Unit, run_group, run_unit
+from recruitsim.scenarios.sweep import MAX_GROUP, make_tasks
 
 
 def test_burn_in_reuse_is_bit_identical_to_fresh_runs(monkeypatch):

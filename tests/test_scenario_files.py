@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios import library
-from scenarios.cli import main
+from recruitsim.cli.main import main
+from recruitsim.scenarios import library
 
 from .conftest import run_cli
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios import sensitivity
-from scenarios.cli import main
-from scenarios.designs import Factor
+from recruitsim.cli.main import main
+from recruitsim.scenarios import sensitivity
+from recruitsim.scenarios.designs import Factor
 
 
 def linear_factors():

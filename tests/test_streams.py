@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from model.streams import Streams, candidates, events, replicate_seed
+from recruitsim.model.streams import Streams, candidates, events, replicate_seed
 
 
 def test_candidates_are_independent_bernoulli():

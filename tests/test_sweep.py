@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios import designs, store, summary, sweep
-from scenarios.cli import main
+from recruitsim.cli.main import main
+from recruitsim.scenarios import designs, store, summary, sweep
 
 from .conftest import popen_cli, run_cli
 
@@ -291,7 +291,7 @@ def test_manifest_records_settings_and_code(tmp_path):
 def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch, capsys):
     import functools
 
-    from scenarios.engine import Engine, EngineError
+    from recruitsim.scenarios.engine import Engine, EngineError
 
     with pytest.raises(EngineError, match="cannot connect"):
         with Engine(scheduler="tcp://127.0.0.1:1", connect_timeout=1):

@@ -14,15 +14,15 @@ import socket
 import sys
 from pathlib import Path
 
-from .cli import UsageError, int_in
+from .args import UsageError, int_in
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
 
 def app_path() -> Path:
-    """``app.py``: the installed py-module (editable or not), else the repository root next to this package."""
-    spec = importlib.util.find_spec("app")
+    """``app.py``: the module ``recruitsim.app`` (installed or editable), else the repository root above ``cli/``."""
+    spec = importlib.util.find_spec("recruitsim.app")
     if spec is not None and spec.origin and Path(spec.origin).name == "app.py":
         return Path(spec.origin)
     here = Path(__file__).resolve().parent.parent / "app.py"

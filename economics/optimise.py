@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import economics, library
+from recruitsim.scenarios import library
+
+from . import cea as economics
 
 LEVELS = (0.1, 0.3, 0.6)
 
@@ -135,7 +137,7 @@ class Plan:
         self.options = self._options()
 
     def _library_match(self, kind: str, coverage: float) -> str | None:
-        from model.policies import KINDS
+        from recruitsim.model.policies import KINDS
 
         for name in library.names():
             sc = library.load(name)
@@ -149,7 +151,7 @@ class Plan:
         return None
 
     def _options(self) -> list[Option]:
-        from model.policies import KINDS
+        from recruitsim.model.policies import KINDS
 
         out = []
         for kind, k in KINDS.items():

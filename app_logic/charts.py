@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .appstate import CHART_METRICS
+from .state import CHART_METRICS
 
 BASELINE_COLOUR = "#555555"
 SCENARIO_COLOUR = "#0072B2"  # blue: colour-blind safe next to grey
@@ -55,7 +55,7 @@ def trend_option(band: pd.DataFrame | dict, metric: str, scenario: str, scenario
                  active: list[tuple[int, int]] | None = None) -> dict:
     """Baseline and scenario by year: median line and a shaded 10-90% band across replicates.
 
-    ``band`` is :func:`scenarios.appsummary.bands` output (or its :func:`band_lookup`). ``active`` holds
+    ``band`` is :func:`recruitsim.app_logic.summary.bands` output (or its :func:`band_lookup`). ``active`` holds
     the (start, end) years of the scenario's policies, shaded when they do not cover the whole run.
     """
     factor, unit = SCALE.get(metric, (1.0, CHART_METRICS[metric][1]))

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from . import economics  # noqa: E402
+from . import cea as economics  # noqa: E402
 
 STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": "."}
 OUTCOME_LABEL = {"homicides": "homicides averted", "recruits": "recruits averted", "member_years": "member-years averted"}

@@ -7,7 +7,7 @@ steps, each a small function below:
 1. **Totals per run.** Monthly flows are discounted to month 0 at ``discount`` a year,
    ``(1 + r) ** (-month / 12)``; stocks (members, youths in custody) become person-years (stock / 12
    per month), discounted the same way. Programme cost columns are converted to 2024 USD from the price
-   year of their policy kind (``scenarios.costs``).
+   year of their policy kind (``recruitsim.economics.costs``).
 2. **Paired differences.** Each scenario run is paired with the baseline run of the same replicate
    (and posterior draw, if any): with common random numbers the difference is mostly the policy's
    effect. "Averted" = baseline - scenario (negative when the policy makes things worse).
@@ -139,7 +139,7 @@ def efficiency_frontier(names, costs, effects) -> pd.DataFrame:
 
 
 def _policy_kind(name: str, policy_kinds: dict[str, str] | None) -> str | None:
-    from model.policies import KINDS
+    from recruitsim.model.policies import KINDS
 
     if policy_kinds and name in policy_kinds:
         return policy_kinds[name]

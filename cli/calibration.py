@@ -1,14 +1,15 @@
-"""``recruitsim calibrate``, ``recruitsim profiles`` and ``recruitsim trial`` (registered in scenarios.cli)."""
+"""``recruitsim calibrate``, ``recruitsim profiles`` and ``recruitsim trial`` (registered in cli/main.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
-from scenarios.cli import UsageError, country_arg, float_in, int_in, writable_dir
+from recruitsim.scenarios.provenance import dumps
+
+from .args import UsageError, country_arg, float_in, int_in, writable_dir
 
 
 def _engine_args(p) -> None:
@@ -19,7 +20,7 @@ def _engine_args(p) -> None:
 
 
 def _engine(args):
-    from scenarios.engine import Engine
+    from recruitsim.scenarios.engine import Engine
 
     if args.scheduler is not None and not args.scheduler.strip():
         raise UsageError("--scheduler: give an address such as tcp://host:8786")
@@ -32,9 +33,8 @@ def _default_root() -> Path:
 
 # ---- calibrate ------------------------------------------------------------------------------------
 def cmd_calibrate(args) -> int:
-    from model.profiles import all_codes
-
-    from . import targets as targets_mod
+    from recruitsim.calibration import targets as targets_mod
+    from recruitsim.model.profiles import all_codes
 
     if (args.country is None) == (not args.all):
         raise UsageError("calibrate: give --country C or --all")
@@ -51,7 +51,7 @@ def cmd_calibrate(args) -> int:
         with _engine(args) as eng:
             for code in codes:
                 if args.recheck:
-                    from .calibrate import log_stderr, recheck
+                    from recruitsim.calibration.calibrate import log_stderr, recheck
 
                     if not (root / "posteriors" / f"{code}.json").exists():
                         print(f"{code}: no posterior in {root / 'posteriors'}; nothing to recheck", file=sys.stderr)
@@ -69,8 +69,8 @@ def cmd_calibrate(args) -> int:
 
 
 def _calibrate_one(args, code: str, eng, root: Path) -> None:
-    from .calibrate import calibrate, log_stderr
-    from .simulate import Settings
+    from recruitsim.calibration.calibrate import calibrate, log_stderr
+    from recruitsim.calibration.simulate import Settings
 
     settings = Settings(agents=args.agents, years=args.years, burn_in=args.burn_in)
     tic = time.perf_counter()
@@ -84,7 +84,7 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     summary = cal.summary()
     n_cov = sum(t["covered"] for t in summary["targets"])
     if args.json:
-        print(json.dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
+        print(dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
                           "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}), flush=True)
     else:
         for t in summary["targets"]:
@@ -97,11 +97,11 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
 
 # ---- profiles -------------------------------------------------------------------------------------
 def cmd_profiles(args) -> int:
-    from .posterior import profiles_summary
+    from recruitsim.calibration.posterior import profiles_summary
 
     s = profiles_summary()
     if args.json:
-        print(json.dumps(s))
+        print(dumps(s))
         return 0
     for p in s["profiles"]:
         tg = p["targets"]
@@ -119,7 +119,7 @@ def cmd_profiles(args) -> int:
 
 # ---- trial ----------------------------------------------------------------------------------------
 def cmd_trial(args) -> int:
-    from .trial import PUBLISHED, format_result, run_trial
+    from recruitsim.calibration.trial import PUBLISHED, format_result, run_trial
 
     if args.program != "mentoring":
         raise UsageError(f"trial: only 'mentoring' has an in-model trial, got '{args.program}'")
@@ -131,7 +131,7 @@ def cmd_trial(args) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     if args.json:
-        print(json.dumps({**res, "published": PUBLISHED}))
+        print(dumps({**res, "published": PUBLISHED}))
     else:
         print(format_result(res))
     return 0

@@ -1,10 +1,10 @@
 """Cost and value inputs of the economic evaluation, in one currency and price year: 2024 US dollars.
 
-Every figure comes from ``scenarios/data/costs.csv`` (copied from the project's evidence base, with
+Every figure comes from ``economics/data/costs.csv`` (copied from the project's evidence base, with
 source tags expanded in ``model/data/SOURCES.md`` and ``docs/economics.md``) and is converted here:
 
 * **Local currency** is turned into US dollars at the official exchange rate of the figure's own price
-  year (``scenarios/data/conversion.csv``), then
+  year (``economics/data/conversion.csv``), then
 * **brought to 2024 prices** with the US CPI-U (annual averages): ``x 313.689 / CPI(year)``.
 
 So a Chilean prison cost of CLP 983,424 a month in 2022 is 983,424 x 12 / 873.31 CLP per USD x
@@ -113,12 +113,12 @@ def _money(x: float) -> str:
 # ---- data ------------------------------------------------------------------------------------
 @cache
 def _csv(name: str) -> tuple[dict[str, str], ...]:
-    with resources.files("scenarios").joinpath("data", name).open(encoding="utf-8") as f:
+    with resources.files("recruitsim.economics").joinpath("data", name).open(encoding="utf-8") as f:
         return tuple(csv.DictReader(f))
 
 
 def cost_rows(category: str | None = None) -> list[dict[str, str]]:
-    """Rows of ``scenarios/data/costs.csv`` (optionally of one category)."""
+    """Rows of ``economics/data/costs.csv`` (optionally of one category)."""
     return [r for r in _csv("costs.csv") if category is None or r["category"] == category]
 
 
@@ -127,7 +127,7 @@ def cpi(year: int) -> float:
     for r in _csv("conversion.csv"):
         if r["kind"] == "cpi" and int(r["year"]) == int(year):
             return float(r["value"])
-    raise KeyError(f"no US CPI for {year} in scenarios/data/conversion.csv")
+    raise KeyError(f"no US CPI for {year} in economics/data/conversion.csv")
 
 
 def fx(currency: str, year: int) -> float:
@@ -137,7 +137,7 @@ def fx(currency: str, year: int) -> float:
     for r in _csv("conversion.csv"):
         if r["kind"] == "fx" and r["currency"] == currency and int(r["year"]) == int(year):
             return float(r["value"])
-    raise KeyError(f"no {currency} exchange rate for {year} in scenarios/data/conversion.csv")
+    raise KeyError(f"no {currency} exchange rate for {year} in economics/data/conversion.csv")
 
 
 def to_base(amount: float, currency: str, year: int) -> float:
@@ -199,7 +199,7 @@ def crime_cost_per_member_year(country: str) -> tuple[Range, list[str]]:
     ages, where members = the regional profile's members 10-29 / MEMBERS_YOUTH_SHARE. The regional value
     is used for every country (no country has both a crime cost and a membership figure in the data).
     """
-    from model.profiles import MEMBERS_YOUTH_SHARE, get_profile
+    from recruitsim.model.profiles import MEMBERS_YOUTH_SHARE, get_profile
 
     rows = {r["key"]: r for r in cost_rows("crime")}
     crime, prison = rows["cost_of_crime_lac"], rows["incarceration_cost_lac"]

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.params import ParameterError
-from model.policies import KINDS, Policy
+from recruitsim.model.params import ParameterError
+from recruitsim.model.policies import KINDS, Policy
 
-from .appstate import BURN_IN_YEARS, DEFAULTS, InputProblem, Settings
+from .state import BURN_IN_YEARS, DEFAULTS, InputProblem, Settings
 
 log = logging.getLogger("recruitsim.app")
 LAYERS = ("control", "violence", "conflict", "policing")
@@ -73,15 +73,13 @@ class Outcome:
 
 
 def make_model(job: Job, progress: Callable[[], Any] | None = None):
-    from calibration import posterior
-    from model import RecruitmentModel
-    from model.streams import replicate_seed
+    from recruitsim.model import RecruitmentModel
+    from recruitsim.model.streams import replicate_seed
 
     # a calibrated profile: replicate r takes posterior draw r, as in sweeps and compare (the same in both runs)
     return RecruitmentModel(job.country, n_agents=job.agents, years=job.years, burn_in_years=BURN_IN_YEARS,
-                            params=posterior.draw(job.country, job.replicate) or {},
                             policies=[Policy(**p) for p in job.policies], rng=replicate_seed(job.seed, job.replicate),
-                            collect=False, progress=progress)
+                            collect=False, progress=progress, draw=job.replicate)
 
 
 def layers_of(model) -> dict[str, np.ndarray]:
@@ -215,7 +213,7 @@ def _mp_context():
     except ValueError:  # no forkserver on this platform (Windows)
         return mp.get_context("spawn")
     main = sys.modules.get("__main__")
-    preload = ["scenarios.apprun"]
+    preload = ["recruitsim.app_logic.run"]
     # a forkserver child re-runs the parent's main script when it is a plain file; import what it imports
     if getattr(main, "__spec__", None) is None and "solara.__main__" in sys.modules:
         preload.append("solara.__main__")

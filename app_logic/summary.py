@@ -1,7 +1,7 @@
 """What the page shows from a comparison's results: yearly bands, headline changes, the cost table, the CSV.
 
 Pure functions of the tidy results (``scenario, replicate, month, year`` + the model's outputs).
-The cost-effectiveness figures come from ``scenarios.economics``; nothing here re-computes them.
+The cost-effectiveness figures come from ``recruitsim.economics.cea``; nothing here re-computes them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .appstate import CHART_METRICS, Settings
+from .state import CHART_METRICS, Settings
 
 log = logging.getLogger("recruitsim.app")
 
@@ -102,7 +102,7 @@ def headline(yearly: pd.DataFrame, scenario: str, years: int) -> list[Change]:
     return out
 
 
-# ---- cost-effectiveness (computed by scenarios.economics) ------------------------------------------
+# ---- cost-effectiveness (computed by recruitsim.economics.cea) ------------------------------------------
 #: Main columns of the economics table as the page shows them: column -> (label, format).
 TABLE_COLUMNS = {
     "incremental_cost": ("Extra cost vs baseline", "usd"),
@@ -121,13 +121,13 @@ TABLE_COLUMNS = {
 }
 
 
-NO_ECONOMICS = ("The cost-effectiveness module (scenarios.economics) is not installed in this version, so costs per "
+NO_ECONOMICS = ("The cost-effectiveness module (recruitsim.economics.cea) is not installed in this version, so costs per "
                 "outcome cannot be shown yet. The charts above are complete.")
 
 
 @dataclass(frozen=True)
 class CostTable:
-    table: pd.DataFrame | None  # one row per scenario (scenarios.economics.scenario_table), or None
+    table: pd.DataFrame | None  # one row per scenario (recruitsim.economics.cea.scenario_table), or None
     help: dict[str, str]
     note: str  # why there is no table, or how many replicates it rests on
 
@@ -135,14 +135,14 @@ class CostTable:
 def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
     """The economics module's table against baseline; never raises (the page shows ``note`` instead)."""
     try:
-        economics = importlib.import_module("scenarios.economics")
+        economics = importlib.import_module("recruitsim.economics.cea")
     except ModuleNotFoundError as e:
-        if e.name != "scenarios.economics":  # the module is there but something it imports is not
-            log.exception("scenarios.economics could not be imported")
+        if e.name != "recruitsim.economics.cea":  # the module is there but something it imports is not
+            log.exception("recruitsim.economics.cea could not be imported")
             return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
         return CostTable(None, {}, NO_ECONOMICS)
     except Exception as e:  # a broken module must not break the page
-        log.exception("scenarios.economics could not be imported")
+        log.exception("recruitsim.economics.cea could not be imported")
         return CostTable(None, {}, f"The cost-effectiveness module could not be loaded ({e}).")
     help_ = dict(getattr(economics, "COLUMN_HELP", {}))
     if results.empty or "baseline" not in set(results["scenario"]):

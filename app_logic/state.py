@@ -1,7 +1,7 @@
 """The app's settings: what a user can choose, how it is checked, and the reference tables the page shows.
 
 Nothing here imports Solara, so all of it is testable on its own. ``app.py`` is the page;
-``scenarios.apprun`` runs a comparison; ``scenarios.appsummary`` reduces its results for the page.
+``recruitsim.app_logic.run`` runs a comparison; ``recruitsim.app_logic.summary`` reduces its results for the page.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.params import PARAMETERS, ParameterError
-from model.policies import KINDS, POLICY_PARAMETERS, TARGETING, Policy
-from model.profiles import all_codes, get_profile
+from recruitsim.model.params import PARAMETERS, ParameterError
+from recruitsim.model.policies import KINDS, POLICY_PARAMETERS, TARGETING, Policy
+from recruitsim.model.profiles import all_codes, get_profile
 
 log = logging.getLogger("recruitsim.app")
 
@@ -227,7 +227,7 @@ def validate(country: str, agents: Any, years: Any, seed: Any, replicates: Any,
 # ---- library presets ----------------------------------------------------------------------------
 def presets() -> dict[str, str]:
     """Library scenarios the page offers as starting points: name -> description."""
-    from scenarios import library
+    from recruitsim.scenarios import library
 
     out = {}
     for name in library.names():
@@ -242,7 +242,7 @@ def presets() -> dict[str, str]:
 
 def choices_from_preset(name: str, years: int | None) -> tuple[PolicyChoice, ...]:
     """Policy choices matching a library scenario (others switched off)."""
-    from scenarios import library
+    from recruitsim.scenarios import library
 
     sc = library.load(name)
     by_kind = {c.kind: c for c in default_choices()}
@@ -284,7 +284,7 @@ def parameter_table(country: str = "LAC") -> pd.DataFrame:
 
 def _posterior_spread(country: str) -> dict[str, str]:
     """``{name: "median (5%-95%)"}`` over the posterior draws runs use, for a calibrated profile."""
-    from calibration import posterior
+    from recruitsim.model import posteriors as posterior
 
     draws = [posterior.draw(country, r) for r in range(100)]
     if not draws or draws[0] is None:
@@ -322,7 +322,7 @@ def country_options() -> dict[str, str]:
 
 def outputs_table() -> pd.DataFrame:
     """The columns of the results CSV and what each means."""
-    from model.outputs import COLUMNS
+    from recruitsim.model.outputs import COLUMNS
 
     rows = [{"column": "scenario", "kind": "", "meaning": "baseline, or the policies switched on (joined by +)"},
             {"column": "replicate", "kind": "", "meaning": "replicate number; replicate r uses the same random numbers in both"},

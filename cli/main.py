@@ -1,105 +1,39 @@
-"""The ``recruitsim`` command line: run | sweep | sensitivity | calibrate | profiles | compare | app | params.
+"""The ``recruitsim`` command line: run | sweep | sensitivity | calibrate | profiles | trial | compare | app | params.
 
 Every command validates its arguments first; a bad argument prints one line on stderr and exits
-with code 2 (never a traceback). Subcommands live next to what they drive and register here.
+with code 2 (never a traceback). Each subcommand has a module here (``cli/sweep.py``, ...) with a
+``register(sub)``; shared helpers are in ``cli/args.py``. Nothing outside ``cli/`` imports it.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import os
 import resource
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
+from recruitsim import __version__
+from recruitsim.scenarios.provenance import dumps, versions
 
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
-
-
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints usage + message otherwise)
-        raise UsageError(f"{self.prog}: {message}")
-
-
-# ---- argument types: each names the flag and the allowed range ---------------------------------
-def int_in(flag: str, lo: int, hi: int):
-    def conv(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise UsageError(f"{flag} must be a whole number in [{lo:,}, {hi:,}], got '{text}'") from None
-        if not lo <= v <= hi:
-            raise UsageError(f"{flag} must be a whole number in [{lo:,}, {hi:,}], got {v:,}")
-        return v
-    return conv
-
-
-def float_in(flag: str, lo: float, hi: float):
-    def conv(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise UsageError(f"{flag} must be a number in [{lo:g}, {hi:g}], got '{text}'") from None
-        if not (lo <= v <= hi) or math.isnan(v):
-            raise UsageError(f"{flag} must be a number in [{lo:g}, {hi:g}], got {text}")
-        return v
-    return conv
-
-
-def country_arg(text: str) -> str:
-    from model.profiles import all_codes, get_profile
-
-    try:
-        return get_profile(text).iso3
-    except KeyError:
-        raise UsageError(f"--country: unknown country '{text}'; use one of {', '.join(all_codes())}") from None
-
-
-def writable_dir(flag: str):
-    def conv(text: str) -> Path:
-        p = Path(text)
-        try:
-            p.mkdir(parents=True, exist_ok=True)
-            probe = p / ".recruitsim-write-test"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError as e:
-            raise UsageError(f"{flag}: cannot write to '{text}' ({e.strerror or e})") from None
-        return p
-    return conv
-
-
-def add_run_args(p: argparse.ArgumentParser, agents: int = 100_000, years: float = 10) -> None:
-    p.add_argument("--country", type=country_arg, default="LAC", help="LAC (regional default) or an ISO3 code")
-    p.add_argument("--agents", type=int_in("--agents", 100, 50_000_000), default=agents, help=f"simulated youths (default {agents:,})")
-    p.add_argument("--years", type=float_in("--years", 1, 100), default=years, help=f"years after the burn-in (default {years:g})")
-    p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
-    p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
+from .args import Parser, UsageError, add_run_args, progress, writable_dir, write_results
 
 
 # ---- run --------------------------------------------------------------------------------------
 def cmd_run(args) -> int:
-    from model import RecruitmentModel
-    from scenarios import library
+    from recruitsim.model import RecruitmentModel
+    from recruitsim.scenarios import library
 
     try:
         scenario = library.load(args.scenario)
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
-    bar = _progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
+    bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
-    from calibration import posterior  # calibrated profile: draw 0 of the posterior; the scenario's params win
-
-    draw = posterior.draw(args.country, 0)
-    params = {**(draw or {}), **scenario.params}
+    # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win
     model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
-                             params=params, policies=scenario.policies(), rng=args.seed, progress=bar.update)
+                             params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0)
+    draw = model.posterior_draw
     setup = time.perf_counter() - tic - model.step_seconds
     interrupted = False
     try:
@@ -112,13 +46,14 @@ def cmd_run(args) -> int:
     if args.out is not None:
         write_results(df, args.out, "results", meta={"country": args.country, "scenario": scenario.name, "seed": args.seed,
                                                        "agents": args.agents, "years": args.years,
-                                                       "burn_in_years": args.burn_in, "complete": not interrupted})
+                                                       "burn_in_years": args.burn_in, "complete": not interrupted,
+                                                       "calibrated": draw is not None, "versions": versions()})
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130
-    summary = {**run_summary(model, df, setup), "calibrated": draw is not None}
+    summary = {**run_summary(model, df, setup), "calibrated": draw is not None, "versions": versions()}
     if args.json:
-        print(json.dumps(summary))
+        print(dumps(summary))
     else:
         print(annual_table(df, scenario.name, model))
         print(f"\n{model.n_agents:,} agents x {model.months + model.burn_in} months in {summary['seconds']:.1f} s "
@@ -180,29 +115,6 @@ def annual_table(df, scenario: str, model) -> str:
     return head + "\n" + out.to_string()
 
 
-def write_results(df, out: Path, stem: str, meta: dict | None = None) -> None:
-    """Write a DataFrame as Parquet and CSV atomically (temp file + rename)."""
-    for ext, writer in (("parquet", lambda p: df.to_parquet(p, index=False)), ("csv", lambda p: df.to_csv(p, index=False))):
-        tmp = out / f".{stem}.{ext}.tmp"
-        writer(tmp)
-        os.replace(tmp, out / f"{stem}.{ext}")
-    if meta is not None:
-        (out / f"{stem}.json").write_text(json.dumps(meta, indent=2))
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None: ...
-    def close(self) -> None: ...
-
-
-def _progress(args, total: int, desc: str):
-    if getattr(args, "json", False) or not sys.stderr.isatty() and not os.environ.get("RECRUITSIM_PROGRESS"):
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="month", file=sys.stderr, leave=False)
-
-
 # ---- params / profiles --------------------------------------------------------------------------
 PARAMS_DOC_HEAD = """# Parameters: values, ranges and sources
 
@@ -227,18 +139,22 @@ with half-life `fade`), in covered cells (area policies) or everywhere (national
 
 
 def parameters_markdown() -> str:
-    from model.params import markdown_table
-    from model.policies import policy_markdown_table
+    from recruitsim.model.params import markdown_table
+    from recruitsim.model.policies import policy_markdown_table
 
     return PARAMS_DOC_HEAD + markdown_table() + POLICY_DOC_HEAD + policy_markdown_table()
 
 
 def cmd_params(args) -> int:
-    from model import PARAMETERS
-    from model.policies import POLICY_PARAMETERS
+    from recruitsim.model import PARAMETERS
+    from recruitsim.model.policies import POLICY_PARAMETERS
 
     if args.markdown:
         print(parameters_markdown(), end="")
+    elif args.json:
+        print(dumps({"parameters": [{"name": name, "default": p.default, "low": p.low, "high": p.high, "unit": p.unit,
+                                     "process": p.process, "meaning": p.meaning, "sources": p.source}
+                                    for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items()]}))
     else:
         for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items():
             print(f"{name:40s} {p.default:<10g} [{p.low:g}, {p.high:g}] {p.unit}")
@@ -247,7 +163,8 @@ def cmd_params(args) -> int:
 
 def build_parser() -> Parser:
     parser = Parser(prog="recruitsim", description="Youth recruitment into criminal groups: simulate, sweep, calibrate, compare.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    parser.add_argument("--version", action="version", version=f"recruitsim {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
     p = sub.add_parser("run", help="one simulation, with an annual summary")
     add_run_args(p)
@@ -258,26 +175,32 @@ def build_parser() -> Parser:
 
     p = sub.add_parser("params", help="list the model parameters (--markdown: the provenance table)")
     p.add_argument("--markdown", action="store_true")
+    p.add_argument("--json", action="store_true", help="every parameter as JSON: name, default, low, high, unit, source")
     p.set_defaults(func=cmd_params)
 
     for register in _registrations():
         register(sub)
+    for p in sub.choices.values():  # one quiet flag everywhere
+        if "--quiet" not in p._option_string_actions:
+            p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or progress lines on stderr")
     return parser
 
 
 def _registrations():
-    """Subcommands defined next to what they drive."""
-    from calibration.cli import register as calibration_commands  # calibrate, profiles, trial
+    """Each subcommand's module registers its parser."""
+    from . import calibration, compare, sensitivity, serve, sweep
 
-    from . import compare, sensitivity, serve, sweep
-
-    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration_commands]
+    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register]
 
 
 def main(argv: list[str] | None = None) -> int:
     np.seterr(all="ignore")
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "func", None) is None:  # bare `recruitsim`: the usage
+            parser.print_help()
+            return 2
         return args.func(args)
     except UsageError as e:
         msg = str(e)
@@ -285,9 +208,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
-
-
-if __name__ == "__main__":  # python -m scenarios.cli: use the package's module, so its exception classes are the ones raised
-    from scenarios.cli import main as _main
-
-    sys.exit(_main())

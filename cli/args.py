@@ -1,0 +1,98 @@
+"""Argument helpers shared by the subcommands: the usage error, typed flags that name their allowed
+range, country and output-folder checks, the run flags, progress and atomic result files."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+
+from recruitsim.scenarios.provenance import dumps
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2 (argparse prints usage + message otherwise)
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# ---- argument types: each names the flag and the allowed range ---------------------------------
+def int_in(flag: str, lo: int, hi: int):
+    def conv(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise UsageError(f"{flag} must be a whole number in [{lo:,}, {hi:,}], got '{text}'") from None
+        if not lo <= v <= hi:
+            raise UsageError(f"{flag} must be a whole number in [{lo:,}, {hi:,}], got {v:,}")
+        return v
+    return conv
+
+
+def float_in(flag: str, lo: float, hi: float):
+    def conv(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise UsageError(f"{flag} must be a number in [{lo:g}, {hi:g}], got '{text}'") from None
+        if not (lo <= v <= hi) or math.isnan(v):
+            raise UsageError(f"{flag} must be a number in [{lo:g}, {hi:g}], got {text}")
+        return v
+    return conv
+
+
+def country_arg(text: str) -> str:
+    from recruitsim.model.profiles import all_codes, get_profile
+
+    try:
+        return get_profile(text).iso3
+    except KeyError:
+        raise UsageError(f"--country: unknown country '{text}'; use one of {', '.join(all_codes())}") from None
+
+
+def writable_dir(flag: str):
+    def conv(text: str) -> Path:
+        p = Path(text)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            probe = p / ".recruitsim-write-test"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as e:
+            raise UsageError(f"{flag}: cannot write to '{text}' ({e.strerror or e})") from None
+        return p
+    return conv
+
+
+def add_run_args(p: argparse.ArgumentParser, agents: int = 100_000, years: float = 10) -> None:
+    p.add_argument("--country", type=country_arg, default="LAC", help="LAC (regional default) or an ISO3 code")
+    p.add_argument("--agents", type=int_in("--agents", 100, 50_000_000), default=agents, help=f"simulated youths (default {agents:,})")
+    p.add_argument("--years", type=float_in("--years", 1, 100), default=years, help=f"years after the burn-in (default {years:g})")
+    p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
+    p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
+
+
+def write_results(df, out: Path, stem: str, meta: dict | None = None) -> None:
+    """Write a DataFrame as Parquet and CSV atomically (temp file + rename)."""
+    for ext, writer in (("parquet", lambda p: df.to_parquet(p, index=False)), ("csv", lambda p: df.to_csv(p, index=False))):
+        tmp = out / f".{stem}.{ext}.tmp"
+        writer(tmp)
+        os.replace(tmp, out / f"{stem}.{ext}")
+    if meta is not None:
+        (out / f"{stem}.json").write_text(dumps(meta, indent=2))
+
+
+def quiet(args) -> bool:
+    """``--quiet`` (every command), or the older ``--no-progress``."""
+    return bool(getattr(args, "quiet", False) or getattr(args, "no_progress", False))
+
+
+def progress(args, total: int, desc: str, unit: str = "month"):
+    """A progress bar on a terminal, a line every ~30 s elsewhere, nothing with ``--quiet``."""
+    from recruitsim.scenarios.progress import Progress
+
+    return Progress(total, 0, enabled=not quiet(args), desc=desc, unit=unit)
