@@ -163,10 +163,3 @@ def format_result(res: dict[str, Any]) -> str:
               f"Published: {PUBLISHED['source']}."]
     return "\n".join(lines)
 
-
-if __name__ == "__main__":
-    import sys
-
-    from recruitsim.cli.main import main
-
-    sys.exit(main(["trial", "mentoring", *sys.argv[1:]]))
