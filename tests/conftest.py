@@ -70,7 +70,6 @@ def policy_runs() -> tuple[pd.DataFrame, pd.DataFrame]:
 def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("RECRUITSIM_PROGRESS", None)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 

@@ -75,7 +75,7 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_one_import_root_and_no_bare_top_level_imports(graph):
-    for mod, path in modules().items():
+    for _mod, path in modules().items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (

@@ -1,0 +1,77 @@
+"""The installed package as a Python or Mesa user meets it: one import root, the CLI's conventions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import recruitsim
+
+from .conftest import ROOT, cli_env, run_cli
+
+
+def test_version_everywhere():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"recruitsim {recruitsim.__version__}"
+
+
+def test_bare_command_prints_the_usage():
+    r = run_cli()
+    assert r.returncode == 2 and "usage: recruitsim" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_a_folder_with_its_own_model_and_app_does_not_shadow_recruitsim(tmp_path):
+    """A user's folder laid out like Mesa's examples (model.py, app.py) imports recruitsim, not its own files."""
+    (tmp_path / "model.py").write_text("raise SystemExit('the user model was imported')\n")
+    (tmp_path / "app.py").write_text("raise SystemExit('the user app was imported')\n")
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "__init__.py").write_text("raise SystemExit('the user scenarios were imported')\n")
+    code = ("from recruitsim.model import RecruitmentModel\n"
+            "from recruitsim.cli.serve import app_path\n"
+            "import recruitsim.scenarios.library as lib\n"
+            "print(app_path())\n"
+            "print(RecruitmentModel(n_agents=1000, years=1, burn_in_years=0, rng=1).n_agents, len(lib.names()))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=cli_env(), timeout=120)
+    assert r.returncode == 0, r.stderr
+    app, sizes = r.stdout.strip().splitlines()
+    assert app == str(ROOT / "app.py") and sizes.startswith("1000 ")
+    r = run_cli("run", "--agents", "2000", "--years", "1", "--burn-in", "0", "--json", "-q", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_file_named_like_a_library_scenario_does_not_replace_it(tmp_path):
+    (tmp_path / "mentoring").write_text('name = "not the library one"\n')
+    r = run_cli("run", "--scenario", "mentoring", "--agents", "2000", "--years", "1", "--burn-in", "0", "-q", cwd=tmp_path)
+    assert r.returncode == 0 and "scenario 'mentoring'" in r.stdout
+    r = run_cli("run", "--scenario", "./mentoring", "--agents", "2000", "--years", "1", "--burn-in", "0", "-q", cwd=tmp_path)
+    assert r.returncode == 0 and "not the library one" in r.stdout
+
+
+def test_json_is_strict_and_records_versions():
+    """--json never holds NaN (median age at joining is NaN when nobody joined) and says what produced it."""
+    r = run_cli("run", "--agents", "2000", "--years", "1", "--burn-in", "0", "--json", "-q")
+    assert r.returncode == 0 and "NaN" not in r.stdout
+    out = json.loads(r.stdout.splitlines()[-1])
+    assert out["versions"]["recruitsim"] == recruitsim.__version__
+    assert {"numpy", "scipy", "pandas", "mesa"} <= set(out["versions"])
+
+
+@pytest.mark.usefixtures("calibrated")
+def test_python_api_gives_the_same_model_as_the_command_line():
+    """The README's Python example and `recruitsim run` with the same arguments give the same figures."""
+    from recruitsim.model import RecruitmentModel
+
+    r = run_cli("run", "--country", "HND", "--agents", "5000", "--years", "1", "--burn-in", "1", "--seed", "3", "--json", "-q")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout.splitlines()[-1])
+    m = RecruitmentModel("HND", n_agents=5000, years=1, burn_in_years=1, rng=3)
+    df = m.run()
+    assert cli["calibrated"] and m.posterior_draw is not None
+    assert cli["members"] == pytest.approx(float(df["members"].iloc[-1]), rel=1e-12)
+    assert cli["recruits_per_year"] == pytest.approx(float(df["recruits"].tail(12).sum()), rel=1e-12)
+    assert cli["incarceration_rate_per_100k"] == pytest.approx(float(df["incarceration_rate"].tail(12).mean()), rel=1e-12)
+    uncal = RecruitmentModel("HND", n_agents=5000, years=1, burn_in_years=1, rng=3, draw=None)
+    assert uncal.p.as_dict() != m.p.as_dict()
