@@ -75,3 +75,18 @@ def test_python_api_gives_the_same_model_as_the_command_line():
     assert cli["incarceration_rate_per_100k"] == pytest.approx(float(df["incarceration_rate"].tail(12).mean()), rel=1e-12)
     uncal = RecruitmentModel("HND", n_agents=5000, years=1, burn_in_years=1, rng=3, draw=None)
     assert uncal.p.as_dict() != m.p.as_dict()
+
+
+def test_progress_off_a_terminal_is_a_line_every_so_often(capsys):
+    """Off a terminal (pytest captures stderr) a long command prints 'desc: n/total units done, ETA ...' lines."""
+    from recruitsim.scenarios.progress import Progress
+
+    bar = Progress(4, enabled=True, every=0.0, desc="compare LAC", unit="run")
+    for _ in range(4):
+        bar.update()
+    bar.close()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines and lines[-1].startswith("compare LAC: 4/4 runs done")
+    quiet = Progress(4, enabled=False, every=0.0)
+    quiet.update(4)
+    assert capsys.readouterr().err == ""
