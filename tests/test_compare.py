@@ -107,7 +107,8 @@ dropout = 1.0
     t = economics.scenario_table(df, "LAC", policy_kinds={"mentoring": "mentoring"}).set_index("name").loc["null_mentoring"]
     for col in ("recruits_averted", "homicides_averted", "incarceration_years_averted", "member_years_averted"):
         assert t[col] == 0.0
-    assert t["frontier_status"] == "dominated" and not t["on_frontier"] and math.isnan(t["cost_per_homicide_averted"])
+    assert t["frontier_status"] == economics.NOT_DISTINGUISHABLE and not t["on_frontier"] and math.isnan(t["cost_per_homicide_averted"])
+    assert not t["distinguishable"] and pd.isna(t["rank"])
     assert t["incremental_cost"] == pytest.approx(t["program_cost"]) and t["p_benefit_exceeds_cost"] == 0.0
 
 
@@ -139,10 +140,18 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
     rows = {r["name"]: r for r in payload["scenarios"]}
     assert set(rows) == {"baseline", "mentoring", "mass_policing", "interdiction"}
     for r in rows.values():
-        assert list(r) == ["name", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
-                           "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
-                           "p_benefit_exceeds_cost", "on_frontier"]
-        assert isinstance(r["on_frontier"], bool)
+        assert list(r) == ["name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
+                           "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer",
+                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "benefits", "perspective"]
+        assert isinstance(r["on_frontier"], bool) and isinstance(r["distinguishable"], bool)
+        assert set(r["benefits"]) == {"homicides_vsl", "other_crime", "prison", "deadweight"}
+        assert set(r["perspective"]) == {"taxpayers", "victims_and_others", "indirect"}
+        for band in (*r["benefits"].values(), *r["perspective"].values()):
+            assert set(band) == {"mean", "median", "lo", "hi"}
+        assert r["bcr"] is None or r["bcr"] >= 0  # never negative; bcr_note says why it is missing
+        assert sum(v["mean"] for v in r["perspective"].values()) == pytest.approx(r["net_benefit"], rel=1e-9, abs=1e-6)
+        if not r["distinguishable"]:
+            assert not r["on_frontier"] or r["name"] == "baseline"
     assert rows["baseline"]["incremental_cost"] == 0 and rows["mentoring"]["incremental_cost"] > 0
     # mass policing adds custody time: negative incarceration-years averted
     assert rows["mass_policing"]["incarceration_years_averted"] < 0

@@ -419,3 +419,30 @@ def test_vsl_transferred_by_income_matches_the_staging_values():
     slv = costs.assumptions("SLV")
     assert slv.vsl == costs.assumptions("LAC").vsl and any("No GNI per capita for SLV" in n for n in slv.notes)
     assert costs.vsl_transfer("LAC") is None
+
+
+def test_outcomes_over_time_figure_is_four_labelled_panels_with_at_most_four_options():
+    from recruitsim.economics import report
+
+    names = ["baseline", *[f"p{i}" for i in range(10)]]
+    df = frame({n: {"recruits": 100.0 - i, "homicide_rate_expected": 20.0 - i / 10, "incarceration_rate": 300.0 + i}
+                for i, n in enumerate(names)}, replicates=3, noise={"recruits": 2.0})
+    table = scenario_table(df, "LAC", n_draws=5)
+    opts = report.over_time_options(table, "baseline")
+    assert len(opts) == 4 and "baseline" not in opts
+    assert opts == [n for n in table["name"] if n != "baseline"][:4]  # the top of the ranking
+    fig = report.over_time_figure(df, "baseline", names[1:], {"p3": "p3 (n.d.)"})
+    axes = fig.get_axes()
+    assert len(axes) == 4
+    units = [ax.get_ylabel() for ax in axes]
+    assert any("per year" in u for u in units) and any("per 100,000" in u for u in units) and all(units)
+    for ax in axes:
+        assert len(ax.get_lines()) == 5  # baseline + 4 options
+        assert ax.get_title()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0] == "baseline" and len(legend) == 5 and "p3 (n.d.)" in legend
+    lv = report.yearly_levels(df, ["baseline"])
+    base = lv[(lv["metric"] == "recruits") & (lv["scenario"] == "baseline")]
+    assert base["year"].tolist() == [1, 2] and np.allclose(base["median"], 1200.0, atol=5)  # 100 a month x 12
+    import matplotlib.pyplot as plt
+    plt.close(fig)
