@@ -206,6 +206,7 @@ def test_compare_with_budget_simulates_the_chosen_portfolio(tmp_path, capsys):
     (["--agents", "5"], "--agents"),
     (["--discount", "2"], "--discount"),
     (["--budget", "-1"], "--budget"),
+    (["--deadweight", "-1"], "--deadweight"),
     (["--country", "XXX"], "unknown country"),
 ])
 def test_compare_usage_errors_are_one_line(args, words, capsys):
