@@ -159,7 +159,8 @@ def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
         "net benefit": intervals(t, "net_benefit"),
         "BCR": [bcr_text(v, n) for v, n in zip(t["bcr"], notes, strict=True)],
         "P(B>C)": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["p_benefit_exceeds_cost"]],
-        "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated"),
+        "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated").str.replace(
+            "not distinguishable from no effect", "n.d."),
     })
 
 

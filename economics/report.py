@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 
 from . import cea as economics  # noqa: E402
 
-STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": "."}
+STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": ".", economics.NOT_DISTINGUISHABLE: "."}
 OUTCOME_LABEL = {"homicides": "homicides averted", "recruits": "recruits averted", "member_years": "member-years averted"}
 
 
@@ -94,7 +94,8 @@ def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
     div, unit = _scale(t["incremental_cost"])
     fig, ax = plt.subplots(figsize=(10, 6.5))
     styles = {"frontier": ("tab:blue", "o", "on the frontier"), "dominated": ("tab:red", "x", "dominated"),
-              "extendedly dominated": ("tab:orange", "^", "extendedly dominated")}
+              "extendedly dominated": ("tab:orange", "^", "extendedly dominated"),
+              economics.NOT_DISTINGUISHABLE: ("grey", ".", "not distinguishable from no effect (left out)")}
     for status, (c, m, label) in styles.items():
         g = t[t["frontier_status"] == status]
         if len(g):
