@@ -6,8 +6,8 @@
   economic draws), the point estimates, the efficiency frontier and the VSL line;
 * ``frontier.png``: the frontier with dominated and extendedly dominated options and ICERs;
 * ``outcomes_over_time.png``: 2 x 2 panels (recruits per year, group members, homicide rate per 100,000,
-  prisoners per 100,000) by policy year, baseline vs at most the top 4 options of the ranking, median and
-  10-90% band across paired replicates;
+  prisoners per 100,000) by policy year, baseline vs at most the top 4 options of the ranking, medians
+  across replicates and the baseline's 10-90% band;
 * ``ceac.png``: cost-effectiveness acceptability curves (probability each option is the best buy at
   each willingness to pay per unit of outcome averted);
 * ``budget.png`` (with ``--budget``): the option grid and the chosen portfolio;
@@ -23,6 +23,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -154,7 +155,7 @@ def over_time_options(table: pd.DataFrame, baseline: str, k: int = OVER_TIME_MAX
 
 def plot_over_time(results: pd.DataFrame, baseline: str, path: Path, scenarios=None, labels: dict[str, str] | None = None) -> Path:
     """2 x 2 panels (recruits per year, members, homicide rate, incarceration rate): levels by policy year,
-    baseline vs at most ``OVER_TIME_MAX_OPTIONS`` options, median and 10-90% band across replicates."""
+    baseline vs at most ``OVER_TIME_MAX_OPTIONS`` options (medians across replicates; the baseline's 10-90% band)."""
     fig = over_time_figure(results, baseline, scenarios, labels)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -166,8 +167,8 @@ def over_time_figure(results: pd.DataFrame, baseline: str, scenarios=None, label
     names = [n for n in dict.fromkeys(scenarios if scenarios is not None else sorted(set(results["scenario"])))
              if n != baseline][:OVER_TIME_MAX_OPTIONS]
     ts = yearly_levels(results, [baseline, *names])
-    col = _colours([baseline, *names], baseline)
-    styles = {baseline: dict(color="black", lw=2.0, ls="--")} | {n: dict(color=col[n], lw=1.6) for n in names}
+    distinct = plt.get_cmap("tab10")  # at most 4 options: clearly different colours, in ranking order
+    styles = {baseline: dict(color="black", lw=2.0, ls="--")} | {n: dict(color=distinct(i), lw=1.6) for i, n in enumerate(names)}
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
     for ax, (cols, _how, title, unit) in zip(axes.ravel(), OVER_TIME_PANELS, strict=True):
         for name in [baseline, *names]:
@@ -176,15 +177,19 @@ def over_time_figure(results: pd.DataFrame, baseline: str, scenarios=None, label
                 continue
             label = (labels or {}).get(name, name)
             ax.plot(g["year"], g["median"], marker="o", ms=3, label=label, **styles[name])
-            ax.fill_between(g["year"], g["lo"], g["hi"], color=styles[name]["color"], alpha=0.12, linewidth=0)
+            if name == baseline:  # one band only: the options' bands overlap it and would hide the lines
+                ax.fill_between(g["year"], g["lo"], g["hi"], color="grey", alpha=0.15, linewidth=0,
+                                label="baseline 10-90% across replicates")
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xlabel("year since the policies started")
         ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     handles, lbls = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, lbls, loc="lower center", ncol=min(5, len(lbls)) or 1, fontsize=9, frameon=False)
-    fig.suptitle(f"Baseline (dashed) vs the top {len(names)} option(s) of the ranking: median and 10-90% band across paired "
-                 "replicates", fontsize=10)
+    fig.suptitle(f"Baseline (dashed) vs the top {len(names)} option(s) of the ranking: medians across replicates; grey band = the "
+                 "baseline's 10-90% across replicates\n(replicates differ in parameters and chance; each option's difference from "
+                 "the baseline is paired and much tighter: see the tables)", fontsize=10)
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return fig
 
@@ -357,8 +362,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                   "eligible), and was then simulated as one scenario ('portfolio' in the tables above).", "",
                   md_table(btab), "", f"![budget]({figures['budget']})", ""]
     lines += ["## Outcomes over time", "", "Levels by policy year (recruits per year, members, homicide rate per 100,000, "
-              "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; median and 10-90% band "
-              "across paired replicates.", "", f"![outcomes over time]({figures['over_time']})", ""]
+              "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; medians across "
+              "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "", f"![outcomes over time]({figures['over_time']})", ""]
     lines += ["## Assumptions and sources", "", md_table(pd.DataFrame(a.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
     lines += [f"- {n}" for n in analysis.notes]
     lines += ["- Homicides: `homicides` (all ages) counts adult victims through the model's fixed adult/youth ratio; "

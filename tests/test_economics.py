@@ -440,7 +440,8 @@ def test_outcomes_over_time_figure_is_four_labelled_panels_with_at_most_four_opt
         assert len(ax.get_lines()) == 5  # baseline + 4 options
         assert ax.get_title()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend[0] == "baseline" and len(legend) == 5 and "p3 (n.d.)" in legend
+    assert legend[0] == "baseline" and "p3 (n.d.)" in legend and "baseline 10-90% across replicates" in legend
+    assert len([t for t in legend if not t.startswith("baseline")]) == 4
     lv = report.yearly_levels(df, ["baseline"])
     base = lv[(lv["metric"] == "recruits") & (lv["scenario"] == "baseline")]
     assert base["year"].tolist() == [1, 2] and np.allclose(base["median"], 1200.0, atol=5)  # 100 a month x 12
