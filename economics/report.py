@@ -363,7 +363,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                   md_table(btab), "", f"![budget]({figures['budget']})", ""]
     lines += ["## Outcomes over time", "", "Levels by policy year (recruits per year, members, homicide rate per 100,000, "
               "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; medians across "
-              "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "", f"![outcomes over time]({figures['over_time']})", ""]
+              "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "",
+              f"![outcomes over time]({figures['over_time']})", ""]
     lines += ["## Assumptions and sources", "", md_table(pd.DataFrame(a.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
     lines += [f"- {n}" for n in analysis.notes]
     lines += ["- Homicides: `homicides` (all ages) counts adult victims through the model's fixed adult/youth ratio; "
