@@ -92,8 +92,9 @@ COLUMN_HELP: dict[str, str] = {
     "perspective_taxpayers": "Net benefit to taxpayers: prison cost avoided - programme cost (2024 USD, discounted).",
     "perspective_victims_and_others": "Net benefit to victims and others: value of lives + other crime + user-set values.",
     "perspective_indirect": "Indirect: the deadweight cost of taxation on the net public cost (sign included).",
-    "bcr": "Benefit-cost ratio: (benefits + prison cost avoided) / programme cost, as WSIPP computes it, from the means shown; "
-           "empty when benefits are not positive (see bcr_note) or there is no programme spending.",
+    "bcr": "Benefit-cost ratio: (benefits + prison cost avoided) / programme cost, as WSIPP computes it, from the means shown "
+           "(benefits include the deadweight stream, so a policy whose lives and crime benefits are smaller than its deadweight "
+           "and added prison costs has none); empty when that numerator is not positive (see bcr_note) or there is no programme spending.",
     "bcr_note": "Why the BCR is empty: 'costs more and does worse' or 'no benefit' (never shown as a negative number).",
     "p_benefit_exceeds_cost": "Share of samples (replicates x economic draws, incl. the VSL range) with net benefit > 0.",
     "n_samples": "Paired replicates (x posterior draws) behind the estimates.",
