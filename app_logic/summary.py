@@ -105,6 +105,7 @@ def headline(yearly: pd.DataFrame, scenario: str, years: int) -> list[Change]:
 # ---- cost-effectiveness (computed by recruitsim.economics.cea) ------------------------------------------
 #: Main columns of the economics table as the page shows them: column -> (label, format).
 TABLE_COLUMNS = {
+    "distinguishable": ("Distinguishable from no effect", "distinguishable"),
     "incremental_cost": ("Extra cost vs baseline", "usd"),
     "program_cost": ("of which programme spending", "usd"),
     "prison_cost_change": ("of which change in prison spending", "usd"),
@@ -114,11 +115,22 @@ TABLE_COLUMNS = {
     "cost_per_recruit_averted": ("Cost per recruit averted", "usd"),
     "cost_per_homicide_averted": ("Cost per homicide averted", "usd"),
     "icer": ("ICER (extra cost per extra unit of outcome)", "usd"),
-    "net_benefit": ("Net benefit", "usd"),
-    "bcr": ("Benefit-cost ratio", "ratio"),
+    "benefits": ("Monetised benefits", "usd"),
+    "benefit_lives": ("of which homicides averted (VSL)", "usd"),
+    "benefit_crime": ("of which other crime avoided", "usd"),
+    "benefit_other": ("of which other values (user-set)", "usd"),
+    "benefit_deadweight": ("of which deadweight cost of taxes", "usd"),
+    "net_benefit": ("Net benefit (benefits - extra cost)", "usd"),
+    "perspective_taxpayers": ("of which taxpayers", "usd"),
+    "perspective_victims_and_others": ("of which victims and others", "usd"),
+    "perspective_indirect": ("of which indirect (deadweight)", "usd"),
+    "bcr": ("Benefit-cost ratio", "bcr"),
     "p_benefit_exceeds_cost": ("Chance that benefits exceed costs", "share"),
     "on_frontier": ("On the efficiency frontier", "bool"),
 }
+#: How the figures are summarised (shown under the table).
+SUMMARY_NOTE = ("Figures are means of the paired replicates, so the parts add up to the totals; costs per outcome and the "
+                "benefit-cost ratio are ratios of those means; the small figures under a value are its 10-90% range.")
 
 
 NO_ECONOMICS = ("The cost-effectiveness module (recruitsim.economics.cea) is not installed in this version, so costs per "
@@ -155,8 +167,11 @@ def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
         return CostTable(None, help_, f"The cost-effectiveness table could not be computed: {e}")
     table = table[table["name"] != "baseline"].reset_index(drop=True) if "name" in table else table
     n = paired["replicate"].nunique()
-    return CostTable(table, help_, f"Against the baseline; {n} replicate{'s' if n != 1 else ''}, "
-                                   f"the small figures under a value are its 10-90% range.")
+    note = f"Against the baseline; {n} replicate{'s' if n != 1 else ''}. {SUMMARY_NOTE}"
+    if "distinguishable" in table and len(table) and not table["distinguishable"].astype(bool).all():
+        note += (" 'Not distinguishable' means the 10-90% range of the outcome averted includes zero: the result cannot be "
+                 "told apart from no effect and is not ranked as a gain.")
+    return CostTable(table, help_, note)
 
 
 def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +189,11 @@ def format_value(value: Any, kind: str) -> str:
         return "–"
     if kind == "bool":
         return "yes" if bool(value) else "no"
+    if kind == "distinguishable":
+        return "yes" if bool(value) else "no: not distinguishable from no effect"
     v = float(value)
+    if kind == "bcr":  # never negative (the economics leaves it empty and says why)
+        return "<0.01" if 0 <= v < 0.005 else f"{max(v, 0.0):,.2f}"
     if kind == "share":
         return f"{v:.0%}"
     if kind == "ratio":
@@ -207,6 +226,8 @@ def table_cells(ct: CostTable) -> list[dict[str, Any]]:
         cells = []
         for _, r in ct.table.iterrows():
             value = format_value(r[col], kind)
+            if kind == "bcr" and value == "–" and r.get("bcr_note"):
+                value = str(r["bcr_note"])
             lo, hi = r.get(f"{col}_lo"), r.get(f"{col}_hi")
             rng = (f"{format_value(lo, kind)} to {format_value(hi, kind)}"
                    if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) else "")

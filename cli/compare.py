@@ -40,6 +40,9 @@ def register(sub) -> None:
     p.add_argument("--homicide-scope", choices=("all", "youth"), default="all",
                    help="homicides of all ages (model's national count) or simulated youths 10-29 only (default all)")
     p.add_argument("--vsl", type=float_in("--vsl", 0, 1e9), default=None, help="central value of a statistical life, USD 2024 (range scaled with it)")
+    p.add_argument("--deadweight", type=float_in("--deadweight", 0, 3), default=None,
+                   help="deadweight cost of taxation per USD of net public cost, central value (default 0.5, range 0.25-1.0 "
+                        "scaled with it; 0 = not counted)")
     p.add_argument("--draws", type=int_in("--draws", 1, 10_000), default=200, help="economic parameter draws per replicate (default 200)")
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run on instead of local processes")
@@ -118,6 +121,7 @@ def cmd_compare(args) -> int:
     try:
         analysis = economics.analyse(main, args.country, discount=args.discount, outcome=args.outcome,
                                      homicide_scope=args.homicide_scope, n_draws=args.draws, seed=args.seed, vsl=args.vsl,
+                                     deadweight=args.deadweight,
                                      policy_kinds=policy_kinds(scenarios + ([portfolio.scenario] if portfolio and portfolio.scenario else [])))
     except ValueError as e:
         raise UsageError(str(e)) from None

@@ -16,14 +16,23 @@ steps, each a small function below:
    draws for every scenario; every (replicate, draw) pair is one sample of the probabilistic analysis.
 4. **Metrics.** Incremental cost = programme cost + change in prison cost (net cost to the public
    purse); cost per recruit / homicide averted; the efficiency frontier with dominated and extendedly
-   dominated options and ICERs; monetised benefits (VSL x homicides averted, other crime cost x
-   member-years averted) giving net benefit = benefits - incremental cost and benefit-cost ratio
-   BCR = (benefits + prison cost avoided) / programme cost (WSIPP's convention); probability that
-   benefits exceed costs; the cost-effectiveness acceptability curve.
+   dominated options and ICERs; monetised benefit streams (VSL x homicides averted, other crime cost x
+   member-years averted, prison cost avoided, and the deadweight cost of taxation = -deadweight x net
+   public cost, sign included) giving net benefit = benefits - incremental cost, split by perspective
+   (taxpayers, victims and others, indirect), and benefit-cost ratio BCR = (benefits + prison cost
+   avoided) / programme cost (WSIPP's convention); probability that benefits exceed costs; the
+   cost-effectiveness acceptability curve.
 
-Point estimates are at central economic values, median over paired replicates; ``_lo`` / ``_hi`` are
-10% / 90% quantiles over replicates x economic draws (outcome counts: over replicates only). The frontier
-uses the point estimates. Column meanings: ``COLUMN_HELP``. Choices and sources: ``docs/economics.md``.
+**One computation per row.** Additive figures (costs, outcomes, benefit streams, net benefit,
+perspectives) are **means over paired replicates at central prices**, so the parts add up to the
+totals as shown; ratios (cost per outcome averted, BCR, ICER) are **ratios of those means**, never
+medians of per-sample ratios. ``_lo`` / ``_hi`` are 10% / 90% quantiles of the per-sample values over
+replicates x economic draws (outcome counts: over replicates only; ratios: per-sample ratios), and
+``_median`` the median of the same samples. A result whose 10-90% interval of the frontier outcome
+averted includes zero is **not distinguishable from no effect** (``distinguishable`` False): it gets no
+rank and is kept off the frontier. The BCR is never negative: where benefits are not positive it is
+empty and ``bcr_note`` says "costs more and does worse" or "no benefit". Column meanings:
+``COLUMN_HELP``. Choices and sources: ``docs/economics.md``.
 """
 
 from __future__ import annotations
@@ -44,14 +53,18 @@ OUTCOMES = ("homicides", "recruits", "member_years")
 QUANTILES = (0.1, 0.9)
 
 COLUMN_HELP: dict[str, str] = {
-    "rank": "Rank by net benefit (1 = largest); the baseline has net benefit 0, so options ranked below it do worse than doing nothing.",
+    "rank": "Rank by net benefit (1 = largest) among the baseline and the results distinguishable from no effect; "
+            "the baseline has net benefit 0, so options ranked below it do worse than doing nothing; empty when not distinguishable.",
     "name": "Scenario name (the baseline is the status quo every other scenario is compared with).",
-    "program_cost": "Present value of the programme's own spending over the horizon (2024 USD, discounted), relative to the baseline.",
+    "distinguishable": "True when the 10-90% interval of the frontier outcome averted excludes zero; otherwise the result is not "
+                       "distinguishable from no effect and is neither ranked nor put on the frontier (the baseline: False, it is the reference).",
+    "program_cost": "Present value of the programme's own spending over the horizon (2024 USD, discounted), relative to the baseline; mean of paired replicates.",
     "prison_cost_change": "Present value of the change in prison spending caused by the policy (positive when it adds custody time).",
-    "incremental_cost": "Programme cost plus the change in prison cost: the net cost to the public purse versus the baseline (2024 USD, discounted).",
-    "recruits_averted": "Youths who did not join a criminal group thanks to the policy (discounted count; negative = more recruits).",
+    "incremental_cost": "Programme cost plus the change in prison cost: the net cost to the public purse versus the baseline "
+                        "(2024 USD, discounted); equals program_cost + prison_cost_change exactly (all means).",
+    "recruits_averted": "Youths who did not join a criminal group thanks to the policy (discounted count, mean of paired replicates; negative = more recruits).",
     "member_years_averted": "Person-years of group membership among youths 10-29 avoided (discounted).",
-    "homicides_averted": "Homicides prevented, all ages (the model's national count; discounted). Negative = more homicides.",
+    "homicides_averted": "Homicides prevented, all ages (the model's national count; discounted; mean of paired replicates). Negative = more homicides.",
     "homicides_youth_averted": "Homicides of simulated youths 10-29 prevented (discounted); the conservative, directly simulated part.",
     "homicides_male_averted": "Homicides of men and boys prevented (same scope as homicides_averted; discounted).",
     "homicides_female_averted": "Homicides of women and girls prevented (same scope as homicides_averted; discounted).",
@@ -60,30 +73,41 @@ COLUMN_HELP: dict[str, str] = {
     "completions_gained": "Extra secondary-school completions (discounted).",
     "recruits_averted_undiscounted": "Recruits averted over the horizon, not discounted.",
     "homicides_averted_undiscounted": "Homicides averted over the horizon, not discounted.",
-    "cost_per_recruit_averted": "Incremental cost / recruits averted (USD); empty when the policy averts none.",
-    "cost_per_homicide_averted": "Incremental cost / homicides averted (USD); empty when the policy averts none.",
+    "cost_per_recruit_averted": "Incremental cost / recruits averted (USD; ratio of the means shown); empty when the policy averts none.",
+    "cost_per_homicide_averted": "Incremental cost / homicides averted (USD; ratio of the means shown); empty when the policy averts none.",
     "icer": "Incremental cost-effectiveness ratio along the efficiency frontier: extra cost per extra unit of the frontier outcome "
-            "versus the next cheaper option on the frontier (empty off the frontier).",
-    "frontier_status": "'frontier', 'dominated' (another option costs less and achieves more) or 'extendedly dominated' "
-                       "(a mix of two neighbours on the frontier does better).",
+            "versus the next cheaper option on the frontier (ratio of the means; empty off the frontier).",
+    "frontier_status": "'frontier', 'dominated' (another option costs less and achieves more), 'extendedly dominated' "
+                       "(a mix of two neighbours on the frontier does better) or 'not distinguishable from no effect' (left out).",
     "on_frontier": "True when the option is on the efficiency frontier (cost vs the frontier outcome).",
-    "benefit_lives": "Monetised value of homicides averted: VSL x homicides averted (discounted, 2024 USD).",
-    "benefit_crime": "Monetised other crime cost avoided: member-years averted x crime cost per member-year (2024 USD).",
-    "benefit_other": "User-set values of trafficking victims averted and completions gained (0 by default).",
-    "prison_cost_avoided": "Prison spending avoided (= -prison_cost_change); counted as a benefit in the BCR.",
-    "benefits": "Monetised benefits counted in the net benefit: lives + other crime + other (prison savings are in the cost).",
-    "net_benefit": "Monetised benefits minus incremental cost (2024 USD, discounted); > 0 means worth more than it costs.",
-    "bcr": "Benefit-cost ratio: (benefits + prison cost avoided) / programme cost, as WSIPP computes it.",
+    "benefit_lives": "Stream 'homicides (VSL)': VSL x homicides averted (discounted, 2024 USD); victims and others.",
+    "benefit_crime": "Stream 'other crime': member-years averted x crime cost per member-year (2024 USD); victims and others.",
+    "benefit_other": "User-set values of trafficking victims averted and completions gained (0 by default); victims and others.",
+    "prison_cost_avoided": "Stream 'prison': prison spending avoided (= -prison_cost_change); taxpayers; a benefit in the BCR.",
+    "benefit_deadweight": "Stream 'deadweight': -deadweight rate x net public cost (incremental cost); negative when the policy adds "
+                          "public spending, positive when it saves it (indirect).",
+    "benefits": "Monetised benefits counted in the net benefit: lives + other crime + other + deadweight (prison savings are in the cost).",
+    "net_benefit": "Monetised benefits minus incremental cost (2024 USD, discounted); > 0 means worth more than it costs; "
+                   "= perspective_taxpayers + perspective_victims_and_others + perspective_indirect.",
+    "perspective_taxpayers": "Net benefit to taxpayers: prison cost avoided - programme cost (2024 USD, discounted).",
+    "perspective_victims_and_others": "Net benefit to victims and others: value of lives + other crime + user-set values.",
+    "perspective_indirect": "Indirect: the deadweight cost of taxation on the net public cost (sign included).",
+    "bcr": "Benefit-cost ratio: (benefits + prison cost avoided) / programme cost, as WSIPP computes it, from the means shown "
+           "(benefits include the deadweight stream, so a policy whose lives and crime benefits are smaller than its deadweight "
+           "and added prison costs has none); empty when that numerator is not positive (see bcr_note) or there is no programme spending.",
+    "bcr_note": "Why the BCR is empty: 'costs more and does worse' or 'no benefit' (never shown as a negative number).",
     "p_benefit_exceeds_cost": "Share of samples (replicates x economic draws, incl. the VSL range) with net benefit > 0.",
     "n_samples": "Paired replicates (x posterior draws) behind the estimates.",
 }
 _INTERVAL = ("program_cost", "prison_cost_change", "incremental_cost", "recruits_averted", "member_years_averted", "homicides_averted",
              "homicides_youth_averted", "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
              "trafficking_victims_averted", "completions_gained", "cost_per_recruit_averted", "cost_per_homicide_averted",
-             "benefit_lives", "benefits", "net_benefit", "bcr")
+             "benefit_lives", "benefit_crime", "benefit_other", "prison_cost_avoided", "benefit_deadweight", "benefits",
+             "net_benefit", "perspective_taxpayers", "perspective_victims_and_others", "perspective_indirect", "bcr")
 for _c in _INTERVAL:
     COLUMN_HELP[f"{_c}_lo"] = f"10% quantile of {_c} across paired replicates (and economic draws for money columns)."
     COLUMN_HELP[f"{_c}_hi"] = f"90% quantile of {_c} across paired replicates (and economic draws for money columns)."
+    COLUMN_HELP[f"{_c}_median"] = f"Median of the same samples as {_c}_lo / {_c}_hi (the point estimate {_c} is a mean or a ratio of means)."
 
 
 # ---- building blocks ---------------------------------------------------------------------------
@@ -277,23 +301,28 @@ class Draws:
     crime: np.ndarray
     multipliers: dict[str, np.ndarray]
     central: dict[str, float]
+    deadweight: np.ndarray | None = None
 
     @classmethod
     def make(cls, a: costs_mod.CostAssumptions, n: int, seed: int = 0, kinds=()) -> Draws:
         rng = np.random.default_rng(seed)
         mult = {k: (a.programs[k].multiplier.sample(rng, n) if k in a.programs else np.ones(n)) for k in sorted(kinds)}
-        return cls(a.prison_year.sample(rng, n), a.vsl.sample(rng, n), a.crime_member_year.sample(rng, n), mult,
-                   {"prison": a.prison_year.central, "vsl": a.vsl.central, "crime": a.crime_member_year.central})
+        prison, life, crime = a.prison_year.sample(rng, n), a.vsl.sample(rng, n), a.crime_member_year.sample(rng, n)
+        dw = a.deadweight.sample(rng, n)  # drawn last: the other draws are those of earlier versions
+        return cls(prison, life, crime, mult, {"prison": a.prison_year.central, "vsl": a.vsl.central,
+                                               "crime": a.crime_member_year.central, "deadweight": a.deadweight.central}, dw)
 
 
 def _net_benefit(p: pd.DataFrame, prog_cols: list[str], *, vsl: float, prison: float, crime: float,
-                 multipliers: dict[str, float], values: tuple[float, float], prison_on: float) -> np.ndarray:
+                 multipliers: dict[str, float], values: tuple[float, float], prison_on: float,
+                 deadweight: float = 0.0) -> np.ndarray:
     """Net benefit per paired replicate at fixed prices (the central path of ``analyse``)."""
     prog = sum((p[c].to_numpy(float) * multipliers.get(c[5:], 1.0) for c in prog_cols), np.zeros(len(p)))
     other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * values[0]
              + np.nan_to_num(p["completions_gained"].to_numpy(float)) * values[1])
+    public = prog - p["incarceration_years_averted"].to_numpy(float) * prison * prison_on
     return (p["homicides_averted"].to_numpy(float) * vsl + p["member_years_averted"].to_numpy(float) * crime + other
-            - prog + p["incarceration_years_averted"].to_numpy(float) * prison * prison_on)
+            - public * (1.0 + deadweight))
 
 
 def _q(x: np.ndarray) -> tuple[float, float]:
@@ -323,7 +352,8 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
             outcome: str = "homicides", homicide_scope: str = "all", homicide_estimator: str = "expected",
             n_draws: int = 200, seed: int = 0,
             include_prison_costs: bool = True, vsl: float | None = None, prison_cost: float | None = None,
-            crime_cost: float | None = None, trafficking_value: float = 0.0, completion_value: float = 0.0,
+            crime_cost: float | None = None, deadweight: float | None = None, trafficking_value: float = 0.0,
+            completion_value: float = 0.0,
             unit_cost_factors: dict[str, float] | None = None, policy_kinds: dict[str, str] | None = None,
             wtp_grid=None, cloud_draws: int = 10, details: bool = True) -> Analysis:
     """Run the whole comparison (see the module docstring); ``scenario_table`` returns its ``table``.
@@ -334,7 +364,8 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if n_draws < 1:
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
-    a = costs_mod.assumptions(country, vsl_central=vsl, prison_cost=prison_cost, crime_cost=crime_cost)
+    a = costs_mod.assumptions(country, vsl_central=vsl, prison_cost=prison_cost, crime_cost=crime_cost,
+                              deadweight_central=deadweight)
     totals, notes = run_totals(results, discount, policy_kinds, a)
     paired = paired_differences(totals, baseline, homicide_scope, homicide_estimator)
     prog_cols = [c for c in paired if c.startswith("prog_")]
@@ -354,66 +385,35 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
         if len(p) == 0:
             notes.append(f"scenario '{s}' has no replicate in common with the baseline: left out")
             continue
-        prog_c = p[prog_cols].to_numpy(float).sum(axis=1) if prog_cols else np.zeros(len(p))
-        prog_k = (sum(p[c].to_numpy(float)[:, None] * dr.multipliers[c[5:]][None, :] for c in prog_cols)
-                  if prog_cols else np.zeros((len(p), n_draws)))
-        inc = p["incarceration_years_averted"].to_numpy(float)
-        hom = p["homicides_averted"].to_numpy(float)
-        my = p["member_years_averted"].to_numpy(float)
-        other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * trafficking_value
-                 + np.nan_to_num(p["completions_gained"].to_numpy(float)) * completion_value)
-        prison_c = -inc * dr.central["prison"] * prison_on
-        prison_k = -inc[:, None] * dr.prison[None, :] * prison_on
-        cost_c, cost_k = prog_c + prison_c, prog_k + prison_k
-        lives_c, lives_k = hom * dr.central["vsl"], hom[:, None] * dr.vsl[None, :]
-        crime_c, crime_k = my * dr.central["crime"], my[:, None] * dr.crime[None, :]
-        ben_c, ben_k = lives_c + crime_c + other, lives_k + crime_k + other[:, None]
-        nb_c, nb_k = ben_c - cost_c, ben_k - cost_k
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bcr_c = np.where(prog_c > 0, (ben_c - prison_c) / prog_c, np.nan)
-            bcr_k = np.where(prog_k > 0, (ben_k - prison_k) / prog_k, np.nan)
-        row: dict = {"name": s, "n_samples": len(p)}
-
-        def put(name, central, samples=None):
-            row[name] = float(np.median(central)) if len(central) else np.nan
-            row[f"{name}_lo"], row[f"{name}_hi"] = _q(central if samples is None else samples)
-
-        put("program_cost", prog_c, prog_k)
-        put("prison_cost_change", prison_c, prison_k)
-        put("incremental_cost", cost_c, cost_k)
-        for col in ("recruits_averted", "member_years_averted", "homicides_averted", "homicides_youth_averted",
-                    "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
-                    "trafficking_victims_averted", "completions_gained"):
-            put(col, p[col].to_numpy(float))
-        for col in ("recruits_averted_undiscounted", "homicides_averted_undiscounted"):
-            row[col] = float(np.median(p[col])) if len(p) else np.nan
-        for col, denom in (("cost_per_recruit_averted", "recruits_averted"), ("cost_per_homicide_averted", "homicides_averted")):
-            d = p[denom].to_numpy(float)
-            row[col] = row["incremental_cost"] / row[denom] if row[denom] > 0 else np.nan
-            row[f"{col}_lo"], row[f"{col}_hi"] = _q(cost_k / d[:, None]) if len(d) and np.all(d > 0) else (np.nan, np.nan)
-        put("benefit_lives", lives_c, lives_k)
-        row["benefit_crime"] = float(np.median(crime_c))
-        row["benefit_other"] = float(np.median(other))
-        row["prison_cost_avoided"] = -row["prison_cost_change"]
-        put("benefits", ben_c, ben_k)
-        put("net_benefit", nb_c, nb_k)
-        put("bcr", bcr_c, bcr_k)
-        row["p_benefit_exceeds_cost"] = float(np.mean(nb_k > 0)) if s != baseline else np.nan
+        row = _scenario_row(s, p, prog_cols, dr, prison_on, (trafficking_value, completion_value), effect_col)
+        row["p_benefit_exceeds_cost"] = row["p_benefit_exceeds_cost"] if s != baseline else np.nan
+        if s == baseline:
+            row["distinguishable"] = False
         rows.append(row)
         eff = p[effect_col].to_numpy(float)
+        cost_k = row.pop("_cost_k")
         clouds.append(pd.DataFrame({"scenario": s, "effect": np.repeat(eff, plot_k),
                                     "cost": cost_k[:, :plot_k].ravel()}))
         nmb_parts[s] = (eff, cost_k)
     table = pd.DataFrame(rows)
-    fr = efficiency_frontier(table["name"], table["incremental_cost"], table[effect_col])
-    table["frontier_status"] = fr["frontier_status"].to_numpy()
-    table["on_frontier"] = fr["on_frontier"].to_numpy()
-    table["icer"] = fr["icer"].to_numpy()
-    table["rank"] = table["net_benefit"].rank(ascending=False, method="min").astype("Int64")
-    table = table.sort_values(["rank", "name"]).reset_index(drop=True)
-    lead = ["rank", "name", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
-            "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr", "p_benefit_exceeds_cost",
-            "on_frontier", "frontier_status"]
+    table["distinguishable"] = table["distinguishable"].astype(bool)
+    # only the baseline and results distinguishable from no effect take part in the frontier and the ranking
+    comparable = (table["name"] == baseline) | table["distinguishable"]
+    fr = efficiency_frontier(table["name"][comparable], table["incremental_cost"][comparable], table[effect_col][comparable])
+    table["frontier_status"] = NOT_DISTINGUISHABLE
+    table["on_frontier"] = False
+    table["icer"] = np.nan
+    table.loc[comparable, "frontier_status"] = fr["frontier_status"].to_numpy()
+    table.loc[comparable, "on_frontier"] = fr["on_frontier"].to_numpy()
+    table.loc[comparable, "icer"] = fr["icer"].to_numpy()
+    table["on_frontier"] = table["on_frontier"].astype(bool)
+    table["rank"] = table["net_benefit"].where(comparable).rank(ascending=False, method="min").astype("Int64")
+    table["_order"] = np.where(comparable, 0, 1)
+    table = table.sort_values(["_order", "rank", "net_benefit", "name"], ascending=[True, True, False, True]).drop(columns="_order")
+    table = table.reset_index(drop=True)
+    lead = ["rank", "name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
+            "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
+            "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "frontier_status"]
     table = table[lead + [c for c in table if c not in lead]]
     ceac, sens = pd.DataFrame(columns=["wtp", "scenario", "p_optimal", "optimal_expected"]), pd.DataFrame(
         columns=["scenario", "input", "setting", "net_benefit"])
@@ -430,13 +430,107 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     return Analysis(table, paired, pd.concat(clouds, ignore_index=True), ceac, sens, a, settings, [*a.notes, *notes])
 
 
-SENSITIVITY_INPUTS = ("VSL", "cost per prisoner-year", "crime cost per member-year", "programme unit costs", "discount rate")
+NOT_DISTINGUISHABLE = "not distinguishable from no effect"
+#: Money streams of a row (point estimate = mean over paired replicates at central prices) and their perspective.
+STREAMS = {"benefit_lives": "victims_and_others", "benefit_crime": "victims_and_others", "benefit_other": "victims_and_others",
+           "prison_cost_avoided": "taxpayers", "benefit_deadweight": "indirect"}
+
+
+def _scenario_row(name: str, p: pd.DataFrame, prog_cols: list[str], dr: Draws, prison_on: float,
+                  values: tuple[float, float], effect_col: str) -> dict:
+    """One row of the table: every figure from the same paired samples (see the module docstring).
+
+    Additive figures (costs, outcomes, benefit streams, net benefit, perspectives) are **means** over the
+    paired replicates at central prices, so the parts add up to the totals as displayed; ratios (cost per
+    outcome averted, BCR) are ratios of those means. ``_lo`` / ``_hi`` are 10% / 90% quantiles of the
+    per-sample values (for ratios: of the per-sample ratios); ``_median`` columns are medians of the same samples.
+    """
+    n_draws = len(dr.vsl)
+    dw_c, dw_k = dr.central.get("deadweight", 0.0), (dr.deadweight if dr.deadweight is not None else np.zeros(n_draws))
+    prog_c = p[prog_cols].to_numpy(float).sum(axis=1) if prog_cols else np.zeros(len(p))
+    prog_k = (sum(p[c].to_numpy(float)[:, None] * dr.multipliers[c[5:]][None, :] for c in prog_cols)
+              if prog_cols else np.zeros((len(p), n_draws)))
+    inc = p["incarceration_years_averted"].to_numpy(float)
+    hom = p["homicides_averted"].to_numpy(float)
+    my = p["member_years_averted"].to_numpy(float)
+    other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * values[0]
+             + np.nan_to_num(p["completions_gained"].to_numpy(float)) * values[1])
+    prison_c = -inc * dr.central["prison"] * prison_on
+    prison_k = -inc[:, None] * dr.prison[None, :] * prison_on
+    cost_c, cost_k = prog_c + prison_c, prog_k + prison_k  # net public cost
+    streams = {
+        "benefit_lives": (hom * dr.central["vsl"], hom[:, None] * dr.vsl[None, :]),
+        "benefit_crime": (my * dr.central["crime"], my[:, None] * dr.crime[None, :]),
+        "benefit_other": (other, np.repeat(other[:, None], n_draws, axis=1)),
+        "prison_cost_avoided": (-prison_c, -prison_k),
+        "benefit_deadweight": (-dw_c * cost_c, -dw_k[None, :] * cost_k),  # sign included: savings reduce the deadweight loss
+    }
+    ben_c = streams["benefit_lives"][0] + streams["benefit_crime"][0] + other + streams["benefit_deadweight"][0]
+    ben_k = streams["benefit_lives"][1] + streams["benefit_crime"][1] + other[:, None] + streams["benefit_deadweight"][1]
+    nb_c, nb_k = ben_c - cost_c, ben_k - cost_k
+    row: dict = {"name": name, "n_samples": len(p)}
+
+    def put(col, central, samples=None):
+        central = np.asarray(central, float)
+        row[col] = float(np.mean(central)) if central.size else np.nan
+        smp = central if samples is None else samples
+        row[f"{col}_lo"], row[f"{col}_hi"] = _q(smp)
+        row[f"{col}_median"] = float(np.median(np.asarray(smp, float))) if np.size(smp) else np.nan
+
+    put("program_cost", prog_c, prog_k)
+    put("prison_cost_change", prison_c, prison_k)
+    put("incremental_cost", cost_c, cost_k)
+    for col in ("recruits_averted", "member_years_averted", "homicides_averted", "homicides_youth_averted",
+                "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
+                "trafficking_victims_averted", "completions_gained"):
+        put(col, p[col].to_numpy(float))
+    for col in ("recruits_averted_undiscounted", "homicides_averted_undiscounted"):
+        row[col] = float(np.mean(p[col])) if len(p) else np.nan
+    for col, (c, k) in streams.items():
+        put(col, c, k)
+    put("benefits", ben_c, ben_k)
+    put("net_benefit", nb_c, nb_k)
+    persp = {"taxpayers": (-prog_c - prison_c, -prog_k - prison_k),
+             "victims_and_others": (streams["benefit_lives"][0] + streams["benefit_crime"][0] + other,
+                                    streams["benefit_lives"][1] + streams["benefit_crime"][1] + other[:, None]),
+             "indirect": streams["benefit_deadweight"]}
+    for who, (c, k) in persp.items():
+        put(f"perspective_{who}", c, k)
+    lo, hi = row[f"{effect_col}_lo"], row[f"{effect_col}_hi"]
+    row["distinguishable"] = bool(np.isfinite(lo) and np.isfinite(hi) and not (lo <= 0 <= hi))
+    for col, denom in (("cost_per_recruit_averted", "recruits_averted"), ("cost_per_homicide_averted", "homicides_averted")):
+        d = p[denom].to_numpy(float)
+        row[col] = row["incremental_cost"] / row[denom] if row[denom] > 0 else np.nan
+        row[f"{col}_lo"], row[f"{col}_hi"] = _q(cost_k / d[:, None]) if len(d) and np.all(d > 0) else (np.nan, np.nan)
+    # BCR = (benefits + prison cost avoided) / programme cost, from the row's own means; never negative
+    numer = row["benefits"] + row["prison_cost_avoided"]
+    row["bcr"], row["bcr_note"] = np.nan, ""
+    if row["program_cost"] > 0:
+        if numer > 0:
+            row["bcr"] = numer / row["program_cost"]
+        elif row[effect_col] < 0 and row["incremental_cost"] > 0:
+            row["bcr_note"] = "costs more and does worse"
+        else:
+            row["bcr_note"] = "no benefit"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bcr_k = np.where(prog_k > 0, (ben_k - prison_k) / prog_k, np.nan)
+    blo, bhi = _q(bcr_k)
+    row["bcr_lo"], row["bcr_hi"] = (max(blo, 0.0), max(bhi, 0.0)) if np.isfinite(blo) else (blo, bhi)
+    row["bcr_median"] = float(max(np.nanmedian(bcr_k), 0.0)) if np.isfinite(bcr_k).any() else np.nan
+    row["p_benefit_exceeds_cost"] = float(np.mean(nb_k > 0))
+    row["_cost_k"] = cost_k
+    return row
+
+
+SENSITIVITY_INPUTS = ("VSL", "cost per prisoner-year", "crime cost per member-year", "deadweight cost of taxation",
+                      "programme unit costs", "discount rate")
 
 
 def _one_way(results, paired, prog_cols, a: costs_mod.CostAssumptions, discount, policy_kinds, unit_cost_factors, baseline,
              homicide_scope, homicide_estimator, values, prison_on) -> pd.DataFrame:
-    """Net benefit (median over paired replicates) with one economic input at its low or high end."""
-    central = {"vsl": a.vsl.central, "prison": a.prison_year.central, "crime": a.crime_member_year.central}
+    """Net benefit (mean over paired replicates, like the table) with one economic input at its low or high end."""
+    central = {"vsl": a.vsl.central, "prison": a.prison_year.central, "crime": a.crime_member_year.central,
+               "deadweight": a.deadweight.central}
     kinds = [c[5:] for c in prog_cols]
     low_mult = {k: a.programs[k].multiplier.low for k in kinds if k in a.programs}
     high_mult = {k: a.programs[k].multiplier.high for k in kinds if k in a.programs}
@@ -445,6 +539,8 @@ def _one_way(results, paired, prog_cols, a: costs_mod.CostAssumptions, discount,
                 ("cost per prisoner-year", "high", {"prison": a.prison_year.high}),
                 ("crime cost per member-year", "low", {"crime": a.crime_member_year.low}),
                 ("crime cost per member-year", "high", {"crime": a.crime_member_year.high}),
+                ("deadweight cost of taxation", "low", {"deadweight": a.deadweight.low}),
+                ("deadweight cost of taxation", "high", {"deadweight": a.deadweight.high}),
                 ("programme unit costs", "low", {"multipliers": low_mult}),
                 ("programme unit costs", "high", {"multipliers": high_mult})]
     frames = [("central", "", paired, {})] + [(i, s, paired, kw) for i, s, kw in variants]
@@ -461,7 +557,7 @@ def _one_way(results, paired, prog_cols, a: costs_mod.CostAssumptions, discount,
         for s, p in pr.groupby("scenario", sort=False):
             args = {**central, "multipliers": {}, **kw}
             nb = _net_benefit(p, cols, values=values, prison_on=prison_on, **args)
-            rows.append({"scenario": s, "input": inp, "setting": setting, "net_benefit": float(np.median(nb))})
+            rows.append({"scenario": s, "input": inp, "setting": setting, "net_benefit": float(np.mean(nb))})
     return pd.DataFrame(rows)
 
 

@@ -25,9 +25,14 @@ from recruitsim.scenarios.runner import Unit, run_unit
 DEFAULT_AGENTS = 200_000
 DEFAULT_YEARS = 10.0
 DEFAULT_REPLICATES = 6
-JSON_FIELDS = ("name", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
-               "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
+JSON_FIELDS = ("name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
+               "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr", "bcr_note",
                "p_benefit_exceeds_cost", "on_frontier")
+#: Benefit streams that exist today (JSON key -> table column) and the perspective split.
+JSON_STREAMS = {"homicides_vsl": "benefit_lives", "other_crime": "benefit_crime", "prison": "prison_cost_avoided",
+                "deadweight": "benefit_deadweight"}
+JSON_PERSPECTIVES = {"taxpayers": "perspective_taxpayers", "victims_and_others": "perspective_victims_and_others",
+                     "indirect": "perspective_indirect"}
 
 
 # ---- running ------------------------------------------------------------------------------------
@@ -127,11 +132,22 @@ def intervals(t: pd.DataFrame, col: str, f=money) -> list[str]:
     return [interval(*r, f=f) for r in t[[col, f"{col}_lo", f"{col}_hi"]].itertuples(index=False)]
 
 
+def bcr_text(v: float, note: str = "") -> str:
+    """A BCR for display: never negative; the reason in words when there is no ratio."""
+    if v is None or not math.isfinite(v):
+        return note or "-"
+    return "<0.01" if 0 < v < 0.005 else f"{v:.2f}"
+
+
 def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The printed table: point estimates with 10-90% intervals as text."""
+    """The printed table: point estimates (means; ratios of means) with 10-90% intervals as text.
+
+    Results not distinguishable from no effect have no rank ('n.d.') and are listed last.
+    """
     t = table
+    notes = t["bcr_note"] if "bcr_note" in t else pd.Series("", index=t.index)
     return pd.DataFrame({
-        "rank": t["rank"].astype(str),
+        "rank": ["n.d." if pd.isna(v) else str(v) for v in t["rank"]],
         "scenario": t["name"],
         "incr. cost": intervals(t, "incremental_cost"),
         "recruits averted": [count(v) for v in t["recruits_averted"]],
@@ -141,9 +157,10 @@ def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
         "$/homicide": [money(v) for v in t["cost_per_homicide_averted"]],
         "ICER": [money(v) for v in t["icer"]],
         "net benefit": intervals(t, "net_benefit"),
-        "BCR": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["bcr"]],
+        "BCR": [bcr_text(v, n) for v, n in zip(t["bcr"], notes, strict=True)],
         "P(B>C)": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["p_benefit_exceeds_cost"]],
-        "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated"),
+        "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated").str.replace(
+            "not distinguishable from no effect", "n.d."),
     })
 
 
@@ -160,7 +177,9 @@ def headline(analysis, settings: dict) -> str:
             f"parameters: {params}\n"
             f"Money in {s['price_base']}, costs and outcomes discounted at {s['discount']:.0%}/yr; VSL {money(a.vsl.central)} "
             f"[{money(a.vsl.low)}, {money(a.vsl.high)}]; prisoner-year {money(a.prison_year.central)}; frontier on "
-            f"{s['outcome']} averted; [10%, 90%] across replicates x economic draws")
+            f"{s['outcome']} averted; figures are means of paired replicates (ratios: of those means), [10%, 90%] across "
+            f"replicates x economic draws; n.d. = 10-90% interval of {s['outcome']} averted includes zero (not distinguishable "
+            f"from no effect: not ranked, not on the frontier); deadweight {a.deadweight.central:g} per USD of net public cost")
 
 
 def json_rows(table: pd.DataFrame) -> list[dict]:
@@ -172,4 +191,16 @@ def json_rows(table: pd.DataFrame) -> list[dict]:
         if isinstance(v, (float, np.floating)):
             return float(v) if math.isfinite(v) else None
         return v
-    return [{k: clean(r[k]) for k in JSON_FIELDS} for r in table.to_dict("records")]
+    def band(r, col):
+        return {"mean": clean(r.get(col)), "median": clean(r.get(f"{col}_median")), "lo": clean(r.get(f"{col}_lo")),
+                "hi": clean(r.get(f"{col}_hi"))}
+
+    out = []
+    for r in table.to_dict("records"):
+        row = {k: clean(r.get(k)) for k in JSON_FIELDS}
+        row["distinguishable"] = bool(r.get("distinguishable", False))
+        row["bcr_note"] = r.get("bcr_note") or None
+        row["benefits"] = {k: band(r, c) for k, c in JSON_STREAMS.items() if c in r}
+        row["perspective"] = {k: band(r, c) for k, c in JSON_PERSPECTIVES.items() if c in r}
+        out.append(row)
+    return out

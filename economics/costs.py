@@ -84,6 +84,7 @@ class CostAssumptions:
     crime_member_year: Range  # USD of non-homicide, non-prison crime cost per group member-year
     programs: dict[str, ProgramCost] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    deadweight: Range = Range(0.0, 0.0, 0.0, "not counted")  # USD of deadweight loss per USD of net public cost
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(item, value, source) rows for reports."""
@@ -95,6 +96,8 @@ class CostAssumptions:
             ("Cost per prisoner-year", rng(self.prison_year), self.prison_year.source),
             ("Value of a statistical life", rng(self.vsl), self.vsl.source),
             ("Other crime cost per group member-year", rng(self.crime_member_year), self.crime_member_year.source),
+            ("Deadweight cost of taxation per USD of net public cost",
+             f"{self.deadweight.central:.2f} ({self.deadweight.low:.2f}-{self.deadweight.high:.2f})", self.deadweight.source),
         ]
         for p in self.programs.values():
             rows.append((f"Unit cost: {p.kind}", f"{_money(p.unit_cost * p.to_base)} {p.unit} "
@@ -177,18 +180,65 @@ def prison_costs(country: str) -> tuple[Range, list[str]]:
     return Range(mid, min(centrals), max(centrals), src), [note]
 
 
-def vsl(country: str) -> tuple[Range, list[str]]:
-    """Value of a statistical life in 2024 USD (country estimate, else the regional one).
+def valuation_rows(kind: str) -> dict[str, dict[str, str]]:
+    """Rows of ``economics/data/valuation.csv`` of one kind, by key (GNI per capita, VSL transfer, deadweight)."""
+    return {r["key"]: r for r in _csv("valuation.csv") if r["kind"] == kind}
 
-    Each end of the range is a separate study converted from its own price year.
+
+def vsl_transfer(country: str) -> Range | None:
+    """The VSL transferred from the US by income (ROBINSON2019), 2024 USD; None without GNI per capita.
+
+    ``VSL_c = VSL_US x (y_c / y_US) ** e``, at least ``20 x y_c``: central e = 1.5 (the reference case), high
+    end e = 1.0 (VISCUSI_MASTERMAN2017, MASTERMAN_VISCUSI2018), low end the floor ``20 x y_c``. The
+    reference pair (US VSL 9.4 m, US GNI per capita 57,900) and the GNI per capita (constant 2015 US$)
+    are taken as 2015 dollars and brought to 2024 with the CPI-U.
     """
+    gni = valuation_rows("gni_pc").get(country)
+    if gni is None:
+        return None
+    ref = valuation_rows("vsl_transfer")
+    us_vsl, us_y = float(ref["us_vsl"]["central"]), float(ref["us_gni_pc"]["central"])
+    e_mid, e_high = float(ref["elasticity"]["central"]), float(ref["elasticity"]["low"])
+    floor_k = float(ref["floor_multiple"]["central"])
+    y = float(gni["central"])
+    year = int(ref["us_vsl"]["price_year"])
+    floor = floor_k * y
+
+    def at(e: float) -> float:
+        return to_base(max(us_vsl * (y / us_y) ** e, floor), "USD", year)
+
+    src = "; ".join(dict.fromkeys([ref["us_vsl"]["source_tag"], ref["elasticity"]["source_tag"], gni["source_tag"], "BLS_CPIU"]))
+    return Range(at(e_mid), to_base(floor, "USD", year), at(e_high), f"DERIVED({src})")
+
+
+def deadweight() -> Range:
+    """Deadweight cost of taxation per USD of net public cost (WSIPP-style), central and range."""
+    r = valuation_rows("deadweight")["deadweight"]
+    return Range(float(r["central"]), float(r["low"]), float(r["high"]), r["source_tag"])
+
+
+def vsl(country: str) -> tuple[Range, list[str]]:
+    """Value of a statistical life in 2024 USD.
+
+    Where the country's GNI per capita is in ``valuation.csv``: the US VSL transferred by income
+    (``vsl_transfer``). Otherwise the country's own study, else the regional value (each end of the range
+    a separate study converted from its own price year), and a note says it is not income-adjusted.
+    """
+    transferred = vsl_transfer(country)
+    if transferred is not None:
+        notes = [f"VSL for {country} transferred from the US by income (ROBINSON2019): 9.4 m x (GNI per capita / 57,900)^1.5, "
+                 f"at least 20 x GNI per capita; range 20 x GNI per capita to elasticity 1.0"]
+        if any(r["key"] == country for r in cost_rows("vsl")):
+            notes.append(f"{country}'s own VSL study in costs.csv is not used (the income transfer is applied where GNI per capita is known)")
+        return transferred, notes
     rows = cost_rows("vsl")
     key = country if any(r["key"] == country for r in rows) else REGIONAL
     v = {r["use"]: (to_base(float(r["central"]), r["currency"], int(r["price_year"])), r["source_tag"])
          for r in rows if r["key"] == key}
     src = "; ".join(dict.fromkeys(s for _, s in v.values()))
-    notes = [] if key == country else [
-        f"No VSL study for {country}: regional VSL used (for low-income countries it overstates; set --vsl)"]
+    notes = [f"No GNI per capita for {country} in economics/data/valuation.csv: VSL not income-adjusted, "
+             + ("the regional value kept" if country == REGIONAL else "its own study kept" if key == country
+                else "regional VSL used (for low-income countries it overstates; set --vsl)")]
     return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
 
 
@@ -233,8 +283,11 @@ def program_costs() -> dict[str, ProgramCost]:
 
 
 def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, prison_cost: float | None = None,
-                crime_cost: float | None = None) -> CostAssumptions:
-    """The cost assumptions for ``country``; overrides replace a central value and scale its range."""
+                crime_cost: float | None = None, deadweight_central: float | None = None) -> CostAssumptions:
+    """The cost assumptions for ``country``; overrides replace a central value and scale its range (0: not counted)."""
+    dw = deadweight()
+    if deadweight_central is not None:
+        dw = dw.scaled(deadweight_central / dw.central, "user") if deadweight_central > 0 else Range(0.0, 0.0, 0.0, "user: not counted")
     prison, n1 = prison_costs(country)
     life, n2 = vsl(country)
     crime, n3 = crime_cost_per_member_year(country)
@@ -244,4 +297,4 @@ def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, pr
         prison = prison.scaled(prison_cost / prison.central, "user")
     if crime_cost is not None:
         crime = crime.scaled(crime_cost / crime.central, "user") if crime_cost > 0 else Range(0.0, 0.0, 0.0, "user: not counted")
-    return CostAssumptions(country, prison, life, crime, program_costs(), tuple(n1 + n2 + n3))
+    return CostAssumptions(country, prison, life, crime, program_costs(), tuple(n1 + n2 + n3), dw)

@@ -7,10 +7,16 @@ library scenario where it is exactly that option). Its **response** is the media
 averted (discounted) and its **cost** the median programme spending per year (2024 USD, not
 discounted, which is what a budget line pays).
 
+**Risk-aware objective.** The optimiser never buys noise: an option is eligible only when its 10%
+quantile of the paired outcome averted is above zero (the same rule that marks results as
+distinguishable from no effect in the comparison table), and the objective is the sum of the chosen
+options' 10% quantiles (``effect_lo``), not of their medians. An option with a high median but an
+interval reaching zero or below is left out.
+
 The choice is a multiple-choice knapsack, solved exactly on this grid as an integer programme
 (``scipy.optimize.milp``, HiGHS branch and bound: a returned status 0 is a proof of optimality):
 
-    maximise   sum_i effect_i x_i
+    maximise   sum_i effect_lo_i x_i
     subject to sum_i cost_i x_i <= budget,   sum_{i in lever l} x_i <= 1 for every lever,   x_i in {0, 1}.
 
 Responses are assumed to add up across levers; they need not (levers share the same youths and the
@@ -83,7 +89,7 @@ class Option:
 class Portfolio:
     budget: float
     outcome: str
-    options: pd.DataFrame  # kind, coverage, name, annual_cost, effect, effect_lo, effect_hi, chosen
+    options: pd.DataFrame  # kind, coverage, name, annual_cost, effect, effect_lo, effect_hi, eligible, chosen
     scenario: str | None  # path of the portfolio scenario (None when nothing fits the budget)
     name: str = "portfolio"
     outcomes: dict = field(default_factory=dict)
@@ -101,14 +107,16 @@ class Portfolio:
         from .compare import count, money
 
         if self.scenario is None:
-            return f"Budget USD {money(self.budget)}/yr: no lever fits the budget with a positive effect; nothing to fund."
+            return (f"Budget USD {money(self.budget)}/yr: no lever fits the budget with an effect distinguishable from no effect "
+                    f"(10% quantile of {self.outcome} averted > 0); nothing to fund.")
         ch = self.chosen
         parts = [f"{r.kind} {r.coverage:.0%}" if r.coverage < 1 else r.kind for r in ch.itertuples()]
         o = self.outcomes
-        lines = [f"Best portfolio for USD {money(self.budget)}/yr (max {self.outcome} averted, exact MILP over "
-                 f"{len(self.options)} options): " + ", ".join(parts),
+        n_out = int((~self.options["eligible"]).sum()) if "eligible" in self.options else 0
+        lines = [f"Best portfolio for USD {money(self.budget)}/yr (max sum of 10% quantiles of {self.outcome} averted, exact MILP over "
+                 f"{len(self.options)} options, {n_out} excluded as not distinguishable from no effect): " + ", ".join(parts),
                  f"  programme spending {money(ch['annual_cost'].sum())}/yr; predicted (sum of single levers) "
-                 f"{self.outcome} averted {count(ch['effect'].sum())}"]
+                 f"{self.outcome} averted: median {count(ch['effect'].sum())}, sum of 10% quantiles {count(ch['effect_lo'].sum())}"]
         if o:
             key = f"{self.outcome}_averted"
             lines.append(f"  simulated: {self.outcome} averted {count(o[key])} [{count(o[key + '_lo'])}, {count(o[key + '_hi'])}], "
@@ -119,10 +127,13 @@ class Portfolio:
     def as_dict(self) -> dict:
         from .compare import json_rows
 
-        chosen = [{"kind": r.kind, "coverage": r.coverage, "annual_cost": float(r.annual_cost), "effect": float(r.effect)}
+        chosen = [{"kind": r.kind, "coverage": r.coverage, "annual_cost": float(r.annual_cost), "effect": float(r.effect),
+                   "effect_lo": float(r.effect_lo), "effect_hi": float(r.effect_hi)}
                   for r in self.chosen.itertuples()]
-        out = {"budget": self.budget, "outcome": self.outcome, "chosen": chosen,
-               "predicted_effect": float(self.chosen["effect"].sum()) if len(self.chosen) else 0.0}
+        out = {"budget": self.budget, "outcome": self.outcome, "objective": "sum of 10% quantiles of the outcome averted; "
+               "options whose 10% quantile is <= 0 excluded", "chosen": chosen,
+               "predicted_effect": float(self.chosen["effect"].sum()) if len(self.chosen) else 0.0,
+               "predicted_effect_lo": float(self.chosen["effect_lo"].sum()) if len(self.chosen) else 0.0}
         if self.outcomes:
             out["simulated"] = json_rows(pd.DataFrame([self.outcomes]))[0]
         return out
@@ -193,15 +204,28 @@ class Plan:
 
     def choose(self, results: pd.DataFrame, budget: float, outcome: str = "homicides", discount: float = 0.03,
                homicide_scope: str = "all") -> Portfolio:
-        opts = self.evaluate(results, outcome, discount, homicide_scope)
-        opts["chosen"] = solve(opts["effect"], opts["annual_cost"], opts["kind"], budget)
+        opts = choose_options(self.evaluate(results, outcome, discount, homicide_scope), budget)
         ch = opts[opts["chosen"]]
         path = None
         if len(ch):
+            self.directory.mkdir(parents=True, exist_ok=True)
             path = str(self.directory / "portfolio.toml")
             desc = f"Best portfolio for USD {budget:,.0f} per year: " + ", ".join(f"{r.kind} {r.coverage:.0%}" for r in ch.itertuples())
             Path(path).write_text(_toml("portfolio", desc, [(r.kind, r.coverage) for r in ch.itertuples()]))
         return Portfolio(budget, outcome, opts, path)
+
+
+def choose_options(options: pd.DataFrame, budget: float) -> pd.DataFrame:
+    """``options`` with ``eligible`` (10% quantile of the outcome averted > 0) and ``chosen`` (risk-aware MILP).
+
+    The objective is the 10% quantile of each option's paired outcome averted, so a noisy option with a
+    higher median but an interval reaching zero is never bought.
+    """
+    opts = options.copy()
+    lo = opts["effect_lo"].to_numpy(float)
+    opts["eligible"] = np.isfinite(lo) & (lo > 0)
+    opts["chosen"] = solve(np.where(opts["eligible"], lo, 0.0), opts["annual_cost"], opts["kind"], budget)
+    return opts
 
 
 def _toml(name: str, description: str, policies: list[tuple[str, float]]) -> str:

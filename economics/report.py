@@ -5,8 +5,9 @@
 * ``ce_plane.png``: incremental cost vs outcome averted, each scenario's cloud of samples (replicates x
   economic draws), the point estimates, the efficiency frontier and the VSL line;
 * ``frontier.png``: the frontier with dominated and extendedly dominated options and ICERs;
-* ``outcomes_over_time.png``: cumulative recruits and homicides averted, members and youths in custody
-  averted by month, median and 10-90% band across paired replicates;
+* ``outcomes_over_time.png``: 2 x 2 panels (recruits per year, group members, homicide rate per 100,000,
+  prisoners per 100,000) by policy year, baseline vs at most the top 4 options of the ranking, medians
+  across replicates and the baseline's 10-90% band;
 * ``ceac.png``: cost-effectiveness acceptability curves (probability each option is the best buy at
   each willingness to pay per unit of outcome averted);
 * ``budget.png`` (with ``--budget``): the option grid and the chosen portfolio;
@@ -22,12 +23,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import cea as economics  # noqa: E402
 
-STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": "."}
+STATUS_MARK = {"frontier": "o", "dominated": "x", "extendedly dominated": "^", "n/a": ".", economics.NOT_DISTINGUISHABLE: "."}
 OUTCOME_LABEL = {"homicides": "homicides averted", "recruits": "recruits averted", "member_years": "member-years averted"}
 
 
@@ -93,7 +95,8 @@ def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
     div, unit = _scale(t["incremental_cost"])
     fig, ax = plt.subplots(figsize=(10, 6.5))
     styles = {"frontier": ("tab:blue", "o", "on the frontier"), "dominated": ("tab:red", "x", "dominated"),
-              "extendedly dominated": ("tab:orange", "^", "extendedly dominated")}
+              "extendedly dominated": ("tab:orange", "^", "extendedly dominated"),
+              economics.NOT_DISTINGUISHABLE: ("grey", ".", "not distinguishable from no effect (left out)")}
     for status, (c, m, label) in styles.items():
         g = t[t["frontier_status"] == status]
         if len(g):
@@ -116,28 +119,79 @@ def plot_frontier(analysis: economics.Analysis, path: Path) -> Path:
     return _save(fig, path)
 
 
-def plot_over_time(results: pd.DataFrame, baseline: str, path: Path) -> Path:
-    ts = economics.averted_over_time(results, baseline)
-    panels = [("recruits", "cumulative recruits averted"), ("homicides", "cumulative homicides averted"),
-              ("members", "group members averted (stock)"), ("incarcerated", "youths in custody averted (stock)")]
-    names = sorted(dict.fromkeys(ts["scenario"]))
-    col = _colours([baseline, *names], baseline)
-    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True)
-    for ax, (metric, label) in zip(axes.ravel(), panels, strict=True):
-        for name in names:
-            g = ts[(ts["scenario"] == name) & (ts["metric"] == metric)]
+#: Panels of the outcomes-over-time figure: output column (first present), yearly reduction, title, y-axis label.
+OVER_TIME_PANELS = (
+    (("recruits",), "sum", "Recruits per year", "youths recruited per year (national)"),
+    (("members",), "mean", "Group members", "members aged 10-29 (national, yearly mean)"),
+    (("homicide_rate_expected", "homicide_rate"), "mean", "Homicide rate", "homicides per 100,000 population per year"),
+    (("incarceration_rate",), "mean", "Incarceration rate", "prisoners per 100,000 population"),
+)
+OVER_TIME_MAX_OPTIONS = 4
+
+
+def yearly_levels(results: pd.DataFrame, scenarios) -> pd.DataFrame:
+    """Per scenario, policy year and panel metric: median and 10/90% across replicates (complete years only)."""
+    df = results[results["scenario"].isin(list(scenarios))]
+    if "replicate" not in df:
+        df = df.assign(replicate=0)
+    df = df.assign(year=df["month"] // 12 + 1)
+    out = []
+    for cols, how, _title, _unit in OVER_TIME_PANELS:
+        col = next((c for c in cols if c in df), None)
+        if col is None:
+            continue
+        g = df.groupby(["scenario", "replicate", "year"])[col]
+        v = getattr(g, how)()[g.size() == 12].rename("value").reset_index()
+        q = v.groupby(["scenario", "year"])["value"].quantile([0.5, *economics.QUANTILES]).unstack()
+        q = q.reset_index().rename(columns={0.5: "median", economics.QUANTILES[0]: "lo", economics.QUANTILES[1]: "hi"})
+        out.append(q.assign(metric=cols[0]))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["scenario", "year", "median", "lo", "hi", "metric"])
+
+
+def over_time_options(table: pd.DataFrame, baseline: str, k: int = OVER_TIME_MAX_OPTIONS) -> list[str]:
+    """The options drawn against the baseline: the top ``k`` in the table's order (ranked results first)."""
+    return [n for n in table["name"] if n != baseline][:k]
+
+
+def plot_over_time(results: pd.DataFrame, baseline: str, path: Path, scenarios=None, labels: dict[str, str] | None = None) -> Path:
+    """2 x 2 panels (recruits per year, members, homicide rate, incarceration rate): levels by policy year,
+    baseline vs at most ``OVER_TIME_MAX_OPTIONS`` options (medians across replicates; the baseline's 10-90% band)."""
+    fig = over_time_figure(results, baseline, scenarios, labels)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def over_time_figure(results: pd.DataFrame, baseline: str, scenarios=None, labels: dict[str, str] | None = None):
+    """The figure of ``plot_over_time`` (not saved)."""
+    names = [n for n in dict.fromkeys(scenarios if scenarios is not None else sorted(set(results["scenario"])))
+             if n != baseline][:OVER_TIME_MAX_OPTIONS]
+    ts = yearly_levels(results, [baseline, *names])
+    distinct = plt.get_cmap("tab10")  # at most 4 options: clearly different colours, in ranking order
+    styles = {baseline: dict(color="black", lw=2.0, ls="--")} | {n: dict(color=distinct(i), lw=1.6) for i, n in enumerate(names)}
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
+    for ax, (cols, _how, title, unit) in zip(axes.ravel(), OVER_TIME_PANELS, strict=True):
+        for name in [baseline, *names]:
+            g = ts[(ts["scenario"] == name) & (ts["metric"] == cols[0])].sort_values("year")
             if not len(g):
                 continue
-            x = g["month"] / 12.0
-            ax.plot(x, g["median"], color=col[name], lw=1.3, label=name)
-            ax.fill_between(x, g["lo"], g["hi"], color=col[name], alpha=0.12, linewidth=0)
-        ax.axhline(0, color="black", lw=0.5)
-        ax.set_title(label, fontsize=10)
-        ax.set_xlabel("years since the policies started")
-    axes[0, 0].legend(fontsize=7, ncol=2)
-    fig.suptitle("Outcomes averted vs baseline over time (national counts; median and 10-90% band of paired replicates; "
-                 "negative = worse than baseline)", fontsize=10)
-    return _save(fig, path, dpi=110)
+            label = (labels or {}).get(name, name)
+            ax.plot(g["year"], g["median"], marker="o", ms=3, label=label, **styles[name])
+            if name == baseline:  # one band only: the options' bands overlap it and would hide the lines
+                ax.fill_between(g["year"], g["lo"], g["hi"], color="grey", alpha=0.15, linewidth=0,
+                                label="baseline 10-90% across replicates")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.set_xlabel("year since the policies started")
+        ax.grid(alpha=0.3)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    handles, lbls = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, lbls, loc="lower center", ncol=min(5, len(lbls)) or 1, fontsize=9, frameon=False)
+    fig.suptitle(f"Baseline (dashed) vs the top {len(names)} option(s) of the ranking: medians across replicates; grey band = the "
+                 "baseline's 10-90% across replicates\n(replicates differ in parameters and chance; each option's difference from "
+                 "the baseline is paired and much tighter: see the tables)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig
 
 
 def plot_ceac(analysis: economics.Analysis, path: Path) -> Path:
@@ -167,8 +221,11 @@ def plot_ceac(analysis: economics.Analysis, path: Path) -> Path:
 def plot_budget(portfolio, path: Path) -> Path:
     o = portfolio.options
     fig, ax = plt.subplots(figsize=(10, 6))
-    for chosen, (c, label) in ((False, ("lightgrey", "option")), (True, ("tab:green", "chosen"))):
-        g = o[o["chosen"] == chosen]
+    eligible = o["eligible"] if "eligible" in o else pd.Series(True, index=o.index)
+    groups = ((~eligible, "tab:red", "not eligible (10% quantile <= 0)"), (eligible & ~o["chosen"], "grey", "eligible option"),
+              (o["chosen"], "tab:green", "chosen"))
+    for mask, c, label in groups:
+        g = o[mask]
         ax.errorbar(g["annual_cost"], g["effect"], yerr=[g["effect"] - g["effect_lo"], g["effect_hi"] - g["effect"]],
                     fmt="o", color=c, ecolor=c, label=label, capsize=2)
     for r in o.itertuples():
@@ -178,7 +235,8 @@ def plot_budget(portfolio, path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("programme spending per year (USD 2024, log scale)")
     ax.set_ylabel(f"{OUTCOME_LABEL[portfolio.outcome]} (discounted; median, 10-90%)")
-    ax.set_title("Budget options simulated alone; the chosen set maximises the total within the budget (exact MILP)", fontsize=10)
+    ax.set_title("Budget options simulated alone; the chosen set maximises the sum of 10% quantiles within the budget "
+                 "(exact MILP)", fontsize=10)
     ax.legend(fontsize=8)
     return _save(fig, path)
 
@@ -208,7 +266,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     t, s, a = analysis.table, analysis.settings, analysis.assumptions
     eff = f"{s['outcome']}_averted"
     pol = t[t["name"] != s["baseline"]]
-    best_nb = pol.iloc[0] if len(pol) else None
+    gains = pol[pol["distinguishable"]] if "distinguishable" in pol else pol
+    best_nb = gains.iloc[0] if len(gains) else None
     frontier = t[t["on_frontier"]].sort_values("incremental_cost")
     c = analysis.ceac
     at_vsl = c[np.isclose(c["wtp"], a.vsl.central)] if s["outcome"] == "homicides" else c.iloc[0:0]
@@ -221,6 +280,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                      f"(2024 USD, discounted), probability that benefits exceed costs {_f(best_nb['p_benefit_exceeds_cost'])}.")
     lines.append("- Efficiency frontier on " + OUTCOME_LABEL[s["outcome"]] + ": " + " -> ".join(
         f"{r.name}" + (f" (ICER {money(r.icer)})" if math.isfinite(r.icer) else "") for r in frontier.itertuples()) + ".")
+    if "distinguishable" in pol and (~pol["distinguishable"]).any():
+        lines.append(f"- Not distinguishable from no effect (10-90% interval of {OUTCOME_LABEL[s['outcome']]} includes zero; "
+                     "not ranked, not on the frontier): " + ", ".join(pol[~pol["distinguishable"]]["name"]) + ".")
     worse = pol[pol[eff] < 0]["name"].tolist()
     if worse:
         lines.append(f"- Median {OUTCOME_LABEL[s['outcome']].replace('averted', 'added')} (negative averted): {', '.join(worse)}.")
@@ -244,7 +306,16 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               "incremental cost; **BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
               "share of samples (replicates x draws of VSL, prison and programme costs) in which benefits exceed costs.",
               "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
-              "`--replicates` or `--agents` to narrow them.", ""]
+              "`--replicates` or `--agents` to narrow them.",
+              "- **One computation per row**: costs, outcomes, benefit streams and net benefit are *means* of the paired "
+              "replicates at central prices, so the parts add up to the totals shown; cost per outcome, ICER and BCR are "
+              "*ratios of those means* (not medians of per-sample ratios). Intervals are quantiles of the per-sample values.",
+              "- **n.d.** (not distinguishable from no effect): the 10-90% interval of the outcome averted includes zero; such "
+              "results are not ranked and not put on the frontier. A BCR is never negative: where benefits are not positive "
+              "the table says *costs more and does worse* or *no benefit*.",
+              f"- **Deadweight cost of taxation**: {a.deadweight.central:g} USD per USD of net public cost (range "
+              f"{a.deadweight.low:g}-{a.deadweight.high:g}), its own benefit stream (negative when the policy adds public "
+              "spending), counted in the net benefit and the BCR's numerator (WSIPP).", ""]
     lines += ["## Ranked results", "", md_table(ranked_table(t)), ""]
     out_tab = pd.DataFrame({
         "scenario": t["name"],
@@ -265,13 +336,7 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                            OUTCOME_LABEL[s["outcome"]]: [count(v) for v in t[eff]], "ICER": [money(v) for v in t["icer"]]})
     lines += ["## Efficiency frontier", "", md_table(fr_tab.sort_values("incremental cost", key=lambda x: t.loc[x.index, "incremental_cost"])), "",
               f"![frontier]({figures['frontier']})", ""]
-    mon = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
-                        "prison cost change": [money(v) for v in t["prison_cost_change"]],
-                        "value of lives": [money(v) for v in t["benefit_lives"]], "other crime": [money(v) for v in t["benefit_crime"]],
-                        "net benefit": intervals(t, "net_benefit"),
-                        "BCR": intervals(t, "bcr", f=_f),
-                        "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
-    lines += ["## Monetised benefits", "", md_table(mon), ""]
+    lines += monetised_section(t)
     sens = analysis.sensitivity
     if len(sens):
         sens = sens.assign(column=[f"{i} {st}".strip() for i, st in zip(sens["input"], sens["setting"], strict=True)])
@@ -289,12 +354,17 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
         btab = pd.DataFrame({"lever": o["kind"], "coverage": [f"{v:.0%}" for v in o["coverage"]],
                              "spending/yr": [money(v) for v in o["annual_cost"]],
                              OUTCOME_LABEL[portfolio.outcome]: intervals(o, "effect", f=count),
+                             "eligible": ["yes" if v else "no (n.d.)" for v in o.get("eligible", o["chosen"] | True)],
                              "chosen": ["yes" if v else "" for v in o["chosen"]]})
         lines += ["## Budget allocation", "", "Each lever at each coverage level was simulated alone; the chosen set maximises "
-                  f"the sum of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} of programme spending per year "
-                  "(exact integer programme), and was then simulated as one scenario ('portfolio' in the tables above).", "",
+                  f"the sum of the options' 10% quantiles of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} "
+                  "of programme spending per year (exact integer programme; options whose 10% quantile is not above zero are not "
+                  "eligible), and was then simulated as one scenario ('portfolio' in the tables above).", "",
                   md_table(btab), "", f"![budget]({figures['budget']})", ""]
-    lines += ["## Outcomes over time", "", f"![outcomes over time]({figures['over_time']})", ""]
+    lines += ["## Outcomes over time", "", "Levels by policy year (recruits per year, members, homicide rate per 100,000, "
+              "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; medians across "
+              "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "",
+              f"![outcomes over time]({figures['over_time']})", ""]
     lines += ["## Assumptions and sources", "", md_table(pd.DataFrame(a.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
     lines += [f"- {n}" for n in analysis.notes]
     lines += ["- Homicides: `homicides` (all ages) counts adult victims through the model's fixed adult/youth ratio; "
@@ -316,12 +386,40 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     return "\n".join(lines)
 
 
+def monetised_section(t: pd.DataFrame) -> list[str]:
+    """The report's benefit streams (each its own column) and the perspective split, as Markdown lines."""
+    from .compare import bcr_text, intervals, money
+
+    notes = t["bcr_note"] if "bcr_note" in t else pd.Series("", index=t.index)
+    mon = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
+                        "prison cost change": [money(v) for v in t["prison_cost_change"]],
+                        "homicides (VSL)": intervals(t, "benefit_lives"), "other crime": intervals(t, "benefit_crime"),
+                        "prison avoided": intervals(t, "prison_cost_avoided"), "deadweight": intervals(t, "benefit_deadweight"),
+                        "net benefit": intervals(t, "net_benefit"),
+                        "BCR": [bcr_text(v, n) for v, n in zip(t["bcr"], notes, strict=True)],
+                        "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
+    per = pd.DataFrame({"scenario": t["name"], "taxpayers": intervals(t, "perspective_taxpayers"),
+                        "victims and others": intervals(t, "perspective_victims_and_others"),
+                        "indirect (deadweight)": intervals(t, "perspective_indirect"), "net benefit": [money(v) for v in t["net_benefit"]]})
+    return ["## Monetised benefits", "",
+            "Each stream is a mean over paired replicates at central prices [10%, 90% over replicates x economic draws]; "
+            "net benefit = homicides + other crime + deadweight - incremental cost; BCR = (those benefits + prison avoided) / "
+            "programme cost, from the means shown.", "", md_table(mon), "",
+            "## Who gains: perspectives", "",
+            "Taxpayers: prison cost avoided - programme cost. Victims and others: value of lives (VSL) and other crime "
+            "(the IDB aggregate behind it also holds some public policing and justice spending, not split out). Indirect: "
+            "deadweight cost of taxation. The three add up to the net benefit.", "", md_table(per), ""]
+
+
 def write_all(out: Path, *, results: pd.DataFrame, analysis: economics.Analysis, settings: dict, title: str,
               portfolio=None) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = [plot_ce_plane(analysis, out / "ce_plane.png"), plot_frontier(analysis, out / "frontier.png"),
-             plot_over_time(results, analysis.settings["baseline"], out / "outcomes_over_time.png"),
+             plot_over_time(results, analysis.settings["baseline"], out / "outcomes_over_time.png",
+                            over_time_options(analysis.table, analysis.settings["baseline"]),
+                            {n: f"{n} (n.d.)" for n, d in zip(analysis.table["name"], analysis.table["distinguishable"], strict=True)
+                             if not d and n != analysis.settings["baseline"]}),
              plot_ceac(analysis, out / "ceac.png")]
     figures = {"ce_plane": "ce_plane.png", "frontier": "frontier.png", "over_time": "outcomes_over_time.png", "ceac": "ceac.png"}
     if portfolio is not None and len(portfolio.options):

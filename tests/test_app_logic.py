@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import sys
 import threading
@@ -386,6 +387,49 @@ def test_cost_table_from_the_real_economics_module():
     assert rows["incremental_cost"]["cells"][0]["scenario"] == "mentoring"
     assert rows["incremental_cost"]["cells"][0]["value"].startswith("$")
     assert rows["incremental_cost"]["help"] == economics.COLUMN_HELP["incremental_cost"]
+
+
+def econ_frame(reps: int = 5) -> pd.DataFrame:
+    """Tidy results for the real economics: 'x' averts homicides and adds custody (noisy); 'noise' does nothing certain."""
+    rng = np.random.default_rng(2)
+    rows = []
+    for r in range(reps):
+        for sc, hom, inc, cost in (("baseline", 10.0, 500.0, 0.0), ("x", 9.0 + rng.normal(0, 0.1), 530.0 + rng.normal(0, 5), 4e5),
+                                   ("noise", 10.0 + rng.normal(0, 1.0), 500.0, 1e4)):
+            for m in range(24):
+                rows.append({"scenario": sc, "replicate": r, "month": m, "year": m // 12, "recruits": 100.0, "members": 1000.0,
+                             "homicides": hom, "homicides_male": hom - 1, "incarcerated": inc, "cost_schooling": cost})
+    return pd.DataFrame(rows)
+
+
+def test_cost_table_figures_agree_with_each_other():
+    ct = M.cost_effectiveness(econ_frame(), "LAC")
+    assert ct.table is not None, ct.note
+    t = ct.table.set_index("name")
+    for _, r in t.iterrows():  # one computation per row: the parts shown add up to the totals shown
+        assert r["incremental_cost"] == pytest.approx(r["program_cost"] + r["prison_cost_change"])
+        assert r["benefits"] == pytest.approx(r["benefit_lives"] + r["benefit_crime"] + r["benefit_other"] + r["benefit_deadweight"])
+        assert r["net_benefit"] == pytest.approx(r["benefits"] - r["incremental_cost"])
+        assert r["net_benefit"] == pytest.approx(r["perspective_taxpayers"] + r["perspective_victims_and_others"]
+                                                 + r["perspective_indirect"])
+    assert "means of the paired replicates" in ct.note and "Not distinguishable" in ct.note
+    rows = {row["column"]: {c["scenario"]: c for c in row["cells"]} for row in M.table_cells(ct)}
+    assert rows["distinguishable"]["x"]["value"] == "yes"
+    assert rows["distinguishable"]["noise"]["value"] == "no: not distinguishable from no effect"
+    for row in ("benefit_lives", "benefit_deadweight", "perspective_taxpayers", "perspective_indirect"):
+        assert row in rows
+    x = t.loc["x"]
+    if math.isfinite(x["bcr"]):  # the ratio shown is the ratio of the figures shown
+        assert x["bcr"] == pytest.approx((x["benefits"] + x["prison_cost_avoided"]) / x["program_cost"])
+    for cells in rows["bcr"].values():  # never a negative number
+        assert not cells["value"].startswith("-")
+
+
+def test_bcr_cell_says_why_there_is_no_ratio():
+    ct = M.CostTable(pd.DataFrame([{"name": "bad", "bcr": float("nan"), "bcr_note": "costs more and does worse"},
+                                   {"name": "tiny", "bcr": 0.003, "bcr_note": ""}]), {}, "")
+    cells = {c["scenario"]: c["value"] for c in next(r for r in M.table_cells(ct) if r["column"] == "bcr")["cells"]}
+    assert cells == {"bad": "costs more and does worse", "tiny": "<0.01"}
 
 
 def test_results_csv_is_tidy():

@@ -49,6 +49,42 @@ def test_optimiser_edge_cases():
     assert optimise.solve([3.0, 5.0, 1.0], [1.0, 2.0, 1.0], ["a", "a", "b"], 3.0).tolist() == [False, True, True]
 
 
+def test_risk_aware_optimiser_never_buys_noise():
+    # 'noisy' has the higher median but its 10% quantile is below zero; 'steady' is smaller but certain
+    opts = pd.DataFrame({"kind": ["noisy", "steady"], "coverage": [0.1, 0.1], "name": ["n", "s"], "annual_cost": [10.0, 10.0],
+                         "effect": [15.0, 5.0], "effect_lo": [-24.0, 4.0], "effect_hi": [30.0, 6.0]})
+    out = optimise.choose_options(opts, budget=10.0)
+    assert out["chosen"].tolist() == [False, True]
+    assert out["eligible"].tolist() == [False, True]
+    # with only noise on offer nothing is bought
+    assert not optimise.choose_options(opts.iloc[:1], budget=100.0)["chosen"].any()
+
+
+def test_plan_choose_excludes_a_noisy_option_with_a_higher_median(tmp_path):
+    # synthetic paired results for two budget options; one fits the budget
+    plan = optimise.Plan(tmp_path / "scenarios", "LAC")
+    by_kind = {o.kind: o.name for o in plan.options if o.coverage == 0.1}
+    months, reps = 24, 6
+    noisy_shift = [3.0, 3.0, 3.0, 3.0, -4.0, -4.0]  # median 3 homicides a month averted, 10% quantile < 0
+    frames = []
+    for r in range(reps):
+        for name, averted, cost_col in (("baseline", 0.0, None), (by_kind["schooling"], noisy_shift[r], "cost_schooling"),
+                                        (by_kind["jobs"], 1.0, "cost_jobs")):
+            d = {"scenario": name, "replicate": r, "month": np.arange(months), "homicides": 10.0 - averted,
+                 "homicides_male": 9.0 - averted, "recruits": 100.0, "members": 1000.0, "incarcerated": 500.0}
+            if cost_col:
+                d[cost_col] = 100.0
+            frames.append(pd.DataFrame(d))
+    results = pd.concat(frames, ignore_index=True).fillna({"cost_schooling": 0.0, "cost_jobs": 0.0})
+    pf = plan.choose(results, budget=1500.0)
+    o = pf.options.set_index("name")
+    assert o.loc[by_kind["schooling"], "effect"] > o.loc[by_kind["jobs"], "effect"]  # higher median ...
+    assert not o.loc[by_kind["schooling"], "eligible"] and not o.loc[by_kind["schooling"], "chosen"]  # ... but noise
+    assert list(pf.chosen["kind"]) == ["jobs"]
+    assert "excluded as not distinguishable" in pf.summary()
+    assert pf.as_dict()["predicted_effect_lo"] > 0
+
+
 # ---- common random numbers make the economics exact on real runs -------------------------------------------
 def test_real_policy_with_no_effect_averts_nothing_and_is_dominated(tmp_path):
     null = write(tmp_path, "null_mentoring", """
@@ -71,7 +107,8 @@ dropout = 1.0
     t = economics.scenario_table(df, "LAC", policy_kinds={"mentoring": "mentoring"}).set_index("name").loc["null_mentoring"]
     for col in ("recruits_averted", "homicides_averted", "incarceration_years_averted", "member_years_averted"):
         assert t[col] == 0.0
-    assert t["frontier_status"] == "dominated" and not t["on_frontier"] and math.isnan(t["cost_per_homicide_averted"])
+    assert t["frontier_status"] == economics.NOT_DISTINGUISHABLE and not t["on_frontier"] and math.isnan(t["cost_per_homicide_averted"])
+    assert not t["distinguishable"] and pd.isna(t["rank"])
     assert t["incremental_cost"] == pytest.approx(t["program_cost"]) and t["p_benefit_exceeds_cost"] == 0.0
 
 
@@ -103,10 +140,18 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
     rows = {r["name"]: r for r in payload["scenarios"]}
     assert set(rows) == {"baseline", "mentoring", "mass_policing", "interdiction"}
     for r in rows.values():
-        assert list(r) == ["name", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
-                           "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
-                           "p_benefit_exceeds_cost", "on_frontier"]
-        assert isinstance(r["on_frontier"], bool)
+        assert list(r) == ["name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
+                           "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer",
+                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "benefits", "perspective"]
+        assert isinstance(r["on_frontier"], bool) and isinstance(r["distinguishable"], bool)
+        assert set(r["benefits"]) == {"homicides_vsl", "other_crime", "prison", "deadweight"}
+        assert set(r["perspective"]) == {"taxpayers", "victims_and_others", "indirect"}
+        for band in (*r["benefits"].values(), *r["perspective"].values()):
+            assert set(band) == {"mean", "median", "lo", "hi"}
+        assert r["bcr"] is None or r["bcr"] >= 0  # never negative; bcr_note says why it is missing
+        assert sum(v["mean"] for v in r["perspective"].values()) == pytest.approx(r["net_benefit"], rel=1e-9, abs=1e-6)
+        if not r["distinguishable"]:
+            assert not r["on_frontier"] or r["name"] == "baseline"
     assert rows["baseline"]["incremental_cost"] == 0 and rows["mentoring"]["incremental_cost"] > 0
     # mass policing adds custody time: negative incarceration-years averted
     assert rows["mass_policing"]["incarceration_years_averted"] < 0
@@ -161,6 +206,7 @@ def test_compare_with_budget_simulates_the_chosen_portfolio(tmp_path, capsys):
     (["--agents", "5"], "--agents"),
     (["--discount", "2"], "--discount"),
     (["--budget", "-1"], "--budget"),
+    (["--deadweight", "-1"], "--deadweight"),
     (["--country", "XXX"], "unknown country"),
 ])
 def test_compare_usage_errors_are_one_line(args, words, capsys):

@@ -137,7 +137,8 @@ def test_a_policy_with_no_effect_averts_nothing_and_is_dominated():
     for col in ("recruits_averted", "homicides_averted", "incarceration_years_averted", "member_years_averted",
                 "trafficking_victims_averted", "completions_gained"):
         assert u[col] == 0.0 and u[f"{col}_lo"] == 0.0 and u[f"{col}_hi"] == 0.0
-    assert u["frontier_status"] == "dominated" and not u["on_frontier"]
+    assert u["frontier_status"] == economics.NOT_DISTINGUISHABLE and not u["on_frontier"] and not u["distinguishable"]
+    assert pd.isna(u["rank"])  # never ranked as a gain
     assert math.isnan(u["cost_per_recruit_averted"]) and math.isnan(u["cost_per_homicide_averted"]) and math.isnan(u["icer"])
     assert u["incremental_cost"] > 0 and u["net_benefit"] < 0 and u["p_benefit_exceeds_cost"] == 0.0
     assert t.loc["good", "on_frontier"] and t.loc["baseline", "on_frontier"]
@@ -178,7 +179,7 @@ def test_net_benefit_bcr_and_vsl_uncertainty():
     h = d * 1.0
     pc = h * a.vsl.central / 1.1 / d
     df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": pc}})
-    t = scenario_table(df, "LAC", crime_cost=0, n_draws=2000).set_index("name").loc["p"]
+    t = scenario_table(df, "LAC", crime_cost=0, deadweight=0, n_draws=2000).set_index("name").loc["p"]
     assert t["benefit_lives"] == pytest.approx(h * a.vsl.central)
     assert t["net_benefit"] == pytest.approx(h * a.vsl.central - pc * d)
     assert t["bcr"] == pytest.approx(1.1)
@@ -190,16 +191,89 @@ def test_net_benefit_bcr_and_vsl_uncertainty():
     assert scenario_table(cheap, "LAC").set_index("name").loc["p", "p_benefit_exceeds_cost"] == 1.0
 
 
+def test_deadweight_is_its_own_stream_on_net_public_cost_and_perspectives_add_up():
+    # 1 homicide averted a month, a programme of 1000 a month, 10 fewer youths in custody: net public cost = prog - prison saved
+    d = discount_factors(np.arange(MONTHS), 0.03).sum()
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "incarcerated": 490.0, "cost_schooling": 1000.0}},
+               replicates=3, noise={"homicides": 0.5})
+    a = costs.assumptions("CHL")
+    t = scenario_table(df, "CHL", crime_cost=0, n_draws=50).set_index("name").loc["p"]
+    public = 1000 * d - 10 / 12 * d * a.prison_year.central
+    assert t["incremental_cost"] == pytest.approx(public)
+    assert a.deadweight.central == 0.5 and (a.deadweight.low, a.deadweight.high) == (0.25, 1.0)
+    assert t["benefit_deadweight"] == pytest.approx(-0.5 * public)
+    assert t["benefit_deadweight_lo"] < t["benefit_deadweight"] < t["benefit_deadweight_hi"]  # the 0.25-1.0 range is drawn
+    assert t["net_benefit"] == pytest.approx(d * a.vsl.central - 1.5 * public)
+    assert t["perspective_taxpayers"] == pytest.approx(-public)
+    assert t["perspective_victims_and_others"] == pytest.approx(t["benefit_lives"])
+    assert t["perspective_indirect"] == pytest.approx(t["benefit_deadweight"])
+    assert (t["perspective_taxpayers"] + t["perspective_victims_and_others"] + t["perspective_indirect"]
+            == pytest.approx(t["net_benefit"]))
+    # switched off: the old net benefit
+    off = scenario_table(df, "CHL", crime_cost=0, deadweight=0, n_draws=5).set_index("name").loc["p"]
+    assert off["benefit_deadweight"] == 0 and off["net_benefit"] == pytest.approx(d * a.vsl.central - public)
+
+
+def test_each_row_is_one_consistent_computation():
+    # noisy replicates: the parts shown add up to the totals shown, and ratios are ratios of the figures shown
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "incarcerated": 520.0, "cost_jobs": 5000.0},
+                "q": {"recruits": 95.0, "homicides": 9.5, "homicides_male": 8.5, "cost_mentoring": 300.0}},
+               replicates=7, noise={"homicides": 0.3, "incarcerated": 30.0, "recruits": 4.0}, seed=3)
+    t = scenario_table(df, "LAC", n_draws=40)
+    for _, r in t[t["name"] != "baseline"].iterrows():
+        assert r["incremental_cost"] == pytest.approx(r["program_cost"] + r["prison_cost_change"])
+        assert r["benefits"] == pytest.approx(r["benefit_lives"] + r["benefit_crime"] + r["benefit_other"] + r["benefit_deadweight"])
+        assert r["net_benefit"] == pytest.approx(r["benefits"] - r["incremental_cost"])
+        if r["homicides_averted"] > 0:
+            assert r["cost_per_homicide_averted"] == pytest.approx(r["incremental_cost"] / r["homicides_averted"])
+        if math.isfinite(r["bcr"]):
+            assert r["bcr"] == pytest.approx((r["benefits"] + r["prison_cost_avoided"]) / r["program_cost"])
+            assert r["bcr"] > 0 and r["bcr_lo"] >= 0
+        assert r["net_benefit_lo"] <= r["net_benefit_median"] <= r["net_benefit_hi"]
+
+
+def test_results_not_distinguishable_from_no_effect_are_not_ranked_or_on_the_frontier():
+    # 'noise' averts 0.5 homicides a month on average but its replicates straddle zero; 'clear' averts 1 with little noise
+    rng = np.random.default_rng(5)
+    reps = 8
+    rows = []
+    for r in range(reps):
+        for name, hom, cost in (("baseline", 10.0, 0.0), ("noise", 10.0 - 0.5 + rng.normal(0, 2.0), 10.0),
+                                ("clear", 9.0 + rng.normal(0, 0.05), 10.0)):
+            rows.append(pd.DataFrame({"scenario": name, "replicate": r, "month": np.arange(MONTHS), "homicides": hom,
+                                      "homicides_male": hom - 1, "recruits": 100.0, "members": 1000.0, "incarcerated": 500.0,
+                                      "cost_schooling": cost}))
+    df = pd.concat(rows, ignore_index=True)
+    t = scenario_table(df, "LAC", n_draws=20).set_index("name")
+    n = t.loc["noise"]
+    assert n["homicides_averted_lo"] <= 0 <= n["homicides_averted_hi"]
+    assert not n["distinguishable"] and pd.isna(n["rank"]) and not n["on_frontier"]
+    assert n["frontier_status"] == economics.NOT_DISTINGUISHABLE and math.isnan(n["icer"])
+    c = t.loc["clear"]
+    assert c["distinguishable"] and c["on_frontier"] and c["rank"] == 1
+    assert list(t.index)[-1] == "noise"  # listed after every ranked result
+
+
+def test_bcr_is_never_negative():
+    # adds prison time and homicides: costs more and does worse
+    df = frame({"baseline": {}, "bad": {"incarcerated": 510.0, "homicides": 10.5, "homicides_male": 9.5, "cost_mass_policing": 100.0},
+                "flat": {"incarcerated": 510.0, "cost_mass_policing": 100.0}}, replicates=2)
+    t = scenario_table(df, "LAC", n_draws=20, crime_cost=0).set_index("name")
+    assert math.isnan(t.loc["bad", "bcr"]) and t.loc["bad", "bcr_note"] == "costs more and does worse"
+    assert math.isnan(t.loc["flat", "bcr"]) and t.loc["flat", "bcr_note"] == "no benefit"
+    assert (t[["bcr", "bcr_lo", "bcr_hi"]].fillna(0) >= 0).all().all()
+
+
 def test_prison_costs_enter_cost_and_bcr():
     # a policy that adds 10 youths in custody every month: its incremental cost includes the extra prison time
     df = frame({"baseline": {}, "p": {"incarcerated": 510.0, "cost_mass_policing": 100.0}})
-    t = scenario_table(df, "CHL", n_draws=1, crime_cost=0).set_index("name").loc["p"]
+    t = scenario_table(df, "CHL", n_draws=1, crime_cost=0, deadweight=0).set_index("name").loc["p"]
     d = discount_factors(np.arange(MONTHS), 0.03).sum()
     prison = costs.assumptions("CHL").prison_year.central
     assert t["incarceration_years_averted"] == pytest.approx(-10 / 12 * d)
     assert t["prison_cost_change"] == pytest.approx(10 / 12 * d * prison)
     assert t["incremental_cost"] == pytest.approx(100 * d + 10 / 12 * d * prison)
-    assert t["bcr"] == pytest.approx(-10 / 12 * d * prison / (100 * d))
+    assert math.isnan(t["bcr"]) and t["bcr_note"] == "no benefit"  # benefits (prison avoided) negative: no BCR shown
     off = scenario_table(df, "CHL", n_draws=1, crime_cost=0, include_prison_costs=False).set_index("name").loc["p"]
     assert off["incremental_cost"] == pytest.approx(100 * d)
 
@@ -265,8 +339,10 @@ def test_cost_conversion_by_hand():
     hnd = costs.assumptions("HND")
     assert hnd.prison_year.central == costs.assumptions("LAC").prison_year.central
     assert any("HND" in n for n in hnd.notes)
-    # VSL: Chile's own study; the regional range spans Mexico's survey to Chile's hedonic estimate
-    assert costs.assumptions("CHL").vsl.central == pytest.approx(3.7e6 * 313.689 / 251.107)
+    # VSL: Mexico has no GNI per capita in the data: its own study is kept, and the note says so
+    assert costs.assumptions("MEX").vsl.central == pytest.approx(2.0e6 * 313.689 / 270.970)
+    assert any("not income-adjusted" in n for n in costs.assumptions("MEX").notes)
+    # the regional range spans Mexico's survey to Chile's hedonic estimate
     lac = costs.assumptions("LAC").vsl
     assert lac.low == pytest.approx(210_880 * 313.689 / 255.657) and lac.high == pytest.approx(3.7e6 * 313.689 / 251.107)
     # overrides keep the range's proportions
@@ -314,8 +390,60 @@ def test_one_way_sensitivity_by_hand():
     an = economics.analyse(df, "LAC", crime_cost=0, n_draws=5)
     s = an.sensitivity.set_index(["scenario", "input", "setting"])["net_benefit"]
     assert s[("p", "central", "")] == pytest.approx(an.table.set_index("name").loc["p", "net_benefit"])
-    assert s[("p", "VSL", "low")] == pytest.approx(d * a.vsl.low - 100 * d)
-    assert s[("p", "VSL", "high")] == pytest.approx(d * a.vsl.high - 100 * d)
-    assert s[("p", "programme unit costs", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 3.75)
-    assert s[("p", "discount rate", "0%")] == pytest.approx(MONTHS * (a.vsl.central - 100))
+    dw = a.deadweight.central  # 0.5 x the net public cost
+    assert s[("p", "VSL", "low")] == pytest.approx(d * a.vsl.low - 100 * d * (1 + dw))
+    assert s[("p", "VSL", "high")] == pytest.approx(d * a.vsl.high - 100 * d * (1 + dw))
+    assert s[("p", "programme unit costs", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 3.75 * (1 + dw))
+    assert s[("p", "deadweight cost of taxation", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 2.0)
+    assert s[("p", "discount rate", "0%")] == pytest.approx(MONTHS * (a.vsl.central - 100 * (1 + dw)))
     assert set(an.sensitivity["input"]) == {"central", *economics.SENSITIVITY_INPUTS}
+
+
+def test_vsl_transferred_by_income_matches_the_staging_values():
+    # ROBINSON2019: 9.4 m x (GNI pc / 57,900)^1.5, floor 20 x GNI pc; high end elasticity 1.0; 2015 -> 2024 with CPI-U
+    f = 313.689 / 237.017
+    hnd = costs.assumptions("HND").vsl
+    assert hnd.central == pytest.approx(9.4e6 * (2397 / 57900) ** 1.5 * f)
+    assert hnd.low == pytest.approx(20 * 2397 * f) and hnd.high == pytest.approx(9.4e6 * 2397 / 57900 * f)
+    # the 2024-USD values in /work/staging/economics/values.csv (rounded there)
+    for iso, (c, lo, hi) in {"HND": (104_792, 63_448, 515_035), "HTI": (40_558, 33_696, 273_525),
+                             "GTM": (279_863, 122_131, 991_395), "ARG": (1_209_804, 324_096, 2_630_828)}.items():
+        v = costs.assumptions(iso).vsl
+        assert (v.central, v.low, v.high) == pytest.approx((c, lo, hi), abs=2), iso
+        assert any("transferred from the US" in n for n in costs.assumptions(iso).notes)
+    # Chile: the transfer replaces its own study, and the notes say so
+    chl = costs.assumptions("CHL")
+    assert chl.vsl.central == pytest.approx(9.4e6 * (14975 / 57900) ** 1.5 * f)
+    assert any("own VSL study" in n for n in chl.notes)
+    # no GNI per capita: today's value is kept, and the note says so
+    slv = costs.assumptions("SLV")
+    assert slv.vsl == costs.assumptions("LAC").vsl and any("No GNI per capita for SLV" in n for n in slv.notes)
+    assert costs.vsl_transfer("LAC") is None
+
+
+def test_outcomes_over_time_figure_is_four_labelled_panels_with_at_most_four_options():
+    from recruitsim.economics import report
+
+    names = ["baseline", *[f"p{i}" for i in range(10)]]
+    df = frame({n: {"recruits": 100.0 - i, "homicide_rate_expected": 20.0 - i / 10, "incarceration_rate": 300.0 + i}
+                for i, n in enumerate(names)}, replicates=3, noise={"recruits": 2.0})
+    table = scenario_table(df, "LAC", n_draws=5)
+    opts = report.over_time_options(table, "baseline")
+    assert len(opts) == 4 and "baseline" not in opts
+    assert opts == [n for n in table["name"] if n != "baseline"][:4]  # the top of the ranking
+    fig = report.over_time_figure(df, "baseline", names[1:], {"p3": "p3 (n.d.)"})
+    axes = fig.get_axes()
+    assert len(axes) == 4
+    units = [ax.get_ylabel() for ax in axes]
+    assert any("per year" in u for u in units) and any("per 100,000" in u for u in units) and all(units)
+    for ax in axes:
+        assert len(ax.get_lines()) == 5  # baseline + 4 options
+        assert ax.get_title()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0] == "baseline" and "p3 (n.d.)" in legend and "baseline 10-90% across replicates" in legend
+    assert len([t for t in legend if not t.startswith("baseline")]) == 4
+    lv = report.yearly_levels(df, ["baseline"])
+    base = lv[(lv["metric"] == "recruits") & (lv["scenario"] == "baseline")]
+    assert base["year"].tolist() == [1, 2] and np.allclose(base["median"], 1200.0, atol=5)  # 100 a month x 12
+    import matplotlib.pyplot as plt
+    plt.close(fig)
