@@ -14,7 +14,7 @@ from recruitsim.economics.compare import DEFAULT_AGENTS, DEFAULT_REPLICATES, DEF
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import UsageError, country_arg, float_in, int_in, progress, writable_dir
+from .args import UsageError, add_effects_flag, country_arg, float_in, int_in, progress, writable_dir
 
 
 def register(sub) -> None:
@@ -44,6 +44,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run on instead of local processes")
     p.add_argument("--out", type=writable_dir("--out"), default=None, help="output directory (default results/compare-<COUNTRY>)")
+    add_effects_flag(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
     p.set_defaults(func=cmd_compare)
 
