@@ -172,7 +172,7 @@ def cmd_params(args) -> int:
         # sources: the tags (model/data/SOURCES.md); source: the text; drawn: varies by replicate (model.effects)
         print(dumps({"parameters": [{"name": name, "default": p.default, "low": p.low, "high": p.high, "unit": p.unit,
                                      "distribution": p.distribution, "grade": p.grade, "sources": list(p.tags),
-                                     "drawn": name in DRAWN, "process": p.process, "meaning": p.meaning, "source": p.source}
+                                     "drawn": name in DRAWN, "allowed": list(p.bounds), "process": p.process, "meaning": p.meaning, "source": p.source}
                                     for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items()]}))
     else:
         for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items():

@@ -37,6 +37,14 @@ class Param:
     grade: str | None = None
     #: source tags (model/data/SOURCES.md); empty: read them from ``source``
     sources: tuple[str, ...] = ()
+    #: values a scenario, sweep or setting may give it, if wider than [low, high] (policy parameters: [low, high]
+    #: is the evidence's 90% interval; a scenario may still ask "what if it has no effect?")
+    allowed: tuple[float, float] | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values a scenario may set: ``allowed`` or, if not given, ``[low, high]``."""
+        return self.allowed if self.allowed is not None else (self.low, self.high)
 
     @property
     def tags(self) -> tuple[str, ...]:

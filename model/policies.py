@@ -91,9 +91,10 @@ def load_evidence(path: Path = EVIDENCE_FILE) -> dict[str, Evidence]:
 EVIDENCE: dict[str, Evidence] = load_evidence()
 
 
-def _pp(kind, name, default, low, high, unit, meaning, source) -> Param:
+def _pp(kind, name, default, low, high, unit, meaning, source, allowed=None) -> Param:
     """A policy parameter: the evidence median, 90% interval, distribution, grade and sources, if the
-    evidence table has the number; otherwise the value given here (a design or scenario choice)."""
+    evidence table has the number; otherwise the value given here (a design or scenario choice).
+    ``allowed``: what a scenario may set (widened to include the 90% interval)."""
     full = f"{kind}.{name}"
     ev = EVIDENCE.get(full)
     if ev is None:
@@ -105,8 +106,9 @@ def _pp(kind, name, default, low, high, unit, meaning, source) -> Param:
         value = default if ev.median is None else ev.median
         what = meaning if ev.low is None else f"{meaning} (evidence {ev.low:g}-{ev.high:g}, {ev.distribution})"
         return Param(full, value, low, high, unit, kind, what, tags, False, "point", ev.grade, ev.sources)
+    bounds = None if allowed is None else (min(allowed[0], ev.low), max(allowed[1], ev.high))
     return Param(full, ev.median, ev.low, ev.high, unit, kind, meaning, tags, False, ev.distribution, ev.grade,
-                 ev.sources)
+                 ev.sources, bounds)
 
 
 @dataclass(frozen=True)
@@ -142,17 +144,23 @@ CHANNEL_HELP = {
 
 
 def _kind(name, level, description, coverage, targeting, duration, fade, ages, channels, cost_unit, extra=()):
-    """A kind whose effect sizes, fade, duration and unit cost come from the evidence table."""
+    """A kind whose effect sizes, fade, duration and unit cost come from the evidence table.
+
+    ``channels``: channel -> the range a scenario may set (a design bound, widened to the evidence's 90%
+    interval); ``cost_unit``: (unit, allowed range)."""
+    unit, cost_bounds = cost_unit
     params = {
-        "unit_cost": _pp(name, "unit_cost", None, None, None, cost_unit,
-                         "Unit cost (its uncertainty is drawn by the economic analysis: economics/data/costs.csv)", ""),
+        "unit_cost": _pp(name, "unit_cost", None, None, None, unit,
+                         "Unit cost (its uncertainty is drawn by the economic analysis: economics/data/costs.csv)", "",
+                         cost_bounds),
         "coverage": _pp(name, "coverage", coverage, 0.0, 1.0, "share", "Share of the eligible (cells for area policies) covered", "scenario choice"),
         "duration": _pp(name, "duration", duration, 1, 120, "months", "Months each participant stays enrolled", "program design"),
-        "fade": _pp(name, "fade", fade, 0.0, 120.0, "months", "Half-life of the effect after leaving", "GUESS"),
+        "fade": _pp(name, "fade", fade, 0.0, 120.0, "months", "Half-life of the effect after leaving", "GUESS", (0.0, 120.0)),
     }
     where = {"individual": "while enrolled", "area": "in covered cells", "national": "everywhere"}[level]
-    for channel in channels:
-        params[channel] = _pp(name, channel, None, None, None, "multiplier", f"Multiplier on {CHANNEL_HELP[channel]} {where}", "")
+    for channel, bounds in channels.items():
+        params[channel] = _pp(name, channel, None, None, None, "multiplier", f"Multiplier on {CHANNEL_HELP[channel]} {where}", "",
+                              bounds)
     for p in extra:
         params[p.name.split(".", 1)[1]] = p
     for key, p in params.items():
@@ -166,31 +174,37 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     _kind("mentoring", "individual",
           "CBT mentoring in the style of Becoming a Man: boys 14-17 in school in high-risk neighbourhoods",
           0.3, "risk", 12, 6.0, (14, 17),
-          ("offending_violent", "offending_other", "recruit_odds", "violent_involvement", "dropout"),
-          "USD per participant-year"),
+          {"offending_violent": (0.3, 1.0), "offending_other": (0.5, 1.0), "recruit_odds": (0.3, 1.0),
+           "violent_involvement": (0.3, 1.0), "dropout": (0.5, 1.0)},
+          ("USD per participant-year", (500.0, 6000.0))),
     _kind("schooling", "individual",
           "School support (stipends, tutoring) keeping poor 12-17 year-olds in school",
-          0.3, "risk", 12, 3.0, (12, 17), ("dropout",), "USD per participant-year"),
+          0.3, "risk", 12, 3.0, (12, 17), {"dropout": (0.3, 1.0)}, ("USD per participant-year", (100.0, 1500.0))),
     _kind("jobs", "individual",
           "Employment programme (training, placement, wage subsidy) for NEET youths 16-24",
-          0.2, "risk", 6, 6.0, (16, 24), ("job_finding", "recruit_odds", "desistance"), "USD per participant-year"),
+          0.2, "risk", 6, 6.0, (16, 24), {"job_finding": (1.0, 4.0), "recruit_odds": (0.5, 1.0), "desistance": (1.0, 3.0)},
+          ("USD per participant-year", (300.0, 5000.0))),
     _kind("family_violence", "individual",
           "Parenting and family-violence prevention for families of 10-15 year-olds exposed to home violence",
-          0.3, "risk", 6, 12.0, (10, 15), ("hv_cessation", "hv_onset"), "USD per participant-year"),
+          0.3, "risk", 6, 12.0, (10, 15), {"hv_cessation": (1.0, 5.0), "hv_onset": (0.2, 1.0)},
+          ("USD per participant-year", (100.0, 3000.0))),
     _kind("mass_policing", "area",
           "Mass policing: more patrols and sweeps, arrests of non-members, longer sentences in the most violent cells",
-          0.3, "geographic", 12, 0.0, (10, 29), ("policing", "arrest_nonmember", "sentence", "violent_involvement"),
-          "USD per covered youth-year"),
+          0.3, "geographic", 12, 0.0, (10, 29),
+          {"policing": (1.0, 5.0), "arrest_nonmember": (1.0, 4.0), "sentence": (1.0, 3.0), "violent_involvement": (0.6, 1.0)},
+          ("USD per covered youth-year", (5.0, 200.0))),
     _kind("focused_deterrence", "area",
           "Focused deterrence: arrests concentrated on active members and leaders, plus an offer of services",
-          0.3, "geographic", 12, 0.0, (10, 29), ("arrest_member", "leader_arrest", "violent_involvement", "desistance"),
-          "USD per covered youth-year"),
+          0.3, "geographic", 12, 0.0, (10, 29),
+          {"arrest_member": (1.0, 3.0), "leader_arrest": (1.0, 5.0), "violent_involvement": (0.5, 1.0), "desistance": (1.0, 3.0)},
+          ("USD per covered youth-year", (5.0, 200.0))),
     _kind("hotline", "national",
           "Anonymous reporting channel (Disque Denuncia): better detection of members and leaders",
-          1.0, "universal", 12, 0.0, (10, 29), ("arrest_member", "leader_arrest"), "USD per 100,000 population-year"),
+          1.0, "universal", 12, 0.0, (10, 29), {"arrest_member": (1.0, 2.0), "leader_arrest": (1.0, 3.0)},
+          ("USD per 100,000 population-year", (1000.0, 100000.0))),
     _kind("interdiction", "national",
           "Border interdiction: seizures cut the groups' illicit revenue and so their demand for recruits",
-          1.0, "universal", 12, 0.0, (10, 29), ("revenue",), "USD per 100,000 population-year"),
+          1.0, "universal", 12, 0.0, (10, 29), {"revenue": (0.4, 1.0)}, ("USD per 100,000 population-year", (5000.0, 500000.0))),
 ]}
 
 #: Individual-level channels a policy may act on; area/national policies also use "policing"
@@ -222,11 +236,13 @@ POLICY_PARAMETERS: dict[str, Param] = {p.name: p for k in KINDS.values() for p i
 
 
 def policy_markdown_table() -> str:
-    """Effect sizes and costs of the policy kinds (docs/parameters.md)."""
-    lines = ["| name | meaning | default | range | unit | distribution | grade | source |",
-             "|---|---|---|---|---|---|---|---|"]
+    """Effect sizes and costs of the policy kinds (docs/parameters.md): default (evidence median), range (its
+    90% interval; design range for durations and coverage), what a scenario may set, distribution, grade."""
+    lines = ["| name | meaning | default | range (90%) | scenarios may set | unit | distribution | grade | source |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for p in POLICY_PARAMETERS.values():
-        lines.append(f"| `{p.name}` | {p.meaning} | {p.default:g} | {p.low:g} – {p.high:g} | {p.unit} | "
+        lo, hi = p.bounds
+        lines.append(f"| `{p.name}` | {p.meaning} | {p.default:g} | {p.low:g} – {p.high:g} | {lo:g} – {hi:g} | {p.unit} | "
                      f"{p.distribution} | {p.grade or '-'} | {p.source} |")
     return "\n".join(lines) + "\n"
 
@@ -255,9 +271,9 @@ class Policy:
         for key, v in self.settings.items():
             if key not in k.params:
                 raise ParameterError(f"policy '{self.name}': unknown setting '{key}'; allowed: {', '.join(k.params)}")
-            p = k.params[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (p.low <= v <= p.high):
-                raise ParameterError(f"policy '{self.name}': '{key}' = {v!r} is outside its allowed range [{p.low:g}, {p.high:g}]")
+            lo, hi = k.params[key].bounds
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
+                raise ParameterError(f"policy '{self.name}': '{key}' = {v!r} is outside its allowed range [{lo:g}, {hi:g}]")
             values[key] = float(v)
         self.explicit = frozenset(values)  # settings given here win over effect draws (use_effects)
         self.values = {key: float(p.default) for key, p in k.params.items()} | values
