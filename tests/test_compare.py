@@ -77,7 +77,7 @@ dropout = 1.0
 
 def test_real_doubled_unit_cost_doubles_programme_and_incremental_cost(tmp_path):
     base = write(tmp_path, "jobs1", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\n')
-    dear = write(tmp_path, "jobs2", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\nunit_cost = 3000\n')  # default 1,500
+    dear = write(tmp_path, "jobs2", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\nunit_cost = 2828\n')  # default 1,414 (evidence median, a GUESS)
     units = [Unit(s, r, **SMALL) for s in ("baseline", base, dear) for r in range(2)]
     df = pd.concat([run_unit(u) for u in units], ignore_index=True)
     j1, j2 = df[df.scenario == "jobs1"].reset_index(drop=True), df[df.scenario == "jobs2"].reset_index(drop=True)
