@@ -105,8 +105,11 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
     for r in rows.values():
         assert list(r) == ["name", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
                            "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
-                           "p_benefit_exceeds_cost", "on_frontier"]
+                           "p_benefit_exceeds_cost", "on_frontier", "grade", "grade_mix", "grade_note"]
         assert isinstance(r["on_frontier"], bool)
+    # the evidence grade of the effects each result rests on (weakest grade; a note when mainly grade D)
+    assert rows["baseline"]["grade"] is None and rows["mentoring"]["grade"] == "D" and rows["mentoring"]["grade_mix"] == "B3 D2"
+    assert rows["interdiction"]["grade"] == "C" and not rows["interdiction"]["grade_note"]
     assert rows["baseline"]["incremental_cost"] == 0 and rows["mentoring"]["incremental_cost"] > 0
     # mass policing adds custody time: negative incarceration-years averted
     assert rows["mass_policing"]["incarceration_years_averted"] < 0

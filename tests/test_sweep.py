@@ -283,7 +283,7 @@ def test_manifest_records_settings_and_code(tmp_path):
                  "--no-progress"]) == 0
     m = json.loads((out / "_manifest.json").read_text())
     assert m["settings"] == {"country": "LAC", "replicates": 1, "agents": 3000, "years": 2.0, "burn_in": 1.0, "seed": 5,
-                             "baseline": "baseline"}
+                             "baseline": "baseline", "effects": "draw"}
     assert [a["label"] for a in m["arms"]] == ["baseline", "hotline"] and len(m["code"]) == 16
     assert m["columns"][:3] == ["month", "year", "recruits"]
     m["code"] = "0" * 16
