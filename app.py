@@ -349,7 +349,10 @@ def ParametersView(country: str):
           "its allowed range, unit and source. `GUESS` marks a documented guess that calibration or future evidence "
           "should replace. In a calibrated profile the calibrated parameters show their posterior median and 90% interval: "
           "replicate *r* of a run takes posterior draw *r*, in baseline and scenario alike (`docs/calibration.md`). "
-          "Source tags are explained in the project's `docs/EVIDENCE.md`.")
+          "Policy effects show the evidence median, its 90% interval, the distribution replicate *r* draws effect set *r* "
+          "from (the same in baseline and scenario) and the evidence grade: A randomised trial in Latin America, B trial "
+          "elsewhere or strong LAC quasi-experiment, C meta-analysis of weaker designs, D expert guess "
+          "(`docs/policy-evidence.md`). Source tags are explained in the project's `docs/EVIDENCE.md`.")
     solara.InputText("Search (e.g. recruit, prison, mentoring, PROTON)", value=query, continuous_update=True,
                      classes=["rs-param-search"])
     solara.Text(f"{len(shown)} of {len(table)} parameters", classes=["rs-param-count"], style={"color": "#555555"})

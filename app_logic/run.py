@@ -76,10 +76,11 @@ def make_model(job: Job, progress: Callable[[], Any] | None = None):
     from recruitsim.model import RecruitmentModel
     from recruitsim.model.streams import replicate_seed
 
-    # a calibrated profile: replicate r takes posterior draw r, as in sweeps and compare (the same in both runs)
+    # a calibrated profile: replicate r takes posterior draw r, and every run policy effect set r, as in sweeps
+    # and compare (the same in both runs; RECRUITSIM_EFFECTS=point: the point values)
     return RecruitmentModel(job.country, n_agents=job.agents, years=job.years, burn_in_years=BURN_IN_YEARS,
                             policies=[Policy(**p) for p in job.policies], rng=replicate_seed(job.seed, job.replicate),
-                            collect=False, progress=progress, draw=job.replicate)
+                            collect=False, progress=progress, draw=job.replicate, effects=job.replicate)
 
 
 def layers_of(model) -> dict[str, np.ndarray]:

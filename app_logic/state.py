@@ -260,7 +260,8 @@ def choices_from_preset(name: str, years: int | None) -> tuple[PolicyChoice, ...
 
 # ---- parameters and sources ---------------------------------------------------------------------------
 def parameter_table(country: str = "LAC") -> pd.DataFrame:
-    """Every model and policy parameter: meaning, default, value for the country, range, unit, source."""
+    """Every model and policy parameter: meaning, default, value for the country, range, unit, distribution,
+    evidence grade (policy parameters), source."""
     try:
         overrides = get_profile(country).overrides
     except KeyError:
@@ -274,11 +275,13 @@ def parameter_table(country: str = "LAC") -> pd.DataFrame:
             if p.name in post else p.source
         rows.append({"parameter": p.name, "area": p.process, "meaning": p.meaning, "default": f"{p.default:g}",
                      f"in {country}": shown, "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
-                     "source": source})
+                     "distribution": "posterior" if p.name in post else "point", "grade": "-", "source": source})
+    # policy parameters: evidence median, 90% interval, distribution (drawn per replicate for effects and
+    # fades: model/effects.py) and evidence grade (A-D; docs/policy-evidence.md)
     for p in POLICY_PARAMETERS.values():
         rows.append({"parameter": p.name, "area": f"policy: {POLICY_LABELS.get(p.process, p.process)}", "meaning": p.meaning,
                      "default": f"{p.default:g}", f"in {country}": f"{p.default:g}", "range": f"{p.low:g} – {p.high:g}",
-                     "unit": p.unit, "source": p.source})
+                     "unit": p.unit, "distribution": p.distribution, "grade": p.grade or "-", "source": p.source})
     return pd.DataFrame(rows)
 
 

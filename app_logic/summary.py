@@ -127,10 +127,15 @@ TABLE_COLUMNS = {
     "bcr": ("Benefit-cost ratio", "bcr"),
     "p_benefit_exceeds_cost": ("Chance that benefits exceed costs", "share"),
     "on_frontier": ("On the efficiency frontier", "bool"),
+    "grade": ("Evidence grade of the effects it rests on", "text"),
 }
 #: How the figures are summarised (shown under the table).
 SUMMARY_NOTE = ("Figures are means of the paired replicates, so the parts add up to the totals; costs per outcome and the "
                 "benefit-cost ratio are ratios of those means; the small figures under a value are its 10-90% range.")
+
+GRADE_HELP = ("Weakest evidence grade among the effect sizes of the scenario's policies, with the mix (A: randomised "
+              "trial in Latin America; B: trial elsewhere or strong LAC quasi-experiment; C: meta-analysis of weaker "
+              "designs; D: expert guess). Sources and intervals: docs/policy-evidence.md.")
 
 
 NO_ECONOMICS = ("The cost-effectiveness module (recruitsim.economics.cea) is not installed in this version, so costs per "
@@ -166,12 +171,39 @@ def cost_effectiveness(results: pd.DataFrame, country: str) -> CostTable:
         log.exception("cost-effectiveness table failed")
         return CostTable(None, help_, f"The cost-effectiveness table could not be computed: {e}")
     table = table[table["name"] != "baseline"].reset_index(drop=True) if "name" in table else table
+    if "name" in table:
+        table = with_grades(table, paired)
+    help_.setdefault("grade", GRADE_HELP)
     n = paired["replicate"].nunique()
     note = f"Against the baseline; {n} replicate{'s' if n != 1 else ''}. {SUMMARY_NOTE}"
     if "distinguishable" in table and len(table) and not table["distinguishable"].astype(bool).all():
         note += (" 'Not distinguishable' means the 10-90% range of the outcome averted includes zero: the result cannot be "
                  "told apart from no effect and is not ranked as a gain.")
     return CostTable(table, help_, note)
+
+
+def scenario_kinds(results: pd.DataFrame, scenario: str) -> list[str]:
+    """The policy kinds a scenario ran (its ``cost_<policy>`` columns; the app names policies by kind)."""
+    from recruitsim.model.policies import KINDS
+
+    own = results[results["scenario"] == scenario]
+    return [c[5:] for c in own.columns if c.startswith("cost_") and c[5:] in KINDS and own[c].notna().any()]
+
+
+def with_grades(table: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """``grade`` (weakest grade and mix, e.g. "D (B3 D2)") and ``grade_note`` (a note when the result rests
+    mainly on grade-D effects) per scenario row."""
+    from recruitsim.model.effects import grade_summary
+
+    table = table.copy()
+    grades, notes = [], []
+    for name in table["name"]:
+        g = grade_summary(scenario_kinds(results, str(name)))
+        grades.append(f"{g['grade']} ({g['grade_mix']})" if g["grade"] else "–")
+        notes.append(g["grade_note"])
+    table["grade"] = grades
+    table["grade_note"] = notes
+    return table
 
 
 def complete_pairs(results: pd.DataFrame) -> pd.DataFrame:
@@ -191,6 +223,8 @@ def format_value(value: Any, kind: str) -> str:
         return "yes" if bool(value) else "no"
     if kind == "distinguishable":
         return "yes" if bool(value) else "no: not distinguishable from no effect"
+    if kind == "text":
+        return str(value)
     v = float(value)
     if kind == "bcr":  # never negative (the economics leaves it empty and says why)
         return "<0.01" if 0 <= v < 0.005 else f"{max(v, 0.0):,.2f}"
@@ -231,6 +265,8 @@ def table_cells(ct: CostTable) -> list[dict[str, Any]]:
             lo, hi = r.get(f"{col}_lo"), r.get(f"{col}_hi")
             rng = (f"{format_value(lo, kind)} to {format_value(hi, kind)}"
                    if lo is not None and hi is not None and not (pd.isna(lo) or pd.isna(hi)) else "")
+            if col == "grade":
+                rng = str(r.get("grade_note", "") or "")
             cells.append({"scenario": str(r.get("name", "")), "value": value, "range": rng})
         rows.append({"column": col, "label": label, "help": ct.help.get(col, label), "cells": cells})
     return rows

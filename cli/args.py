@@ -96,3 +96,11 @@ def progress(args, total: int, desc: str, unit: str = "month"):
     from recruitsim.scenarios.progress import Progress
 
     return Progress(total, 0, enabled=not quiet(args), desc=desc, unit=unit)
+
+
+def add_effects_flag(p: argparse.ArgumentParser) -> None:
+    """``--point-effects``: every replicate runs the policy effects' point values (evidence medians) instead
+    of effect set r (sets RECRUITSIM_EFFECTS=point for the command and its worker processes)."""
+    p.add_argument("--point-effects", action="store_true",
+                   help="run policy effects at their point values (evidence medians) instead of drawing effect set r "
+                        "for replicate r (same as RECRUITSIM_EFFECTS=point)")

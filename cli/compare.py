@@ -10,11 +10,23 @@ import pandas as pd
 
 from recruitsim.economics import cea as economics
 from recruitsim.economics import optimise, report
-from recruitsim.economics.compare import DEFAULT_AGENTS, DEFAULT_REPLICATES, DEFAULT_YEARS, build_units, collect_results, headline, json_rows, policy_kinds, ranked_table
+from recruitsim.economics.compare import (
+    DEFAULT_AGENTS,
+    DEFAULT_REPLICATES,
+    DEFAULT_YEARS,
+    GRADE_FOOTNOTE,
+    build_units,
+    collect_results,
+    headline,
+    json_rows,
+    policy_kinds,
+    ranked_table,
+    with_grades,
+)
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import UsageError, country_arg, float_in, int_in, progress, writable_dir
+from .args import UsageError, add_effects_flag, country_arg, float_in, int_in, progress, writable_dir
 
 
 def register(sub) -> None:
@@ -47,6 +59,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run on instead of local processes")
     p.add_argument("--out", type=writable_dir("--out"), default=None, help="output directory (default results/compare-<COUNTRY>)")
+    add_effects_flag(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
     p.set_defaults(func=cmd_compare)
 
@@ -127,7 +140,10 @@ def cmd_compare(args) -> int:
         raise UsageError(str(e)) from None
     if portfolio is not None:
         portfolio.attach_outcomes(analysis.table)
-    settings |= {"scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units), "cores": _cores(),
+    # the evidence grade of the effects each scenario rests on (compare table, report, --json)
+    analysis.table = with_grades(analysis.table, scenarios + ([portfolio.scenario] if portfolio and portfolio.scenario else []))
+    settings |= {"effects": os.environ.get("RECRUITSIM_EFFECTS", "").strip().lower() or "draw",
+                 "scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units), "cores": _cores(),
                  "load_average": [load_start, _load()], "versions": versions()}
     files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
                              title=headline(analysis, settings))
@@ -141,6 +157,10 @@ def cmd_compare(args) -> int:
     print(headline(analysis, settings))
     print()
     print(ranked_table(analysis.table).to_string(index=False))
+    print(f"note: {GRADE_FOOTNOTE}")
+    for r in analysis.table.itertuples():
+        if r.grade_note:
+            print(f"note: {r.name} {r.grade_note}")
     for note in analysis.notes:
         print(f"note: {note}")
     if portfolio is not None:

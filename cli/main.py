@@ -7,6 +7,7 @@ with code 2 (never a traceback). Each subcommand has a module here (``cli/sweep.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -16,7 +17,7 @@ import numpy as np
 from recruitsim import __version__
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import Parser, UsageError, add_run_args, progress, writable_dir, write_results
+from .args import Parser, UsageError, add_effects_flag, add_run_args, int_in, progress, writable_dir, write_results
 
 
 # ---- run --------------------------------------------------------------------------------------
@@ -30,9 +31,14 @@ def cmd_run(args) -> int:
         raise UsageError(str(e)) from None
     bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
-    # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win
+    # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win.
+    # A single run uses the policy effects' point values (evidence medians), as RecruitmentModel does by default;
+    # --effects-draw R runs effect set R (what replicate R of a sweep or compare uses)
+    effect_set = None if args.point_effects else args.effects_draw
     model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
-                             params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0)
+                             params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0,
+                             effects=effect_set)
+    effects_used = "point" if effect_set is None else f"draw {effect_set}"
     draw = model.posterior_draw
     setup = time.perf_counter() - tic - model.step_seconds
     interrupted = False
@@ -51,7 +57,8 @@ def cmd_run(args) -> int:
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130
-    summary = {**run_summary(model, df, setup), "calibrated": draw is not None, "versions": versions()}
+    summary = {**run_summary(model, df, setup), "calibrated": draw is not None, "effects": effects_used,
+               "versions": versions()}
     if args.json:
         print(dumps(summary))
     else:
@@ -60,6 +67,8 @@ def cmd_run(args) -> int:
               f"({summary['agent_steps_per_second'] / 1e6:.1f} M agent-steps/s); each agent = {model.scale:,.0f} people")
         print("parameters: " + ("draw 0 of the calibrated posterior (calibration/posteriors; RECRUITSIM_POSTERIORS=off "
                                 "for the defaults)" if draw else "the profile defaults (not calibrated)"))
+        print("policy effects: " + ("point values (evidence medians; --effects-draw R for effect set R)" if effect_set is None
+                                    else f"effect set {effect_set} (model/data/policy_effects.csv distributions)"))
         if args.out is not None:
             print(f"monthly results: {args.out / 'results.parquet'} and results.csv")
     return 0
@@ -135,6 +144,13 @@ Each policy kind (`model/policies.py`) has these settings; a scenario file may o
 within its range. Multipliers apply while a youth is enrolled (individual programmes; fading after exit
 with half-life `fade`), in covered cells (area policies) or everywhere (national policies).
 
+Effect sizes, fades and unit costs come from `model/data/policy_effects.csv` (evidence in
+`docs/policy-evidence.md`): the default is the evidence median, the range its 90% interval, and the
+distribution the one replicate r draws effect set r from (`model/effects.py`; unit costs are drawn by the
+economic analysis instead; durations are design choices, point values). Grade: A = randomised trial in
+Latin America and the Caribbean; B = randomised trial elsewhere or strong LAC quasi-experiment; C =
+meta-analysis of weaker designs; D = expert guess.
+
 """
 
 
@@ -147,13 +163,16 @@ def parameters_markdown() -> str:
 
 def cmd_params(args) -> int:
     from recruitsim.model import PARAMETERS
+    from recruitsim.model.effects import DRAWN
     from recruitsim.model.policies import POLICY_PARAMETERS
 
     if args.markdown:
         print(parameters_markdown(), end="")
     elif args.json:
+        # sources: the tags (model/data/SOURCES.md); source: the text; drawn: varies by replicate (model.effects)
         print(dumps({"parameters": [{"name": name, "default": p.default, "low": p.low, "high": p.high, "unit": p.unit,
-                                     "process": p.process, "meaning": p.meaning, "sources": p.source}
+                                     "distribution": p.distribution, "grade": p.grade, "sources": list(p.tags),
+                                     "drawn": name in DRAWN, "allowed": list(p.bounds), "process": p.process, "meaning": p.meaning, "source": p.source}
                                     for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items()]}))
     else:
         for name, p in {**PARAMETERS, **POLICY_PARAMETERS}.items():
@@ -171,6 +190,9 @@ def build_parser() -> Parser:
     p.add_argument("--scenario", default="baseline", help="scenario name from the library, or a .toml file (default baseline)")
     p.add_argument("--out", type=writable_dir("--out"), help="write monthly results (Parquet and CSV) here")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    p.add_argument("--effects-draw", type=int_in("--effects-draw", 0, 2**31), default=None, metavar="R",
+                   help="run policy effect set R (replicate R of sweeps and compare); default: the point values")
+    add_effects_flag(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("params", help="list the model parameters (--markdown: the provenance table)")
@@ -201,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "func", None) is None:  # bare `recruitsim`: the usage
             parser.print_help()
             return 2
+        if getattr(args, "point_effects", False):  # workers inherit it; Units read it (scenarios.runner)
+            os.environ["RECRUITSIM_EFFECTS"] = "point"
         return args.func(args)
     except UsageError as e:
         msg = str(e)

@@ -46,6 +46,7 @@ def register(sub) -> None:
     add_engine_args(p)
     p.add_argument("--outcomes", default=None, metavar="LIST", help="outcomes to print, comma-separated (default: "
                                                     f"{','.join(summary.HEADLINE)}); the CSV has all")
+    cli.add_effects_flag(p)
     p.add_argument("--no-burn-in-reuse", action="store_true",
                    help="run each scenario's burn-in separately (same results, slower)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar / progress lines")

@@ -27,7 +27,7 @@ DEFAULT_YEARS = 10.0
 DEFAULT_REPLICATES = 6
 JSON_FIELDS = ("name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
                "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr", "bcr_note",
-               "p_benefit_exceeds_cost", "on_frontier")
+               "p_benefit_exceeds_cost", "on_frontier", "grade", "grade_mix", "grade_note")
 #: Benefit streams that exist today (JSON key -> table column) and the perspective split.
 JSON_STREAMS = {"homicides_vsl": "benefit_lives", "other_crime": "benefit_crime", "prison": "prison_cost_avoided",
                 "deadweight": "benefit_deadweight"}
@@ -103,6 +103,42 @@ def policy_kinds(scenarios: list[str]) -> dict[str, str]:
     return out
 
 
+def scenario_grades(scenarios: list[str]) -> dict[str, dict]:
+    """Per scenario name: the evidence grade of the effects it rests on (``model.effects.grade_summary``:
+    weakest grade among its policies' effect sizes, the mix, and a note when half or more are grade D)."""
+    from recruitsim.model.effects import grade_summary
+
+    out = {}
+    for s in scenarios:
+        sc = library.load(s)
+        out[sc.name] = grade_summary([spec["kind"] for spec in sc.policy_specs])
+    return out
+
+
+def with_grades(table: pd.DataFrame, scenarios: list[str]) -> pd.DataFrame:
+    """``table`` with ``grade`` (weakest: A-D, None for the baseline), ``grade_mix`` (e.g. "B3 D2") and
+    ``grade_note`` columns."""
+    g = scenario_grades(scenarios)
+    none = {"grade": None, "grade_mix": "", "grade_note": ""}
+    t = table.copy()
+    for col in ("grade", "grade_mix", "grade_note"):
+        t[col] = pd.Series([g.get(n, none)[col] for n in t["name"]], index=t.index, dtype=object)
+    return t
+
+
+def evidence(t: pd.DataFrame) -> list[str]:
+    """The evidence column of the printed table: "D (B3 D2)", with " *" when mainly grade D."""
+    if "grade" not in t:
+        return ["-"] * len(t)
+    return ["-" if not isinstance(g, str) else f"{g} ({m})" + (" *" if note else "")
+            for g, m, note in zip(t["grade"], t["grade_mix"], t["grade_note"], strict=True)]
+
+
+GRADE_FOOTNOTE = ("evidence: weakest grade among the scenario's effect sizes (mix in brackets; A LAC RCT, B RCT elsewhere or "
+                  "strong LAC quasi-experiment, C meta-analysis of weaker designs, D expert guess); * = rests mainly on "
+                  "grade-D effects (docs/policy-evidence.md)")
+
+
 # ---- presenting -----------------------------------------------------------------------------------
 def money(x: float) -> str:
     """USD amounts for tables: 1.37bn, 74.9k, -2.30m; '-' for missing."""
@@ -161,6 +197,7 @@ def ranked_table(table: pd.DataFrame) -> pd.DataFrame:
         "P(B>C)": ["-" if not math.isfinite(v) else f"{v:.2f}" for v in t["p_benefit_exceeds_cost"]],
         "frontier": t["frontier_status"].str.replace("extendedly dominated", "ext. dominated").str.replace(
             "not distinguishable from no effect", "n.d."),
+        "evidence": evidence(t),
     })
 
 
@@ -170,8 +207,12 @@ def headline(analysis, settings: dict) -> str:
 
     a, s = analysis.assumptions, analysis.settings
     prof = get_profile(settings["country"])
+    from recruitsim.model import effects
+
     params = ("replicate r = posterior draw r of the calibrated profile" if posterior.is_calibrated(prof.iso3)
               else "profile defaults (not calibrated)")
+    params += ("; policy effects at their point values (--point-effects)" if effects.mode() == "point"
+               else "; policy effects: replicate r = effect set r (model/data/policy_effects.csv)")
     return (f"{prof.name} ({prof.iso3}): policy scenarios vs '{s['baseline']}', {settings['agents']:,} agents x "
             f"{settings['years']:g} years (burn-in {settings['burn_in']:g}), {s['n_samples']} paired replicates, seed {settings['seed']}; "
             f"parameters: {params}\n"

@@ -261,7 +261,7 @@ def _f(x, digits=2) -> str:
 
 
 def report_markdown(analysis: economics.Analysis, settings: dict, title: str, figures: dict[str, str], portfolio=None) -> str:
-    from .compare import count, interval, intervals, money, ranked_table
+    from .compare import GRADE_FOOTNOTE, count, interval, intervals, money, ranked_table
 
     t, s, a = analysis.table, analysis.settings, analysis.assumptions
     eff = f"{s['outcome']}_averted"
@@ -304,7 +304,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               "dominated* (a mix of two frontier options does more for the money).",
               "- **Net benefit** = monetised benefits (VSL x homicides averted + other crime cost x member-years averted) minus "
               "incremental cost; **BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
-              "share of samples (replicates x draws of VSL, prison and programme costs) in which benefits exceed costs.",
+              "share of samples (replicates x draws of VSL, prison and programme costs) in which benefits exceed costs. "
+              "Replicate *r* also runs policy effect set *r* (effect sizes drawn from their evidence distributions, the same "
+              "in every scenario), so intervals and P(B>C) include effect uncertainty unless the run used `--point-effects`.",
               "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
               "`--replicates` or `--agents` to narrow them.",
               "- **One computation per row**: costs, outcomes, benefit streams and net benefit are *means* of the paired "
@@ -316,7 +318,12 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               f"- **Deadweight cost of taxation**: {a.deadweight.central:g} USD per USD of net public cost (range "
               f"{a.deadweight.low:g}-{a.deadweight.high:g}), its own benefit stream (negative when the policy adds public "
               "spending), counted in the net benefit and the BCR's numerator (WSIPP).", ""]
-    lines += ["## Ranked results", "", md_table(ranked_table(t)), ""]
+    lines += ["## Ranked results", "", md_table(ranked_table(t)), "", f"Column {GRADE_FOOTNOTE}.", ""]
+    if "grade_note" in t:
+        weak = [f"- **{r.name}** {r.grade_note}: treat its ranking as a hypothesis to test, not a finding."
+                for r in t.itertuples() if r.grade_note]
+        if weak:
+            lines += weak + [""]
     out_tab = pd.DataFrame({
         "scenario": t["name"],
         "recruits": intervals(t, "recruits_averted", f=count),

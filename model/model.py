@@ -26,6 +26,7 @@ from . import (
     trafficking,
     violence,
 )
+from . import effects as effects_mod
 from .groups import CriminalGroup
 from .neighbourhoods import Neighbourhoods, grid_side
 from .network import Network
@@ -54,6 +55,10 @@ class RecruitmentModel(mesa.Model):
         draw: for a calibrated profile, the posterior draw to run with (replicate ``r`` of a sweep uses
             draw ``r``; default 0, as ``recruitsim run``); ``None`` runs the profile's uncalibrated
             defaults. ``params`` win over the draw. See ``model.posteriors``.
+        effects: the policy effect set to run with: ``None`` (default, as ``recruitsim run``) the point
+            values (evidence medians); ``r`` effect set ``r`` (replicate ``r`` of sweeps, ``compare`` and
+            the app; the point values if ``RECRUITSIM_EFFECTS=point``); or a ``{"kind.key": value}`` dict.
+            A policy's explicit settings win. See ``model.effects``.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class RecruitmentModel(mesa.Model):
         collect: bool = True,
         progress: Callable[[], Any] | None = None,
         draw: int | None = 0,
+        effects: int | dict[str, float] | None = None,
     ):
         seed = seed_from_rng(rng)
         super().__init__(rng=seed)
@@ -80,6 +86,13 @@ class RecruitmentModel(mesa.Model):
         # a calibrated profile runs with posterior draw `draw` (as every CLI command does); explicit params win
         self.posterior_draw = None if draw is None else posteriors.draw(self.profile.iso3, draw)
         self.p = self.profile.params(**{**(self.posterior_draw or {}), **overrides})
+        # the policy effect set (the same for every scenario of a replicate: ceilings and CRN depend on it)
+        if effects is None:
+            self.effects = effects_mod.point()
+        elif isinstance(effects, dict):
+            self.effects = {**effects_mod.point(), **{k: float(v) for k, v in effects.items()}}
+        else:
+            self.effects = effects_mod.for_replicate(effects)
         self.seed = seed
         self.streams = Streams(seed)
         self.n_agents = int(n_agents)
@@ -196,6 +209,7 @@ class RecruitmentModel(mesa.Model):
             policy = Policy(**policy)
         if any(p.name == policy.name for p in self.policies):
             raise ParameterError(f"two policies are named '{policy.name}'")
+        policy.use_effects(self.effects)
         policy.attach(self)
         self.policies.append(policy)
         if hasattr(self, "pmax"):
@@ -222,7 +236,7 @@ class RecruitmentModel(mesa.Model):
         for p in self.policies:
             if channel in p.spec.effects:
                 mine *= max(1.0, p.values[channel])
-        return max(policies.headroom(channel), mine)
+        return max(policies.headroom(channel, self.effects), mine)
 
     def effect(self, channel: str, idx: np.ndarray) -> np.ndarray | float:
         """Product of the active policies' multipliers on ``channel`` for youths ``idx``."""

@@ -11,7 +11,10 @@ documented guess that calibration or future evidence should replace; its range i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 
@@ -26,6 +29,37 @@ class Param:
     meaning: str
     source: str
     integer: bool = False
+    #: how the value is uncertain: "point" (a fixed value or design choice), "lognormal(mu=..,sigma=..)",
+    #: "uniform(a,b)"; policy parameters take it from model/data/policy_effects.csv
+    distribution: str = "point"
+    #: evidence grade of a policy parameter: A LAC RCT, B RCT elsewhere or strong LAC quasi-experiment,
+    #: C meta-analysis of weaker designs, D expert guess (None: not graded)
+    grade: str | None = None
+    #: source tags (model/data/SOURCES.md); empty: read them from ``source``
+    sources: tuple[str, ...] = ()
+    #: values a scenario, sweep or setting may give it, if wider than [low, high] (policy parameters: [low, high]
+    #: is the evidence's 90% interval; a scenario may still ask "what if it has no effect?")
+    allowed: tuple[float, float] | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values a scenario may set: ``allowed`` or, if not given, ``[low, high]``."""
+        return self.allowed if self.allowed is not None else (self.low, self.high)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The source tags: ``sources`` or, for model parameters, the tags named in ``source``."""
+        if self.sources:
+            return self.sources
+        words = re.findall(r"\b[A-Z][A-Z0-9_]{2,}\b", self.source)
+        return tuple(dict.fromkeys(w for w in words if w == "GUESS" or w in defined_tags()))
+
+
+@lru_cache(maxsize=1)
+def defined_tags() -> frozenset[str]:
+    """The source tags listed in model/data/SOURCES.md."""
+    text = (Path(__file__).resolve().parent / "data" / "SOURCES.md").read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^\| ([A-Z][A-Z0-9_]+) \|", text, re.M))
 
 
 def _p(name, default, low, high, unit, process, meaning, source, integer=False) -> Param:

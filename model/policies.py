@@ -23,7 +23,10 @@ Effect sizes and costs, with ranges and sources, are in ``POLICY_PARAMETERS`` (d
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,8 +38,77 @@ from .population import ENROLLED
 TARGETING = ("risk", "geographic", "universal")
 
 
-def _pp(kind, name, default, low, high, unit, meaning, source) -> Param:
-    return Param(f"{kind}.{name}", default, low, high, unit, kind, meaning, source)
+EVIDENCE_FILE = Path(__file__).resolve().parent / "data" / "policy_effects.csv"
+GRADES = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One row of model/data/policy_effects.csv: the evidence behind one policy number."""
+
+    name: str
+    median: float | None  # None: "n/a" (a number the code never reads)
+    low: float | None  # 90% interval
+    high: float | None
+    distribution: str
+    grade: str
+    sources: tuple[str, ...]
+    mapping: str
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    """``"GUESS;HELLER_QJE2017(extrapolated)"`` -> ``("GUESS", "HELLER_QJE2017")``."""
+    out = []
+    for part in text.split(";"):
+        m = re.match(r"\s*([A-Z][A-Z0-9_]*)", part)
+        if m:
+            out.append(m.group(1))
+    return tuple(dict.fromkeys(out))
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def load_evidence(path: Path = EVIDENCE_FILE) -> dict[str, Evidence]:
+    """The evidence table, read once at import (``EVIDENCE``)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = {}
+    for r in rows:
+        if r["model_default_now"].startswith("PROPOSED"):
+            continue  # a lever or channel the model does not have (recorded in docs/policy-evidence.md)
+        dist = r["distribution"].strip()
+        out[r["parameter"]] = Evidence(r["parameter"], _number(r["proposed_median"]), _number(r["low_90"]),
+                                       _number(r["high_90"]), "point" if dist in ("", "n/a") else dist,
+                                       r["grade"].strip(), _tags(r["sources"]), r["mapping"])
+    return out
+
+
+EVIDENCE: dict[str, Evidence] = load_evidence()
+
+
+def _pp(kind, name, default, low, high, unit, meaning, source, allowed=None) -> Param:
+    """A policy parameter: the evidence median, 90% interval, distribution, grade and sources, if the
+    evidence table has the number; otherwise the value given here (a design or scenario choice).
+    ``allowed``: what a scenario may set (widened to include the 90% interval)."""
+    full = f"{kind}.{name}"
+    ev = EVIDENCE.get(full)
+    if ev is None:
+        return Param(full, default, low, high, unit, kind, meaning, source)
+    tags = "; ".join(ev.sources) + " (docs/policy-evidence.md)"
+    if name == "duration" or ev.median is None:
+        # a design choice (how long the programme keeps a participant) or a number the code never reads:
+        # a point value; the allowed range stays the design range, the evidence range goes in the meaning
+        value = default if ev.median is None else ev.median
+        what = meaning if ev.low is None else f"{meaning} (evidence {ev.low:g}-{ev.high:g}, {ev.distribution})"
+        return Param(full, value, low, high, unit, kind, what, tags, False, "point", ev.grade, ev.sources)
+    bounds = None if allowed is None else (min(allowed[0], ev.low), max(allowed[1], ev.high))
+    return Param(full, ev.median, ev.low, ev.high, unit, kind, meaning, tags, False, ev.distribution, ev.grade,
+                 ev.sources, bounds)
 
 
 @dataclass(frozen=True)
@@ -66,82 +138,73 @@ CHANNEL_HELP = {
     "offending_violent": "violent offending (and so violent-crime arrests)",
     "offending_other": "non-violent offending (and so other arrests)", "custody": "the probability of custody after arrest",
     "sentence": "the mean time in custody", "desistance": "members' probability of leaving their group",
-    "trafficking": "the risk of trafficking victimisation", "policing": "policing intensity in covered cells",
+    "trafficking": "the risk of trafficking victimisation", "policing": "policing intensity",
     "displacement": "displacement from violent cells", "revenue": "the groups' illicit revenue (capacity)",
 }
 
 
-def _kind(name, level, description, coverage, targeting, duration, fade, ages, effects, cost, extra=()):
+def _kind(name, level, description, coverage, targeting, duration, fade, ages, channels, cost_unit, extra=()):
+    """A kind whose effect sizes, fade, duration and unit cost come from the evidence table.
+
+    ``channels``: channel -> the range a scenario may set (a design bound, widened to the evidence's 90%
+    interval); ``cost_unit``: (unit, allowed range)."""
+    unit, cost_bounds = cost_unit
     params = {
-        "unit_cost": _pp(name, "unit_cost", cost[0], cost[1], cost[2], cost[3], "Cost", cost[4]),
+        "unit_cost": _pp(name, "unit_cost", None, None, None, unit,
+                         "Unit cost (its uncertainty is drawn by the economic analysis: economics/data/costs.csv)", "",
+                         cost_bounds),
         "coverage": _pp(name, "coverage", coverage, 0.0, 1.0, "share", "Share of the eligible (cells for area policies) covered", "scenario choice"),
         "duration": _pp(name, "duration", duration, 1, 120, "months", "Months each participant stays enrolled", "program design"),
-        "fade": _pp(name, "fade", fade, 0.0, 120.0, "months", "Half-life of the effect after leaving", "GUESS (HELLER_QJE2017: effects fade)"),
+        "fade": _pp(name, "fade", fade, 0.0, 120.0, "months", "Half-life of the effect after leaving", "GUESS", (0.0, 120.0)),
     }
-    for channel, (value, low, high, source) in effects.items():
-        where = {"individual": "while enrolled", "area": "in covered cells", "national": "everywhere"}[level]
-        params[channel] = _pp(name, channel, value, low, high, "multiplier", f"Multiplier on {CHANNEL_HELP[channel]} {where}", source)
+    where = {"individual": "while enrolled", "area": "in covered cells", "national": "everywhere"}[level]
+    for channel, bounds in channels.items():
+        params[channel] = _pp(name, channel, None, None, None, "multiplier", f"Multiplier on {CHANNEL_HELP[channel]} {where}", "",
+                              bounds)
     for p in extra:
         params[p.name.split(".", 1)[1]] = p
-    return Kind(name, level, description, {c: v[0] for c, v in effects.items()}, params, coverage, targeting,
-                duration, fade, ages)
+    for key, p in params.items():
+        if p.default is None:
+            raise ValueError(f"{EVIDENCE_FILE.name}: no evidence row for {name}.{key}")
+    return Kind(name, level, description, {c: params[c].default for c in channels}, params, coverage, targeting,
+                int(params["duration"].default), float(params["fade"].default), ages)
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in [
     _kind("mentoring", "individual",
           "CBT mentoring in the style of Becoming a Man: boys 14-17 in school in high-risk neighbourhoods",
-          0.3, "risk", 12, 6.0, (14, 17), {
-              "offending_violent": (0.53, 0.3, 1.0, "HELLER_QJE2017 (violent-crime arrests -45% to -50%)"),
-              "offending_other": (0.72, 0.5, 1.0, "HELLER_QJE2017 (total arrests -28% to -35%)"),
-              "recruit_odds": (0.7, 0.3, 1.0, "GUESS (less violent involvement; joining not measured)"),
-              "violent_involvement": (0.6, 0.3, 1.0, "HELLER_QJE2017 (violent involvement); GUESS for members"),
-              "dropout": (0.8, 0.5, 1.0, "HELLER_QJE2017 (graduation +12% to +19%)"),
-          }, (2383.0, 500.0, 6000.0, "USD per participant-year", "WSIPP_BAM (net cost 2,383, 2022 USD)")),
+          0.3, "risk", 12, 6.0, (14, 17),
+          {"offending_violent": (0.3, 1.0), "offending_other": (0.5, 1.0), "recruit_odds": (0.3, 1.0),
+           "violent_involvement": (0.3, 1.0), "dropout": (0.5, 1.0)},
+          ("USD per participant-year", (500.0, 6000.0))),
     _kind("schooling", "individual",
           "School support (stipends, tutoring) keeping poor 12-17 year-olds in school",
-          0.3, "risk", 12, 3.0, (12, 17), {
-              "dropout": (0.6, 0.3, 1.0, "GUESS (conditional transfer programmes raise enrolment)"),
-          }, (400.0, 100.0, 1500.0, "USD per participant-year", "GUESS (conditional transfer scale)")),
+          0.3, "risk", 12, 3.0, (12, 17), {"dropout": (0.3, 1.0)}, ("USD per participant-year", (100.0, 1500.0))),
     _kind("jobs", "individual",
           "Employment programme (training, placement, wage subsidy) for NEET youths 16-24",
-          0.2, "risk", 6, 6.0, (16, 24), {
-              "job_finding": (2.0, 1.0, 4.0, "GUESS (youth employment programmes in LAC: modest gains)"),
-              "recruit_odds": (0.85, 0.5, 1.0, "GUESS"),
-              "desistance": (1.3, 1.0, 3.0, "GUESS"),
-          }, (1500.0, 300.0, 5000.0, "USD per participant-year", "GUESS")),
+          0.2, "risk", 6, 6.0, (16, 24), {"job_finding": (1.0, 4.0), "recruit_odds": (0.5, 1.0), "desistance": (1.0, 3.0)},
+          ("USD per participant-year", (300.0, 5000.0))),
     _kind("family_violence", "individual",
           "Parenting and family-violence prevention for families of 10-15 year-olds exposed to home violence",
-          0.3, "risk", 6, 12.0, (10, 15), {
-              "hv_cessation": (2.0, 1.0, 5.0, "GUESS (parenting programmes reduce harsh discipline)"),
-              "hv_onset": (0.5, 0.2, 1.0, "GUESS"),
-          }, (600.0, 100.0, 3000.0, "USD per participant-year", "GUESS")),
+          0.3, "risk", 6, 12.0, (10, 15), {"hv_cessation": (1.0, 5.0), "hv_onset": (0.2, 1.0)},
+          ("USD per participant-year", (100.0, 3000.0))),
     _kind("mass_policing", "area",
           "Mass policing: more patrols and sweeps, arrests of non-members, longer sentences in the most violent cells",
-          0.3, "geographic", 12, 0.0, (10, 29), {
-              "policing": (2.0, 1.0, 5.0, "Cerda et al. 2018 (hot-spot policing as 2x police)"),
-              "arrest_nonmember": (1.5, 1.0, 4.0, "PARLAM2025 (sweeps arrest non-members); GUESS size"),
-              "sentence": (1.5, 1.0, 3.0, "GUESS (harsher sentencing)"),
-              "violent_involvement": (0.9, 0.6, 1.0, "Cerda et al. 2018 (hot-spot policing -11% victimisation); short-term deterrence"),
-          }, (40.0, 5.0, 200.0, "USD per covered youth-year", "GUESS (operations only; prison costs counted separately)")),
+          0.3, "geographic", 12, 0.0, (10, 29),
+          {"policing": (1.0, 5.0), "arrest_nonmember": (1.0, 4.0), "sentence": (1.0, 3.0), "violent_involvement": (0.6, 1.0)},
+          ("USD per covered youth-year", (5.0, 200.0))),
     _kind("focused_deterrence", "area",
           "Focused deterrence: arrests concentrated on active members and leaders, plus an offer of services",
-          0.3, "geographic", 12, 0.0, (10, 29), {
-              "arrest_member": (1.4, 1.0, 3.0, "Braga et al. 2018 (focused deterrence)"),
-              "leader_arrest": (2.0, 1.0, 5.0, "GUESS (leader targeting)"),
-              "violent_involvement": (0.77, 0.5, 1.0, "Braga et al. 2019 update (crime -23%)"),
-              "desistance": (1.5, 1.0, 3.0, "GUESS (services offer)"),
-          }, (25.0, 5.0, 200.0, "USD per covered youth-year", "GUESS")),
+          0.3, "geographic", 12, 0.0, (10, 29),
+          {"arrest_member": (1.0, 3.0), "leader_arrest": (1.0, 5.0), "violent_involvement": (0.5, 1.0), "desistance": (1.0, 3.0)},
+          ("USD per covered youth-year", (5.0, 200.0))),
     _kind("hotline", "national",
           "Anonymous reporting channel (Disque Denuncia): better detection of members and leaders",
-          1.0, "universal", 12, 0.0, (10, 29), {
-              "arrest_member": (1.15, 1.0, 2.0, "Disque Denuncia (60,000 confirmed tips in 25 years; no causal estimate): GUESS"),
-              "leader_arrest": (1.5, 1.0, 3.0, "GUESS"),
-          }, (10000.0, 1000.0, 100000.0, "USD per 100,000 population-year", "GUESS (running cost)")),
+          1.0, "universal", 12, 0.0, (10, 29), {"arrest_member": (1.0, 2.0), "leader_arrest": (1.0, 3.0)},
+          ("USD per 100,000 population-year", (1000.0, 100000.0))),
     _kind("interdiction", "national",
           "Border interdiction: seizures cut the groups' illicit revenue and so their demand for recruits",
-          1.0, "universal", 12, 0.0, (10, 29), {
-              "revenue": (0.85, 0.4, 1.0, "GUESS (share of revenue left after interdiction)"),
-          }, (50000.0, 5000.0, 500000.0, "USD per 100,000 population-year", "GUESS")),
+          1.0, "universal", 12, 0.0, (10, 29), {"revenue": (0.4, 1.0)}, ("USD per 100,000 population-year", (5000.0, 500000.0))),
 ]}
 
 #: Individual-level channels a policy may act on; area/national policies also use "policing"
@@ -152,15 +215,20 @@ CHANNELS = ("recruit_odds", "dropout", "job_finding", "job_loss", "hv_onset", "h
 HOOD_CHANNELS = ("policing", "displacement")
 GROUP_CHANNELS = ("revenue",)
 
-def headroom(channel: str) -> float:
-    """Largest factor by which the policy library, at default effect sizes, can *raise* a channel.
+def headroom(channel: str, values: dict[str, float] | None = None) -> float:
+    """Largest factor by which the policy library can *raise* a channel: at the default effect sizes,
+    or at ``values`` (an effect set of ``model.effects``, ``{"kind.channel": value}``) where given.
 
     The monthly processes use it in their ceiling probability ``p_max``, which must not depend on
-    which policies a scenario switches on (so that common random numbers line up across scenarios).
+    which policies a scenario switches on (so that common random numbers line up across scenarios);
+    replicate r's effect set is the same in every scenario, so its headroom is too.
     """
     out = 1.0
     for k in KINDS.values():
-        out *= max(1.0, k.effects.get(channel, 1.0))
+        v = k.effects.get(channel, 1.0)
+        if values is not None and channel in k.effects:
+            v = values.get(f"{k.name}.{channel}", v)
+        out *= max(1.0, v)
     return out
 
 
@@ -168,10 +236,14 @@ POLICY_PARAMETERS: dict[str, Param] = {p.name: p for k in KINDS.values() for p i
 
 
 def policy_markdown_table() -> str:
-    """Effect sizes and costs of the policy kinds (docs/parameters.md)."""
-    lines = ["| name | meaning | default | range | unit | source |", "|---|---|---|---|---|---|"]
+    """Effect sizes and costs of the policy kinds (docs/parameters.md): default (evidence median), range (its
+    90% interval; design range for durations and coverage), what a scenario may set, distribution, grade."""
+    lines = ["| name | meaning | default | range (90%) | scenarios may set | unit | distribution | grade | source |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for p in POLICY_PARAMETERS.values():
-        lines.append(f"| `{p.name}` | {p.meaning} | {p.default:g} | {p.low:g} – {p.high:g} | {p.unit} | {p.source} |")
+        lo, hi = p.bounds
+        lines.append(f"| `{p.name}` | {p.meaning} | {p.default:g} | {p.low:g} – {p.high:g} | {lo:g} – {hi:g} | {p.unit} | "
+                     f"{p.distribution} | {p.grade or '-'} | {p.source} |")
     return "\n".join(lines) + "\n"
 
 
@@ -199,16 +271,25 @@ class Policy:
         for key, v in self.settings.items():
             if key not in k.params:
                 raise ParameterError(f"policy '{self.name}': unknown setting '{key}'; allowed: {', '.join(k.params)}")
-            p = k.params[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (p.low <= v <= p.high):
-                raise ParameterError(f"policy '{self.name}': '{key}' = {v!r} is outside its allowed range [{p.low:g}, {p.high:g}]")
+            lo, hi = k.params[key].bounds
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
+                raise ParameterError(f"policy '{self.name}': '{key}' = {v!r} is outside its allowed range [{lo:g}, {hi:g}]")
             values[key] = float(v)
+        self.explicit = frozenset(values)  # settings given here win over effect draws (use_effects)
         self.values = {key: float(p.default) for key, p in k.params.items()} | values
         self.spec = k
         if self.budget is not None and (self.budget < 0 or self.budget != self.budget):
             raise ParameterError(f"policy '{self.name}': budget must be >= 0 USD per year, got {self.budget!r}")
         if self.start < 0 or (self.end is not None and self.end <= self.start):
             raise ParameterError(f"policy '{self.name}': need 0 <= start < end, got start={self.start}, end={self.end}")
+
+    def use_effects(self, effect_set: dict[str, float]) -> None:
+        """Take this kind's values from an effect set (``model.effects``: ``{"kind.key": value}``),
+        except the settings given explicitly (they win)."""
+        for key in self.spec.params:
+            name = f"{self.kind}.{key}"
+            if name in effect_set and key not in self.explicit:
+                self.values[key] = float(effect_set[name])
 
     @property
     def effects(self) -> dict[str, float]:

@@ -65,10 +65,12 @@ def step(model) -> None:
     pop, t, rng, s = model.pop, model.t, model.streams["schooling"], model.stats
     at18 = pop.cohort_slots(t, 216)
     u = rng.random(at18.size)  # one draw per 18-year-old, whatever the state
-    done = at18[pop.school[at18] == ENROLLED]
+    enrolled = pop.school[at18] == ENROLLED
+    done = at18[enrolled]
     pop.school[done] = COMPLETED
     s["completions"] += done.size
-    to_tertiary = at18[(pop.school[at18] == COMPLETED) & (u < model.p.tertiary_entry) & pop.alive[at18]]
+    # only those completing now enter tertiary (not a youth set up as completed, perhaps employed, at the start)
+    to_tertiary = at18[enrolled & (u < model.p.tertiary_entry) & pop.alive[at18]]
     pop.school[to_tertiary] = TERTIARY
     at23 = pop.cohort_slots(t, 276)
     pop.school[at23[pop.school[at23] == TERTIARY]] = COMPLETED

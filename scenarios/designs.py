@@ -177,7 +177,7 @@ def _bounds(name: str, base: Scenario, where: str) -> tuple[float, float, str | 
         raise ScenarioError(f"{where}: factor '{name}': no policy named '{pname}' in this file (policies: {have})")
     kind = KINDS[spec["kind"]]
     allowed = {"start": (0, 1200), "end": (1, 1200), "budget": (0, 1e12)}
-    allowed.update({k: (p.low, p.high) for k, p in kind.params.items()})
+    allowed.update({k: p.bounds for k, p in kind.params.items()})
     if key not in allowed:
         raise ScenarioError(f"{where}: factor '{name}': '{key}' is not a numeric setting of a {spec['kind']} policy; "
                             f"allowed: {', '.join(sorted(allowed))}")

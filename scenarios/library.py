@@ -163,7 +163,7 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
             what = {"start": "a whole month in [0, 1200]", "end": "a whole month in [0, 1200]",
                     "budget": "a number of USD per year in [0, 1e12]"}.get(key)
             if what is None:
-                what = f"a number in [{k.params[key].low:g}, {k.params[key].high:g}]"
+                what = "a number in [{:g}, {:g}]".format(*k.params[key].bounds)
             raise ScenarioError(f"{where}: '{key}' must be {what}, got {v!r}")
         if key in ("start", "end"):
             if int(v) != v or v < 0 or v > 1200:
@@ -172,9 +172,9 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
             if not 0 <= v <= 1e12:
                 raise ScenarioError(f"{where}: 'budget' must be in [0, 1e12] USD per year, got {v!r}")
         else:
-            prm = k.params[key]
-            if not prm.low <= v <= prm.high:
-                raise ScenarioError(f"{where}: '{key}' = {v!r} is outside its allowed range [{prm.low:g}, {prm.high:g}]")
+            lo, hi = k.params[key].bounds  # policy effects: the evidence's 90% interval or a wider design range
+            if not lo <= v <= hi:
+                raise ScenarioError(f"{where}: '{key}' = {v!r} is outside its allowed range [{lo:g}, {hi:g}]")
     if "end" in p and p["end"] <= p.get("start", 0):
         raise ScenarioError(f"{where}: 'end' ({p['end']}) must be after 'start' ({p.get('start', 0)})")
     if "budget" in p and "coverage" in p:

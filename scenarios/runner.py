@@ -2,7 +2,8 @@
 
 Replicate ``r`` of a run with base seed ``s`` uses the seed ``replicate_seed(s, r)`` in *every*
 scenario, so each scenario meets the same random streams (CRN) and paired differences from baseline
-are precise. ``run_unit`` is a plain function of picklable arguments, so any engine (local processes
+are precise. Replicate ``r`` also runs posterior draw ``r`` (``model.posteriors``) and policy effect set
+``r`` (``model.effects``) in every scenario. ``run_unit`` is a plain function of picklable arguments, so any engine (local processes
 or Dask workers) can run it.
 
 Burn-in reuse. Policies act only from month 0 and the processes' random-number ceilings do not depend
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from recruitsim.model import RecruitmentModel
+from recruitsim.model import effects as effect_sets
 from recruitsim.model import posteriors as posterior
 from recruitsim.model.streams import replicate_seed
 
@@ -46,6 +48,9 @@ class Unit:
     seed: int = 1
     params: dict[str, Any] = field(default_factory=dict)  # e.g. a posterior draw or a design point
     point: int = -1  # design point index for grid / space-filling sweeps (-1: none)
+    #: policy effects: "draw" (replicate r runs effect set r, as it runs posterior draw r) or "point"
+    #: (the evidence medians); default from RECRUITSIM_EFFECTS (``--point-effects``)
+    effects: str = field(default_factory=effect_sets.mode)
 
     def resolved(self) -> library.Scenario:
         return self.scenario if isinstance(self.scenario, library.Scenario) else library.load(self.scenario)
@@ -64,10 +69,15 @@ class Unit:
         # the scenario's and the unit's explicit params win over it
         return {**(posterior.draw(self.country, self.replicate) or {}), **self.resolved().params, **self.params}
 
+    def effect_values(self) -> dict[str, float]:
+        """The policy effect set of this replicate: effect set r (the same in every scenario), or the point
+        values. A policy's explicit settings win over it (``Policy.use_effects``)."""
+        return effect_sets.for_replicate(self.replicate, self.effects)
+
     def burn_in_key(self) -> str:
         """Units with the same key run the same burn-in (policies play no part in it)."""
         return json.dumps([self.country, self.agents, self.years, self.burn_in, self.seed, self.replicate,
-                           sorted(self.model_params().items())])
+                           sorted(self.model_params().items()), self.effects])
 
 
 def _annotate(df: pd.DataFrame, unit: Unit, name: str) -> pd.DataFrame:
@@ -83,7 +93,8 @@ def run_unit(unit: Unit) -> pd.DataFrame:
     sc = unit.resolved()
     model = RecruitmentModel(unit.country, n_agents=unit.agents, years=unit.years, burn_in_years=unit.burn_in,
                              params=unit.model_params(), policies=sc.policies(),
-                             rng=replicate_seed(unit.seed, unit.replicate), collect=False, draw=None)
+                             rng=replicate_seed(unit.seed, unit.replicate), collect=False, draw=None,
+                             effects=unit.effect_values())
     return _annotate(model.run(), unit, sc.name)
 
 
@@ -100,7 +111,7 @@ def run_group(units: Sequence[Unit]) -> list[pd.DataFrame]:
         raise ValueError("run_group: the units do not share a burn-in (country, size, seed, replicate or params differ)")
     base = RecruitmentModel(first.country, n_agents=first.agents, years=first.years, burn_in_years=first.burn_in,
                             params=first.model_params(), rng=replicate_seed(first.seed, first.replicate), collect=False,
-                            draw=None)
+                            draw=None, effects=first.effect_values())
     out = []
     for i, unit in enumerate(units):
         sc = unit.resolved()

@@ -34,6 +34,8 @@ from typing import Any
 
 import pandas as pd
 
+from recruitsim.model import effects as effect_sets
+
 from . import library, provenance, store, summary
 from .designs import Arm, Plan
 from .engine import Engine
@@ -156,7 +158,9 @@ def output_columns(country: str, arms: list[Arm]) -> list[str]:
 
 
 def manifest(plan: Plan, st: Settings, columns: list[str]) -> dict[str, Any]:
-    m = {"format": store.FORMAT, "code": store.code_version(), "settings": {**asdict(st), "baseline": plan.baseline},
+    # the policy effects mode is part of the settings: a --point-effects sweep never resumes a drawn one
+    m = {"format": store.FORMAT, "code": store.code_version(),
+         "settings": {**asdict(st), "baseline": plan.baseline, "effects": effect_sets.mode()},
          "arms": [a.definition() for a in plan.arms], "factors": plan.factor_names, "columns": columns,
          "design": None if plan.design is None else {"method": plan.design.method, "source": plan.source},
          "versions": provenance.versions()}

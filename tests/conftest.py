@@ -44,7 +44,9 @@ def calibrated(monkeypatch):
 POLICY_AGENTS, POLICY_YEARS, POLICY_BURN_IN, POLICY_REPLICATES, POLICY_SEED = 30_000, 4, 3, 8, 11
 POLICY_DOSES = {"mentoring": {"coverage": 1.0, "duration": 48}, "schooling": {"coverage": 1.0}, "jobs": {"coverage": 0.5},
                 "family_violence": {"coverage": 0.6}, "mass_policing": {}, "focused_deterrence": {"coverage": 0.5},
-                "hotline": {}, "interdiction": {}}
+                "hotline": {}, "interdiction": {"revenue": 0.8}}
+# interdiction at the low end of its 90% interval (0.80-1.15): at the evidence median (0.959, a 4% revenue cut)
+# mean demand moves ~1.4%, within the noise of 8 replicates of 30k agents; the test checks the mechanism's sign
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +59,9 @@ def policy_runs() -> tuple[pd.DataFrame, pd.DataFrame]:
 
     scenarios = [library.parse({}, "tests", "baseline")] + [
         library.parse({"policy": [{"kind": k, **dose}]}, "tests", k) for k, dose in POLICY_DOSES.items()]
-    tasks = [tuple(Unit(sc, r, "LAC", POLICY_AGENTS, POLICY_YEARS, POLICY_BURN_IN, POLICY_SEED) for sc in scenarios)
+    # point effects (the evidence medians): the test checks each mechanism's direction; drawn effect sets may
+    # legitimately reach no effect (most 90% intervals include 1), which is what compare's intervals carry
+    tasks = [tuple(Unit(sc, r, "LAC", POLICY_AGENTS, POLICY_YEARS, POLICY_BURN_IN, POLICY_SEED, effects="point") for sc in scenarios)
              for r in range(POLICY_REPLICATES)]
     dfs = []
     with Engine(workers=2) as eng:

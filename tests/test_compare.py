@@ -114,7 +114,7 @@ dropout = 1.0
 
 def test_real_doubled_unit_cost_doubles_programme_and_incremental_cost(tmp_path):
     base = write(tmp_path, "jobs1", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\n')
-    dear = write(tmp_path, "jobs2", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\nunit_cost = 3000\n')  # default 1,500
+    dear = write(tmp_path, "jobs2", '[[policy]]\nkind = "jobs"\ncoverage = 0.4\nunit_cost = 2828\n')  # default 1,414 (evidence median, a GUESS)
     units = [Unit(s, r, **SMALL) for s in ("baseline", base, dear) for r in range(2)]
     df = pd.concat([run_unit(u) for u in units], ignore_index=True)
     j1, j2 = df[df.scenario == "jobs1"].reset_index(drop=True), df[df.scenario == "jobs2"].reset_index(drop=True)
@@ -142,7 +142,8 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
     for r in rows.values():
         assert list(r) == ["name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
                            "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer",
-                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "benefits", "perspective"]
+                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "grade", "grade_mix", "grade_note",
+                           "benefits", "perspective"]
         assert isinstance(r["on_frontier"], bool) and isinstance(r["distinguishable"], bool)
         assert set(r["benefits"]) == {"homicides_vsl", "other_crime", "prison", "deadweight"}
         assert set(r["perspective"]) == {"taxpayers", "victims_and_others", "indirect"}
@@ -152,6 +153,9 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
         assert sum(v["mean"] for v in r["perspective"].values()) == pytest.approx(r["net_benefit"], rel=1e-9, abs=1e-6)
         if not r["distinguishable"]:
             assert not r["on_frontier"] or r["name"] == "baseline"
+    # the evidence grade of the effects each result rests on (weakest grade; a note when mainly grade D)
+    assert rows["baseline"]["grade"] is None and rows["mentoring"]["grade"] == "D" and rows["mentoring"]["grade_mix"] == "B3 D2"
+    assert rows["interdiction"]["grade"] == "C" and not rows["interdiction"]["grade_note"]
     assert rows["baseline"]["incremental_cost"] == 0 and rows["mentoring"]["incremental_cost"] > 0
     # mass policing adds custody time: negative incarceration-years averted
     assert rows["mass_policing"]["incarceration_years_averted"] < 0

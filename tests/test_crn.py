@@ -53,7 +53,9 @@ def test_policy_changes_nothing_before_it_starts():
 
 def test_same_replicate_same_results_and_replicates_differ():
     a = run_unit(Unit("baseline", 3, "LAC", 3000, 1, 1, 9))
-    b = RecruitmentModel("LAC", n_agents=3000, years=1, burn_in_years=1, rng=replicate_seed(9, 3), collect=False).run()
+    # replicate 3 runs policy effect set 3 (its ceilings depend on it, even in the baseline): effects=3
+    b = RecruitmentModel("LAC", n_agents=3000, years=1, burn_in_years=1, rng=replicate_seed(9, 3), collect=False,
+                         effects=3).run()
     pd.testing.assert_frame_equal(a.drop(columns=["scenario", "replicate"]), b)
     c = run_unit(Unit("baseline", 4, "LAC", 3000, 1, 1, 9))
     assert not a["members"].equals(c["members"])

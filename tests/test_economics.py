@@ -56,9 +56,9 @@ def test_present_value_of_costs_and_outcomes_by_hand():
     # it averts 1 homicide in month 0 and 1.03 in month 12: 2 discounted homicides averted
     hom = np.full(MONTHS, 10.0)
     hom[0], hom[12] = 9.0, 10.0 - 1.03
-    df = frame({"baseline": {}, "p": {"cost_schooling": cost, "homicides": hom, "homicides_male": hom - 1.0}})
+    df = frame({"baseline": {}, "p": {"cost_jobs": cost, "homicides": hom, "homicides_male": hom - 1.0}})
     t = scenario_table(df, "LAC", n_draws=1).set_index("name")
-    assert t.loc["p", "program_cost"] == pytest.approx(200.0)  # schooling unit cost is priced in 2024 USD
+    assert t.loc["p", "program_cost"] == pytest.approx(200.0)  # jobs unit cost is priced in 2024 USD (a GUESS)
     assert t.loc["p", "homicides_averted"] == pytest.approx(2.0)
     assert t.loc["p", "homicides_averted_undiscounted"] == pytest.approx(2.03)
     assert t.loc["p", "cost_per_homicide_averted"] == pytest.approx(100.0)
@@ -79,10 +79,10 @@ def test_stocks_become_discounted_person_years():
 
 
 def test_price_year_conversion_of_programme_costs():
-    # mentoring's unit cost is WSIPP's 2022 dollars: the model's USD become 2024 USD x CPI(2024)/CPI(2022)
+    # mentoring's unit cost is a US cost transferred to LAC in 2023 dollars: the model's USD become 2024 USD x CPI(2024)/CPI(2023)
     df = frame({"baseline": {}, "m": {"cost_mentoring": np.r_[1000.0, np.zeros(MONTHS - 1)]}})
     t = scenario_table(df, "LAC", n_draws=1).set_index("name")
-    assert t.loc["m", "program_cost"] == pytest.approx(1000.0 * 313.689 / 292.655)
+    assert t.loc["m", "program_cost"] == pytest.approx(1000.0 * 313.689 / 304.702)
 
 
 # ---- frontier -------------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_doubling_a_unit_cost_doubles_the_incremental_cost():
 
 
 def test_a_policy_with_no_effect_averts_nothing_and_is_dominated():
-    df = frame({"baseline": {}, "useless": {"cost_hotline": 5000.0}, "good": {"cost_schooling": 10.0, "homicides": 9.0, "homicides_male": 8.0}},
+    df = frame({"baseline": {}, "useless": {"cost_hotline": 5000.0}, "good": {"cost_jobs": 10.0, "homicides": 9.0, "homicides_male": 8.0}},
                replicates=4, noise={"homicides": 1.0, "recruits": 5.0})
     t = scenario_table(df, "LAC").set_index("name")
     u = t.loc["useless"]
@@ -178,7 +178,7 @@ def test_net_benefit_bcr_and_vsl_uncertainty():
     # of cost; other crime benefits switched off; no prison change
     h = d * 1.0
     pc = h * a.vsl.central / 1.1 / d
-    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": pc}})
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": pc}})
     t = scenario_table(df, "LAC", crime_cost=0, deadweight=0, n_draws=2000).set_index("name").loc["p"]
     assert t["benefit_lives"] == pytest.approx(h * a.vsl.central)
     assert t["net_benefit"] == pytest.approx(h * a.vsl.central - pc * d)
@@ -187,14 +187,14 @@ def test_net_benefit_bcr_and_vsl_uncertainty():
     assert 0.2 < t["p_benefit_exceeds_cost"] < 0.8
     assert t["net_benefit_lo"] < 0 < t["net_benefit_hi"]
     # with a certainly tiny cost the probability is 1
-    cheap = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": 1.0}})
+    cheap = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": 1.0}})
     assert scenario_table(cheap, "LAC").set_index("name").loc["p", "p_benefit_exceeds_cost"] == 1.0
 
 
 def test_deadweight_is_its_own_stream_on_net_public_cost_and_perspectives_add_up():
     # 1 homicide averted a month, a programme of 1000 a month, 10 fewer youths in custody: net public cost = prog - prison saved
     d = discount_factors(np.arange(MONTHS), 0.03).sum()
-    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "incarcerated": 490.0, "cost_schooling": 1000.0}},
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "incarcerated": 490.0, "cost_jobs": 1000.0}},
                replicates=3, noise={"homicides": 0.5})
     a = costs.assumptions("CHL")
     t = scenario_table(df, "CHL", crime_cost=0, n_draws=50).set_index("name").loc["p"]
@@ -298,8 +298,8 @@ def test_homicide_estimator_scope_and_sex():
 
 
 def test_ceac_probabilities():
-    df = frame({"baseline": {}, "cheap": {"homicides": 9.5, "homicides_male": 8.5, "cost_schooling": 1e4},
-                "dear": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": 1e6}}, replicates=3, noise={"homicides": 0.2})
+    df = frame({"baseline": {}, "cheap": {"homicides": 9.5, "homicides_male": 8.5, "cost_jobs": 1e4},
+                "dear": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": 1e6}}, replicates=3, noise={"homicides": 0.2})
     a = economics.analyse(df, "LAC", wtp_grid=[0.0, 1e5, 1e9])
     c = a.ceac.pivot(index="wtp", columns="scenario", values="p_optimal")
     assert np.allclose(c.sum(axis=1), 1.0)
@@ -386,14 +386,14 @@ def test_unpaired_scenarios_are_left_out_with_a_note():
 def test_one_way_sensitivity_by_hand():
     a = costs.assumptions("LAC")
     d = discount_factors(np.arange(MONTHS), 0.03).sum()
-    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_schooling": 100.0}})
+    df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": 100.0}})
     an = economics.analyse(df, "LAC", crime_cost=0, n_draws=5)
     s = an.sensitivity.set_index(["scenario", "input", "setting"])["net_benefit"]
     assert s[("p", "central", "")] == pytest.approx(an.table.set_index("name").loc["p", "net_benefit"])
     dw = a.deadweight.central  # 0.5 x the net public cost
     assert s[("p", "VSL", "low")] == pytest.approx(d * a.vsl.low - 100 * d * (1 + dw))
     assert s[("p", "VSL", "high")] == pytest.approx(d * a.vsl.high - 100 * d * (1 + dw))
-    assert s[("p", "programme unit costs", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 3.75 * (1 + dw))
+    assert s[("p", "programme unit costs", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 4000 / 1414 * (1 + dw))  # costs.csv jobs
     assert s[("p", "deadweight cost of taxation", "high")] == pytest.approx(d * a.vsl.central - 100 * d * 2.0)
     assert s[("p", "discount rate", "0%")] == pytest.approx(MONTHS * (a.vsl.central - 100 * (1 + dw)))
     assert set(an.sensitivity["input"]) == {"central", *economics.SENSITIVITY_INPUTS}

@@ -249,8 +249,12 @@ desistance = { values = [0.01, 0.03] }
     row = s[(s.scenario == "grid@3") & (s.outcome == "recruits")].iloc[0]
     tot = df.groupby(["scenario", "replicate"])["recruits"].sum()
     assert np.isclose(row["diff_median"], np.median(tot["grid@3"] - tot["baseline@2"]))
-    # a stronger cut of revenue recruits fewer (same parameters, same random numbers)
-    assert tot["grid@2"].sum() < tot["grid@3"].sum()
+    # a stronger cut of revenue lowers the groups' demand and recruits no more (same parameters, same random
+    # numbers). At 3,000 agents recruitment is a handful of events, so recruits may tie: since the policy effects
+    # moved to the evidence (and the random realisation with them) they do here; demand cannot tie
+    dem = df.groupby(["scenario", "replicate"])["mean_demand"].mean()
+    assert (dem["grid@2"] < dem["grid@3"]).all()
+    assert tot["grid@2"].sum() <= tot["grid@3"].sum()
 
 
 def test_summary_statistics_on_known_data():
@@ -279,7 +283,7 @@ def test_manifest_records_settings_and_code(tmp_path):
                  "--no-progress"]) == 0
     m = json.loads((out / "_manifest.json").read_text())
     assert m["settings"] == {"country": "LAC", "replicates": 1, "agents": 3000, "years": 2.0, "burn_in": 1.0, "seed": 5,
-                             "baseline": "baseline"}
+                             "baseline": "baseline", "effects": "draw"}
     assert [a["label"] for a in m["arms"]] == ["baseline", "hotline"] and len(m["code"]) == 16
     assert m["columns"][:3] == ["month", "year", "recruits"]
     m["code"] = "0" * 16
