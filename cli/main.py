@@ -193,6 +193,27 @@ def _registrations():
     return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register]
 
 
+#: the library's own errors (module, class): their message is one line for the user
+USER_ERRORS = (("recruitsim.scenarios.library", "ScenarioError"), ("recruitsim.scenarios.store", "StoreError"),
+               ("recruitsim.scenarios.engine", "EngineError"), ("recruitsim.model.posteriors", "PosteriorError"),
+               ("recruitsim.model.params", "ParameterError"))
+
+
+def user_error(e: BaseException) -> bool:
+    """Is ``e`` one of the library's errors for the user? (Only modules already imported can have raised one.)"""
+    for mod, name in USER_ERRORS:
+        m = sys.modules.get(mod)
+        cls = getattr(m, name, None) if m is not None else None
+        if cls is not None and isinstance(e, cls):
+            return True
+    return False
+
+
+def one_line(msg: str) -> str:
+    msg = " ".join(str(msg).split()) or "error"
+    return msg if msg.startswith("recruitsim") else f"recruitsim: error: {msg}"
+
+
 def main(argv: list[str] | None = None) -> int:
     np.seterr(all="ignore")
     try:
@@ -203,8 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return args.func(args)
     except UsageError as e:
-        msg = str(e)
-        print(msg if msg.startswith("recruitsim") else f"recruitsim: error: {msg}", file=sys.stderr)
+        print(one_line(str(e)), file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except Exception as e:
+        if not user_error(e):
+            raise
+        print(one_line(str(e)), file=sys.stderr)
+        return 2
