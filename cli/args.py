@@ -78,12 +78,17 @@ def add_run_args(p: argparse.ArgumentParser, agents: int = 100_000, years: float
 
 def write_results(df, out: Path, stem: str, meta: dict | None = None) -> None:
     """Write a DataFrame as Parquet and CSV atomically (temp file + rename)."""
-    for ext, writer in (("parquet", lambda p: df.to_parquet(p, index=False)), ("csv", lambda p: df.to_csv(p, index=False))):
-        tmp = out / f".{stem}.{ext}.tmp"
-        writer(tmp)
-        os.replace(tmp, out / f"{stem}.{ext}")
+    items = [("parquet", lambda p: df.to_parquet(p, index=False)), ("csv", lambda p: df.to_csv(p, index=False))]
     if meta is not None:
-        (out / f"{stem}.json").write_text(dumps(meta, indent=2))
+        items.append(("json", lambda p: p.write_text(dumps(meta, indent=2))))
+    for ext, writer in items:
+        tmp = out / f".{stem}.{ext}.tmp"
+        try:
+            writer(tmp)
+            os.replace(tmp, out / f"{stem}.{ext}")
+        except BaseException:  # e.g. a full disk: leave no partial temporary file
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def quiet(args) -> bool:
@@ -96,3 +101,23 @@ def progress(args, total: int, desc: str, unit: str = "month"):
     from recruitsim.scenarios.progress import Progress
 
     return Progress(total, 0, enabled=not quiet(args), desc=desc, unit=unit)
+
+
+#: below this many agents the default LAC model often has no recruits and no homicides at all
+SOUND_AGENTS = 10_000
+
+
+def small_size_note(agents: int) -> str | None:
+    if agents >= SOUND_AGENTS:
+        return None
+    return (f"recruitsim: warning: {agents:,} agents is below {SOUND_AGENTS:,}; so few youths often give 0 recruits and "
+            f"0 homicides (use --agents {SOUND_AGENTS} or more for results)")
+
+
+def small_size_warning(agents: int) -> None:
+    """One line on stderr when the run is too small for sound results (it still runs)."""
+    import sys
+
+    note = small_size_note(agents)
+    if note:
+        print(note, file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -27,8 +26,10 @@ def _engine(args):
     return Engine(workers=args.workers, dask_local=args.dask_local, scheduler=args.scheduler)
 
 
-def _default_root() -> Path:
-    return Path(__file__).parent
+def _default_root(code: str) -> Path:
+    """Without --out: ``results/calibration/<CODE>`` in the current folder (never the installed package;
+    the shipped posteriors in calibration/posteriors are written by developers with ``--out calibration``)."""
+    return Path("results") / "calibration" / code
 
 
 # ---- calibrate ------------------------------------------------------------------------------------
@@ -40,10 +41,14 @@ def cmd_calibrate(args) -> int:
         raise UsageError("calibrate: give --country C or --all")
     if args.budget < 2 * args.particles:
         raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
-    root = args.out if args.out is not None else _default_root()
-    if args.out is None and not os.access(root, os.W_OK):
-        raise UsageError(f"cannot write to {root}; use --out DIR (then RECRUITSIM_POSTERIORS=DIR/posteriors)")
     codes = all_codes() if args.all else [args.country]
+    if args.out is not None:
+        root = args.out
+    else:
+        root = _default_root(codes[0] if len(codes) == 1 else "all")
+        if args.recheck and not root.exists():
+            raise UsageError(f"--recheck: no calibration in {root}; give the folder of one with --out DIR")
+        root = writable_dir("--out")(str(root))
     for code in codes:
         if not targets_mod.for_profile(code):
             raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
@@ -85,14 +90,20 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     n_cov = sum(t["covered"] for t in summary["targets"])
     if args.json:
         print(dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
-                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}), flush=True)
+                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written],
+                          "posteriors": str(root / "posteriors"), **summary}), flush=True)
     else:
         for t in summary["targets"]:
             obs = t["observed"] if not isinstance(t["observed"], list) else f"{t['observed'][0]:g}-{t['observed'][1]:g}"
+            if t["low"] is None or t["high"] is None:  # --predictive 0: no predictive check
+                print(f"{code} {t['name']:26s} observed {obs!s:>14}  no posterior predictive check (--predictive 0)")
+                continue
             print(f"{code} {t['name']:26s} observed {obs!s:>14}  90% predictive {t['low']:>10.4g} - {t['high']:<10.4g} "
                   f"{'covered' if t['covered'] else 'NOT covered'}")
         print(f"{code}: {n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
               f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
+        print(f"{code}: to run with this posterior: RECRUITSIM_POSTERIORS={root / 'posteriors'} recruitsim run --country {code}",
+              flush=True)
 
 
 # ---- profiles -------------------------------------------------------------------------------------
@@ -156,7 +167,8 @@ def register(sub) -> None:
     p.add_argument("--years", type=float_in("--years", 1, 50), default=3, help="years averaged after the burn-in (default 3)")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
-    p.add_argument("--out", type=writable_dir("--out"), help="write posteriors/ and reports/ here (default: the package's calibration/)")
+    p.add_argument("--out", type=writable_dir("--out"), help="write posteriors/ and reports/ here (default: results/calibration/<CODE>); use them with "
+                        "RECRUITSIM_POSTERIORS=DIR/posteriors")
     p.add_argument("--no-report", action="store_true", help="skip the markdown and PNG fit report")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -14,7 +14,7 @@ from recruitsim.economics.compare import DEFAULT_AGENTS, DEFAULT_REPLICATES, DEF
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import UsageError, country_arg, float_in, int_in, progress, writable_dir
+from .args import UsageError, country_arg, float_in, int_in, progress, small_size_warning, writable_dir
 
 
 def register(sub) -> None:
@@ -50,9 +50,13 @@ def register(sub) -> None:
 
 def _scenario_list(text: str | None) -> list[str]:
 
+    if text is not None and not [s for s in text.split(",") if s.strip()]:
+        raise UsageError("--scenarios: empty list; give scenario names or .toml paths (without --scenarios: the whole library)")
     names = library.names() if not text else [s.strip() for s in text.split(",") if s.strip()]
     try:
         loaded = [library.load(n) for n in names]
+        for sc in loaded:
+            library.check_runnable(sc, "compare")
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
     refs = names if text else [s.name for s in loaded]
@@ -78,10 +82,28 @@ def _cores() -> int:
     return default_workers()
 
 
+def _atomic(path, writer) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def cmd_compare(args) -> int:
 
     scenarios = _scenario_list(args.scenarios)
+    try:
+        for sc in scenarios:
+            library.check_horizon(library.load(sc), int(round(args.years * 12)))
+    except library.ScenarioError as e:
+        raise UsageError(str(e)) from None
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler: give an address such as tcp://host:8786")
     out = args.out if args.out is not None else writable_dir("--out")(f"results/compare-{args.country}")
+    if (out / "_manifest.json").exists():
+        raise UsageError(f"--out: '{out}' holds a sweep store; `compare` would add files to its dataset; use another folder")
     settings = {"country": args.country, "agents": args.agents, "years": args.years, "burn_in": args.burn_in,
                 "replicates": args.replicates, "seed": args.seed}
     common = dict(country=args.country, agents=args.agents, years=args.years, burn_in=args.burn_in, seed=args.seed)
@@ -113,6 +135,7 @@ def cmd_compare(args) -> int:
     finally:
         bar.close()
     run_seconds = time.perf_counter() - tic
+    small_size_warning(args.agents)
     shown = [library.load(s).name for s in scenarios] + ([portfolio.name] if portfolio and portfolio.scenario else [])
     main = results[results["scenario"].isin(shown)]
     try:
@@ -125,12 +148,16 @@ def cmd_compare(args) -> int:
         portfolio.attach_outcomes(analysis.table)
     settings |= {"scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units), "cores": _cores(),
                  "load_average": [load_start, _load()], "versions": versions()}
-    files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
-                             title=headline(analysis, settings))
-    results.to_parquet(out / "runs.parquet", index=False)
     payload = {"scenarios": json_rows(analysis.table), "settings": settings | {"discount": args.discount, "outcome": args.outcome},
                "portfolio": portfolio.as_dict() if portfolio is not None else None, "out": str(out)}
-    (out / "summary.json").write_text(dumps(payload, indent=2))
+    try:
+        # the runs first (the costly part), each file written whole or not at all
+        _atomic(out / "runs.parquet", lambda t: results.to_parquet(t, index=False))
+        files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
+                                 title=headline(analysis, settings))
+        _atomic(out / "summary.json", lambda t: t.write_text(dumps(payload, indent=2)))
+    except OSError as e:
+        raise UsageError(f"--out: cannot write the report to '{out}' ({e.strerror or e}); free space and rerun") from None
     if args.json:
         print(dumps(payload))
         return 0

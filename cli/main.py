@@ -16,7 +16,7 @@ import numpy as np
 from recruitsim import __version__
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import Parser, UsageError, add_run_args, progress, writable_dir, write_results
+from .args import Parser, UsageError, add_run_args, progress, small_size_warning, writable_dir, write_results
 
 
 # ---- run --------------------------------------------------------------------------------------
@@ -26,8 +26,12 @@ def cmd_run(args) -> int:
 
     try:
         scenario = library.load(args.scenario)
+        library.check_runnable(scenario, "run")
+        library.check_horizon(scenario, int(round(args.years * 12)))
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
+    if args.out is not None and (args.out / "_manifest.json").exists():
+        raise UsageError(f"--out: '{args.out}' holds a sweep store; `run` would add files to its dataset; use another folder")
     bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
     # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win
@@ -42,12 +46,16 @@ def cmd_run(args) -> int:
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
+    small_size_warning(args.agents)
     df = model.results()
     if args.out is not None:
-        write_results(df, args.out, "results", meta={"country": args.country, "scenario": scenario.name, "seed": args.seed,
-                                                       "agents": args.agents, "years": args.years,
-                                                       "burn_in_years": args.burn_in, "complete": not interrupted,
-                                                       "calibrated": draw is not None, "versions": versions()})
+        meta = {"country": args.country, "scenario": scenario.name, "seed": args.seed, "agents": args.agents,
+                "years": args.years, "burn_in_years": args.burn_in, "complete": not interrupted,
+                "calibrated": draw is not None, "versions": versions()}
+        try:
+            write_results(df, args.out, "results", meta=meta)
+        except OSError as e:
+            raise UsageError(f"--out: cannot write the results to '{args.out}' ({e.strerror or e})") from None
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130

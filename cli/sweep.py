@@ -88,10 +88,17 @@ def cmd_sweep(args) -> int:
 
     outcomes = parse_outcomes(args.outcomes)
     names = [n.strip() for s in (args.scenario or []) for n in s.split(",") if n.strip()] or None
+    if args.scenario is not None and not names:
+        raise cli.UsageError("--scenario: empty scenario name; give library names or .toml paths "
+                             "(without FILE or --scenario the sweep runs the whole library)")
+    if args.file is not None and not args.file.strip():
+        raise cli.UsageError("FILE.toml: empty file name")
     try:
         plan = designs.plan(args.file, names, args.baseline)
         st = resolve_settings({"country": args.country, "replicates": args.replicates, "agents": args.agents,
                                "years": args.years, "burn_in": args.burn_in, "seed": args.seed}, plan)
+        for arm in plan.arms:
+            library.check_horizon(arm.scenario, int(round(st.years * 12)), f"{arm.scenario.source or arm.label}: {arm.label}")
     except library.ScenarioError as e:
         raise cli.UsageError(str(e)) from None
     if args.dry_run:
@@ -99,9 +106,10 @@ def cmd_sweep(args) -> int:
         print((table.drop(columns="description") if plan.design is not None else table).to_string(index=False))
         print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
         return 0
+    note = cli.small_size_note(st.agents)
     try:
         res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
-                        progress=not cli.quiet(args))
+                        progress=not cli.quiet(args), notes=[note] if note else [])
     except (store.StoreError, EngineError) as e:
         raise cli.UsageError(str(e)) from None
     except KeyboardInterrupt:

@@ -207,5 +207,6 @@ class Plan:
 def _toml(name: str, description: str, policies: list[tuple[str, float]]) -> str:
     lines = [f'name = "{name}"', f'description = "{description}"', ""]
     for kind, cov in policies:
-        lines += ["[[policy]]", f'kind = "{kind}"', f"coverage = {cov:g}", ""]
+        cover = [] if KINDS[kind].level == "national" else [f"coverage = {cov:g}"]  # national: everywhere
+        lines += ["[[policy]]", f'kind = "{kind}"', *cover, ""]
     return "\n".join(lines)

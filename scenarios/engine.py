@@ -50,7 +50,7 @@ def _worker_init(parent: int) -> None:
 
 class Engine:
     def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 20.0):
+                 connect_timeout: float = 5.0):
         if sum(x is not None for x in (workers, dask_local, scheduler)) > 1:
             raise ValueError("choose one of workers, dask_local or scheduler")
         for name, v in (("workers", workers), ("dask_local", dask_local)):
@@ -79,9 +79,15 @@ class Engine:
                 try:
                     self._client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
                 except (OSError, ValueError, TypeError) as e:
-                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({e})") from None
+                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({' '.join(str(e).split())})") from None
                 if not self._client.scheduler_info().get("workers"):
-                    self._client.wait_for_workers(1, timeout=self.connect_timeout)
+                    try:
+                        self._client.wait_for_workers(1, timeout=self.connect_timeout)
+                    except (OSError, TimeoutError) as e:
+                        self._client.close()
+                        self._client = None
+                        raise EngineError(f"--scheduler: '{self.scheduler}' has no workers (waited "
+                                          f"{self.connect_timeout:g} s: {type(e).__name__})") from None
             else:
                 self._cluster = LocalCluster(n_workers=self.dask_local, threads_per_worker=1, processes=True,
                                              dashboard_address=None)
