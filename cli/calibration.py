@@ -8,22 +8,21 @@ from pathlib import Path
 
 from recruitsim.scenarios.provenance import dumps
 
-from .args import UsageError, country_arg, float_in, int_in, writable_dir
+from .args import SCHEDULER_HELP, UsageError, add_tls_args, country_arg, float_in, int_in, scheduler_options, writable_dir
 
 
 def _engine_args(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--workers", type=int_in("--workers", 1, 1024), help="local worker processes (default: all cores)")
     g.add_argument("--dask-local", type=int_in("--dask-local", 1, 1024), metavar="W", help="a local Dask cluster with W workers")
-    g.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    g.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
+    add_tls_args(p)
 
 
 def _engine(args):
     from recruitsim.scenarios.engine import Engine
 
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise UsageError("--scheduler: give an address such as tcp://host:8786")
-    return Engine(workers=args.workers, dask_local=args.dask_local, scheduler=args.scheduler)
+    return Engine(workers=args.workers, dask_local=args.dask_local, **scheduler_options(args))
 
 
 def _default_root(code: str) -> Path:

@@ -14,7 +14,7 @@ from recruitsim.economics.compare import DEFAULT_AGENTS, DEFAULT_REPLICATES, DEF
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import UsageError, country_arg, float_in, int_in, progress, small_size_warning, writable_dir
+from .args import SCHEDULER_HELP, UsageError, add_tls_args, country_arg, float_in, int_in, progress, scheduler_options, small_size_warning, writable_dir
 
 
 def register(sub) -> None:
@@ -42,7 +42,8 @@ def register(sub) -> None:
     p.add_argument("--vsl", type=float_in("--vsl", 0, 1e9), default=None, help="central value of a statistical life, USD 2024 (range scaled with it)")
     p.add_argument("--draws", type=int_in("--draws", 1, 10_000), default=200, help="economic parameter draws per replicate (default 200)")
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run on instead of local processes")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help=SCHEDULER_HELP)
+    add_tls_args(p)
     p.add_argument("--out", type=writable_dir("--out"), default=None, help="output directory (default results/compare-<COUNTRY>)")
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
     p.set_defaults(func=cmd_compare)
@@ -99,8 +100,7 @@ def cmd_compare(args) -> int:
             library.check_horizon(library.load(sc), int(round(args.years * 12)))
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise UsageError("--scheduler: give an address such as tcp://host:8786")
+    remote = scheduler_options(args)
     out = args.out if args.out is not None else writable_dir("--out")(f"results/compare-{args.country}")
     if (out / "_manifest.json").exists():
         raise UsageError(f"--out: '{out}' holds a sweep store; `compare` would add files to its dataset; use another folder")
@@ -119,15 +119,15 @@ def cmd_compare(args) -> int:
     if hasattr(bar, "unit"):
         bar.unit = "run"
     try:
-        results = collect_results(units, workers=args.workers, scheduler=args.scheduler, progress=bar.update)
+        results = collect_results(units, workers=args.workers, progress=bar.update, **remote)
         portfolio = None
         if plan is not None:
             portfolio = plan.choose(results, args.budget, outcome=args.outcome, discount=args.discount,
                                     homicide_scope=args.homicide_scope)
             if portfolio.scenario is not None:
                 more = build_units([portfolio.scenario], args.replicates, **common)
-                results = pd.concat([results, collect_results(more, workers=args.workers, scheduler=args.scheduler,
-                                                              progress=bar.update)], ignore_index=True)
+                results = pd.concat([results, collect_results(more, workers=args.workers, progress=bar.update,
+                                                              **remote)], ignore_index=True)
     except KeyboardInterrupt:
         bar.close()
         print("interrupted", file=sys.stderr)

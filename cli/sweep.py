@@ -61,12 +61,13 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="local worker processes (default: all cores)")
     g.add_argument("--dask-local", type=cli.int_in("--dask-local", 1, 4096), default=None, metavar="W",
                    help="start a Dask LocalCluster with W workers")
-    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="join an existing Dask cluster (e.g. tcp://host:8786)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help=cli.SCHEDULER_HELP)
+    cli.add_tls_args(p)
 
 
 def engine_options(args) -> dict[str, Any]:
-    return {k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local), ("scheduler", args.scheduler))
-            if v is not None}
+    return {**{k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local)) if v is not None},
+            **cli.scheduler_options(args)}
 
 
 def parse_outcomes(text: str | None, available: list[str] | None = None) -> list[str]:
@@ -87,6 +88,7 @@ def parse_outcomes(text: str | None, available: list[str] | None = None) -> list
 def cmd_sweep(args) -> int:
 
     outcomes = parse_outcomes(args.outcomes)
+    engine = engine_options(args)
     names = [n.strip() for s in (args.scenario or []) for n in s.split(",") if n.strip()] or None
     if args.scenario is not None and not names:
         raise cli.UsageError("--scenario: empty scenario name; give library names or .toml paths "
@@ -108,7 +110,7 @@ def cmd_sweep(args) -> int:
         return 0
     note = cli.small_size_note(st.agents)
     try:
-        res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
+        res = run_sweep(plan, st, args.out, engine, reuse=not args.no_burn_in_reuse,
                         progress=not cli.quiet(args), notes=[note] if note else [])
     except (store.StoreError, EngineError) as e:
         raise cli.UsageError(str(e)) from None

@@ -207,6 +207,8 @@ class Plan:
 def _toml(name: str, description: str, policies: list[tuple[str, float]]) -> str:
     lines = [f'name = "{name}"', f'description = "{description}"', ""]
     for kind, cov in policies:
+        from recruitsim.model.policies import KINDS
+
         cover = [] if KINDS[kind].level == "national" else [f"coverage = {cov:g}"]  # national: everywhere
         lines += ["[[policy]]", f'kind = "{kind}"', *cover, ""]
     return "\n".join(lines)
