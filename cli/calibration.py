@@ -38,19 +38,20 @@ def cmd_calibrate(args) -> int:
 
     if (args.country is None) == (not args.all):
         raise UsageError("calibrate: give --country C or --all")
+    scheduler_options(args)  # --scheduler / --tls-* checked before anything is written
     if args.budget < 2 * args.particles:
         raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
     codes = all_codes() if args.all else [args.country]
+    for code in codes:
+        if not targets_mod.for_profile(code):
+            raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
     if args.out is not None:
-        root = args.out
+        root = writable_dir("--out")(str(args.out))
     else:
         root = _default_root(codes[0] if len(codes) == 1 else "all")
         if args.recheck and not root.exists():
             raise UsageError(f"--recheck: no calibration in {root}; give the folder of one with --out DIR")
         root = writable_dir("--out")(str(root))
-    for code in codes:
-        if not targets_mod.for_profile(code):
-            raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
     try:
         with _engine(args) as eng:
             for code in codes:
@@ -166,7 +167,7 @@ def register(sub) -> None:
     p.add_argument("--years", type=float_in("--years", 1, 50), default=3, help="years averaged after the burn-in (default 3)")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
-    p.add_argument("--out", type=writable_dir("--out"), help="write posteriors/ and reports/ here (default: results/calibration/<CODE>); use them with "
+    p.add_argument("--out", type=Path, help="write posteriors/ and reports/ here (default: results/calibration/<CODE>); use them with "
                         "RECRUITSIM_POSTERIORS=DIR/posteriors")
     p.add_argument("--no-report", action="store_true", help="skip the markdown and PNG fit report")
     p.add_argument("--json", action="store_true", help="print a JSON summary")

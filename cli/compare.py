@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,7 +45,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help=SCHEDULER_HELP)
     add_tls_args(p)
-    p.add_argument("--out", type=writable_dir("--out"), default=None, help="output directory (default results/compare-<COUNTRY>)")
+    p.add_argument("--out", type=Path, default=None, help="output directory (default results/compare-<COUNTRY>)")
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
     p.set_defaults(func=cmd_compare)
 
@@ -101,9 +102,10 @@ def cmd_compare(args) -> int:
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
     remote = scheduler_options(args)
-    out = args.out if args.out is not None else writable_dir("--out")(f"results/compare-{args.country}")
+    out = args.out if args.out is not None else Path(f"results/compare-{args.country}")
     if (out / "_manifest.json").exists():
         raise UsageError(f"--out: '{out}' holds a sweep store; `compare` would add files to its dataset; use another folder")
+    out = writable_dir("--out")(str(out))  # created only once the arguments are known to be good
     settings = {"country": args.country, "agents": args.agents, "years": args.years, "burn_in": args.burn_in,
                 "replicates": args.replicates, "seed": args.seed}
     common = dict(country=args.country, agents=args.agents, years=args.years, burn_in=args.burn_in, seed=args.seed)

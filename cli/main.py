@@ -10,6 +10,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +33,8 @@ def cmd_run(args) -> int:
         raise UsageError(str(e)) from None
     if args.out is not None and (args.out / "_manifest.json").exists():
         raise UsageError(f"--out: '{args.out}' holds a sweep store; `run` would add files to its dataset; use another folder")
+    if args.out is not None:
+        args.out = writable_dir("--out")(str(args.out))  # created only once the scenario is known to be good
     bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
     # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win
@@ -177,7 +180,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("run", help="one simulation, with an annual summary")
     add_run_args(p)
     p.add_argument("--scenario", default="baseline", help="scenario name from the library, or a .toml file (default baseline)")
-    p.add_argument("--out", type=writable_dir("--out"), help="write monthly results (Parquet and CSV) here")
+    p.add_argument("--out", type=Path, help="write monthly results (Parquet and CSV) here")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.set_defaults(func=cmd_run)
 
