@@ -137,7 +137,6 @@ def cmd_compare(args) -> int:
     finally:
         bar.close()
     run_seconds = time.perf_counter() - tic
-    small_size_warning(args.agents)
     shown = [library.load(s).name for s in scenarios] + ([portfolio.name] if portfolio and portfolio.scenario else [])
     main = results[results["scenario"].isin(shown)]
     try:
@@ -160,6 +159,7 @@ def cmd_compare(args) -> int:
         _atomic(out / "summary.json", lambda t: t.write_text(dumps(payload, indent=2)))
     except OSError as e:
         raise UsageError(f"--out: cannot write the report to '{out}' ({e.strerror or e}); free space and rerun") from None
+    small_size_warning(args.agents)  # after the report is written (an error stays the only line)
     if args.json:
         print(dumps(payload))
         return 0

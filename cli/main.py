@@ -49,7 +49,6 @@ def cmd_run(args) -> int:
     except KeyboardInterrupt:
         interrupted = True
     bar.close()
-    small_size_warning(args.agents)
     df = model.results()
     if args.out is not None:
         meta = {"country": args.country, "scenario": scenario.name, "seed": args.seed, "agents": args.agents,
@@ -59,6 +58,7 @@ def cmd_run(args) -> int:
             write_results(df, args.out, "results", meta=meta)
         except OSError as e:
             raise UsageError(f"--out: cannot write the results to '{args.out}' ({e.strerror or e})") from None
+    small_size_warning(args.agents)  # after the results are safe (an error stays the only line)
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130

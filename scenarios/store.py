@@ -67,6 +67,33 @@ OWN = {MANIFEST, DESIGN, SUMMARY, LOCK, UNITS, ERRORS, PROBE, "_sensitivity.csv"
 MAX_SLUG = 80
 
 
+#: fault injection for tests/test_faults.py: with RECRUITSIM_TEST_PAUSE=<point>[:<n>] a sweep stops at the
+#: n-th time (default 1st) it reaches <point>, writes the point to the file RECRUITSIM_TEST_PAUSE_FLAG and
+#: sleeps, so that the test can SIGKILL it there. Points: store-created (directory and lock, no manifest),
+#: manifest-tmp (manifest written to its temporary name), unit-tmp (a unit written to its temporary name),
+#: unit-renamed (a unit file in place, its record not yet written).
+PAUSE_ENV = "RECRUITSIM_TEST_PAUSE"
+_reached: dict[str, int] = {}
+
+
+def _pause(point: str) -> None:
+    want = os.environ.get(PAUSE_ENV)
+    if not want:
+        return
+    name, _, nth = want.partition(":")
+    if name != point:
+        return
+    _reached[point] = _reached.get(point, 0) + 1
+    if _reached[point] == int(nth or 1):
+        import time
+
+        flag = os.environ.get(PAUSE_ENV + "_FLAG")
+        if flag:
+            Path(flag).write_text(point)
+        while True:
+            time.sleep(1)
+
+
 class StoreError(Exception):
     """The output directory cannot be used for this sweep (message: one line for the user)."""
 
@@ -143,6 +170,7 @@ class Store:
         except OSError as e:
             raise StoreError(f"--out: cannot create '{self.path}' ({e.strerror or e})") from None
         self._lock()
+        _pause("store-created")
         mpath = self.path / MANIFEST
         if mpath.exists():
             try:
@@ -274,7 +302,9 @@ class Store:
         name = unit_file(label, replicate)
         tmp = self._write_tmp(name, lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
         size, digest = tmp.stat().st_size, sha256_file(tmp)
+        _pause("unit-tmp")
         os.replace(tmp, self.path / name)
+        _pause("unit-renamed")
         line = json.dumps({"file": name, "size": size, "sha256": digest}) + "\n"
         fd = os.open(self.path / UNITS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -306,7 +336,10 @@ class Store:
         return tmp
 
     def _atomic(self, name: str, writer) -> None:
-        os.replace(self._write_tmp(name, writer), self.path / name)
+        tmp = self._write_tmp(name, writer)
+        if name == MANIFEST:
+            _pause("manifest-tmp")
+        os.replace(tmp, self.path / name)
 
     def read(self) -> pd.DataFrame:
         return pd.read_parquet(self.path)
