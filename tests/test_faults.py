@@ -233,3 +233,32 @@ def test_full_disk_is_one_line_and_resumes_when_there_is_space(small_disk, refer
     assert r.returncode == 0, r.stderr
     assert f"resuming: {len(kept)} already done" in r.stderr
     assert_identical(out, reference)
+
+
+# ---- names: no unit file hidden, skipped or outside the folder ------------------------------------------
+def test_slug_is_safe_and_unique():
+    for label in ["_draft", ".hidden", "", "a/b", "../../etc/passwd", "x" * 5000, "é✓", "a\\b", "__r0000"]:
+        s = store.slug(label)
+        assert s and s[0] not in "._" and "/" not in s and "\\" not in s and len(s) <= store.MAX_SLUG + 13, (label, s)
+    assert store.slug("x" * 5000) != store.slug("x" * 4999)
+    assert store.slug("mentoring") == "mentoring" and store.slug("grid@03") == "grid@03"
+
+
+def test_odd_scenario_names_are_all_in_the_dataset(tmp_path, capsys):
+    import pandas as pd
+
+    from recruitsim.cli.main import main
+
+    names = ["_draft", ".hidden", "a/../../b", "y" * 190]
+    files = []
+    for i, n in enumerate(names):
+        f = tmp_path / f"s{i}.toml"
+        f.write_text(f'name = "{n}"\n[[policy]]\nkind = "hotline"\nunit_cost = {1000 + i}\n')
+        files.append(str(f))
+    out = tmp_path / "sw"
+    rc = main(["sweep", "--scenario", ",".join(files), "--replicates", "1", "--agents", "2000", "--years", "1",
+               "--burn-in", "0", "--workers", "1", "--no-progress", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    assert sorted(pd.read_parquet(out)["scenario"].unique()) == sorted(["baseline", *names])
+    assert all(p.parent == out for p in tmp_path.rglob("*.parquet"))
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
