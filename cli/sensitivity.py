@@ -120,10 +120,14 @@ def cmd_sensitivity(args) -> int:
         return 1
     table = analyse(factors, args.method, u, y, args.seed, args.levels)
     db = store.Store(args.out)
-    db.write_csv("_sensitivity.csv", table)
     title = (f"{args.method.capitalize()} sensitivity of {what}\n{args.country}, {args.agents:,} agents x {args.years:g} years, "
              f"{len(x)} points x {args.replicates} replicate(s)")
-    plot(table, args.method, title, Path(args.out) / "_sensitivity.png")
+    try:
+        db.write_csv("_sensitivity.csv", table)
+        plot(table, args.method, title, Path(args.out) / "_sensitivity.png")
+    except OSError as e:
+        raise cli.UsageError(f"--out: the runs are on disk but the indices could not be written to '{args.out}' "
+                             f"({e.strerror or e}); free space and rerun the same command") from None
     if args.json:
         print(dumps({"outcome": outcome, "method": args.method, "points": len(x), "replicates": args.replicates,
                      "out": str(args.out), "versions": versions(), "indices": table.to_dict(orient="records")}))

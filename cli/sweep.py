@@ -108,10 +108,9 @@ def cmd_sweep(args) -> int:
         print((table.drop(columns="description") if plan.design is not None else table).to_string(index=False))
         print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
         return 0
-    note = cli.small_size_note(st.agents)
     try:
         res = run_sweep(plan, st, args.out, engine, reuse=not args.no_burn_in_reuse,
-                        progress=not cli.quiet(args), notes=[note] if note else [])
+                        progress=not cli.quiet(args))
     except (store.StoreError, EngineError) as e:
         raise cli.UsageError(str(e)) from None
     except KeyboardInterrupt:
@@ -121,6 +120,7 @@ def cmd_sweep(args) -> int:
     except SweepError as e:
         print(f"recruitsim: error: {e}", file=sys.stderr)
         return 1
+    cli.small_size_warning(st.agents)  # once the runs are safely on disk (an error stays the only error line)
     rate = res.ran / res.seconds * 60 if res.ran and res.seconds > 0 else 0
     if args.json:
         print(dumps({"out": str(args.out), "runs": res.ran, "skipped": res.skipped, "seconds": round(res.seconds, 2),

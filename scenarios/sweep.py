@@ -185,8 +185,7 @@ class Result:
 
 
 def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] | None = None, *, reuse: bool = True,
-              progress: bool = True, summarise: bool = True, log: Callable[[str], Any] | None = None,
-              notes: list[str] | tuple[str, ...] = ()) -> Result:
+              progress: bool = True, summarise: bool = True, log: Callable[[str], Any] | None = None) -> Result:
     """Run (or resume) a sweep into ``out``. Raises ``store.StoreError`` for an unusable directory and
     ``SweepError`` if a run fails; KeyboardInterrupt propagates. Finished units are on disk either way."""
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -197,8 +196,6 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
     names = {store.unit_file(a.label, u.replicate) for a, u in pairs}
     with store.Store(out) as db:
         resumed = db.open(manifest(plan, st, columns), names, log)
-        for note in notes:  # e.g. a warning, once the store is known to be usable
-            log(note)
         try:
             db.write_csv(store.DESIGN, design_table(plan))
         except OSError as e:
