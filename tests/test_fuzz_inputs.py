@@ -254,3 +254,18 @@ def test_random_bytes_are_accepted_or_refused_cleanly(tmp_path_factory, data):
         library.load_file(f)
     except library.ScenarioError as e:
         assert str(e)
+
+
+def test_json_output_is_strict(work, capsys):
+    """--json never prints bare NaN/Infinity (a 2,000-agent run has no homicides: ratios are undefined)."""
+    import json
+
+    def refuse(token):
+        raise AssertionError(f"bare {token} in --json output")
+
+    assert main(["run", *RUN, "--json", "-q"]) == 0
+    out, err = capsys.readouterr()
+    json.loads(out.strip().splitlines()[-1], parse_constant=refuse)
+    assert err.count("\n") == 1 and "warning" in err  # the small-size warning, one line
+    assert main(["params", "--json"]) == 0
+    json.loads(capsys.readouterr().out, parse_constant=refuse)
