@@ -21,6 +21,7 @@ import solara
 import solara.lab
 
 from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
@@ -33,6 +34,9 @@ try:  # the fixed "runs on Solara" banner covers the charts' corner
     solara.server.settings.theme.show_banner = False
 except Exception:  # pragma: no cover - other Solara versions
     pass
+
+# Host/Origin checks (DNS rebinding, cross-site WebSocket) when served by `recruitsim app`
+hostguard.install()
 
 TITLE = "recruitsim: youth recruitment into criminal groups, and the policies that prevent it"
 CSS = """

@@ -29,7 +29,7 @@ import pandas as pd
 from recruitsim.model.posteriors import resampled
 from recruitsim.model.profiles import get_profile
 from recruitsim.model.streams import replicate_seed
-from recruitsim.scenarios.provenance import versions
+from recruitsim.scenarios.provenance import dumps, versions
 
 from . import targets as targets_mod
 from .abc import Result, apmc
@@ -133,7 +133,7 @@ class Calibration:
         csv_path = root / "posteriors" / f"{self.code}.csv"
         self.posterior_frame().to_csv(csv_path, index=False, float_format="%.6g")
         json_path = root / "posteriors" / f"{self.code}.json"
-        json_path.write_text(json.dumps(self.meta(), indent=1) + "\n")
+        json_path.write_text(dumps(self.meta(), indent=1) + "\n")
         written = [csv_path, json_path]
         if len(self.predictive):
             (root / "reports").mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,7 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
     meta["predictive_replicates"] = replicates
     meta["predictive_seconds"] = round(seconds, 1)
     meta["rechecked"] = {"git": _git_commit(), "date": time.strftime("%Y-%m-%d"), "engine": getattr(engine, "description", "")}
-    (root / "posteriors" / f"{code}.json").write_text(json.dumps(meta, indent=1) + "\n")
+    (root / "posteriors" / f"{code}.json").write_text(dumps(meta, indent=1) + "\n")
     (root / "reports").mkdir(parents=True, exist_ok=True)
     pp.to_csv(root / "reports" / f"{code}_predictive.csv", index=False, float_format="%.6g")
     if report:

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 from recruitsim.scenarios.provenance import dumps
 
-from .args import UsageError, country_arg, float_in, int_in, writable_dir
+from .args import SCHEDULER_HELP, UsageError, add_tls_args, country_arg, float_in, int_in, scheduler_options, writable_dir
 
 
 def _engine_args(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--workers", type=int_in("--workers", 1, 1024), help="local worker processes (default: all cores)")
     g.add_argument("--dask-local", type=int_in("--dask-local", 1, 1024), metavar="W", help="a local Dask cluster with W workers")
-    g.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786")
+    g.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
+    add_tls_args(p)
 
 
 def _engine(args):
     from recruitsim.scenarios.engine import Engine
 
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise UsageError("--scheduler: give an address such as tcp://host:8786")
-    return Engine(workers=args.workers, dask_local=args.dask_local, scheduler=args.scheduler)
+    return Engine(workers=args.workers, dask_local=args.dask_local, **scheduler_options(args))
 
 
-def _default_root() -> Path:
-    return Path(__file__).parent
+def _default_root(code: str) -> Path:
+    """Without --out: ``results/calibration/<CODE>`` in the current folder (never the installed package;
+    the shipped posteriors in calibration/posteriors are written by developers with ``--out calibration``)."""
+    return Path("results") / "calibration" / code
 
 
 # ---- calibrate ------------------------------------------------------------------------------------
@@ -38,15 +38,20 @@ def cmd_calibrate(args) -> int:
 
     if (args.country is None) == (not args.all):
         raise UsageError("calibrate: give --country C or --all")
+    scheduler_options(args)  # --scheduler / --tls-* checked before anything is written
     if args.budget < 2 * args.particles:
         raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
-    root = args.out if args.out is not None else _default_root()
-    if args.out is None and not os.access(root, os.W_OK):
-        raise UsageError(f"cannot write to {root}; use --out DIR (then RECRUITSIM_POSTERIORS=DIR/posteriors)")
     codes = all_codes() if args.all else [args.country]
     for code in codes:
         if not targets_mod.for_profile(code):
             raise UsageError(f"--country: {code} has no calibration targets in calibration/targets.csv")
+    if args.out is not None:
+        root = writable_dir("--out")(str(args.out))
+    else:
+        root = _default_root(codes[0] if len(codes) == 1 else "all")
+        if args.recheck and not root.exists():
+            raise UsageError(f"--recheck: no calibration in {root}; give the folder of one with --out DIR")
+        root = writable_dir("--out")(str(root))
     try:
         with _engine(args) as eng:
             for code in codes:
@@ -85,14 +90,20 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     n_cov = sum(t["covered"] for t in summary["targets"])
     if args.json:
         print(dumps({"country": code, "seconds": round(total, 1), "simulations": cal.result.simulations,
-                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written], **summary}), flush=True)
+                          "stop_reason": cal.result.stop_reason, "files": [str(p) for p in written],
+                          "posteriors": str(root / "posteriors"), **summary}), flush=True)
     else:
         for t in summary["targets"]:
             obs = t["observed"] if not isinstance(t["observed"], list) else f"{t['observed'][0]:g}-{t['observed'][1]:g}"
+            if t["low"] is None or t["high"] is None:  # --predictive 0: no predictive check
+                print(f"{code} {t['name']:26s} observed {obs!s:>14}  no posterior predictive check (--predictive 0)")
+                continue
             print(f"{code} {t['name']:26s} observed {obs!s:>14}  90% predictive {t['low']:>10.4g} - {t['high']:<10.4g} "
                   f"{'covered' if t['covered'] else 'NOT covered'}")
         print(f"{code}: {n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
               f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
+        print(f"{code}: to run with this posterior: RECRUITSIM_POSTERIORS={root / 'posteriors'} recruitsim run --country {code}",
+              flush=True)
 
 
 # ---- profiles -------------------------------------------------------------------------------------
@@ -156,7 +167,8 @@ def register(sub) -> None:
     p.add_argument("--years", type=float_in("--years", 1, 50), default=3, help="years averaged after the burn-in (default 3)")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
-    p.add_argument("--out", type=writable_dir("--out"), help="write posteriors/ and reports/ here (default: the package's calibration/)")
+    p.add_argument("--out", type=Path, help="write posteriors/ and reports/ here (default: results/calibration/<CODE>); use them with "
+                        "RECRUITSIM_POSTERIORS=DIR/posteriors")
     p.add_argument("--no-report", action="store_true", help="skip the markdown and PNG fit report")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from recruitsim.economics.compare import (
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import UsageError, add_effects_flag, country_arg, float_in, int_in, progress, writable_dir
+from .args import SCHEDULER_HELP, UsageError, add_effects_flag, add_tls_args, country_arg, float_in, int_in, progress, scheduler_options, small_size_warning, writable_dir
 
 
 def register(sub) -> None:
@@ -57,8 +58,9 @@ def register(sub) -> None:
                         "scaled with it; 0 = not counted)")
     p.add_argument("--draws", type=int_in("--draws", 1, 10_000), default=200, help="economic parameter draws per replicate (default 200)")
     p.add_argument("--workers", type=int_in("--workers", 1, 1024), default=None, help="local worker processes (default: all cores)")
-    p.add_argument("--scheduler", default=None, help="address of a Dask scheduler to run on instead of local processes")
-    p.add_argument("--out", type=writable_dir("--out"), default=None, help="output directory (default results/compare-<COUNTRY>)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help=SCHEDULER_HELP)
+    add_tls_args(p)
+    p.add_argument("--out", type=Path, default=None, help="output directory (default results/compare-<COUNTRY>)")
     add_effects_flag(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
     p.set_defaults(func=cmd_compare)
@@ -66,9 +68,13 @@ def register(sub) -> None:
 
 def _scenario_list(text: str | None) -> list[str]:
 
+    if text is not None and not [s for s in text.split(",") if s.strip()]:
+        raise UsageError("--scenarios: empty list; give scenario names or .toml paths (without --scenarios: the whole library)")
     names = library.names() if not text else [s.strip() for s in text.split(",") if s.strip()]
     try:
         loaded = [library.load(n) for n in names]
+        for sc in loaded:
+            library.check_runnable(sc, "compare")
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
     refs = names if text else [s.name for s in loaded]
@@ -94,10 +100,28 @@ def _cores() -> int:
     return default_workers()
 
 
+def _atomic(path, writer) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def cmd_compare(args) -> int:
 
     scenarios = _scenario_list(args.scenarios)
-    out = args.out if args.out is not None else writable_dir("--out")(f"results/compare-{args.country}")
+    try:
+        for sc in scenarios:
+            library.check_horizon(library.load(sc), int(round(args.years * 12)))
+    except library.ScenarioError as e:
+        raise UsageError(str(e)) from None
+    remote = scheduler_options(args)
+    out = args.out if args.out is not None else Path(f"results/compare-{args.country}")
+    if (out / "_manifest.json").exists():
+        raise UsageError(f"--out: '{out}' holds a sweep store; `compare` would add files to its dataset; use another folder")
+    out = writable_dir("--out")(str(out))  # created only once the arguments are known to be good
     settings = {"country": args.country, "agents": args.agents, "years": args.years, "burn_in": args.burn_in,
                 "replicates": args.replicates, "seed": args.seed}
     common = dict(country=args.country, agents=args.agents, years=args.years, burn_in=args.burn_in, seed=args.seed)
@@ -113,15 +137,15 @@ def cmd_compare(args) -> int:
     if hasattr(bar, "unit"):
         bar.unit = "run"
     try:
-        results = collect_results(units, workers=args.workers, scheduler=args.scheduler, progress=bar.update)
+        results = collect_results(units, workers=args.workers, progress=bar.update, **remote)
         portfolio = None
         if plan is not None:
             portfolio = plan.choose(results, args.budget, outcome=args.outcome, discount=args.discount,
                                     homicide_scope=args.homicide_scope)
             if portfolio.scenario is not None:
                 more = build_units([portfolio.scenario], args.replicates, **common)
-                results = pd.concat([results, collect_results(more, workers=args.workers, scheduler=args.scheduler,
-                                                              progress=bar.update)], ignore_index=True)
+                results = pd.concat([results, collect_results(more, workers=args.workers, progress=bar.update,
+                                                              **remote)], ignore_index=True)
     except KeyboardInterrupt:
         bar.close()
         print("interrupted", file=sys.stderr)
@@ -145,12 +169,17 @@ def cmd_compare(args) -> int:
     settings |= {"effects": os.environ.get("RECRUITSIM_EFFECTS", "").strip().lower() or "draw",
                  "scenarios": shown, "run_seconds": round(run_seconds, 1), "units": len(units), "cores": _cores(),
                  "load_average": [load_start, _load()], "versions": versions()}
-    files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
-                             title=headline(analysis, settings))
-    results.to_parquet(out / "runs.parquet", index=False)
     payload = {"scenarios": json_rows(analysis.table), "settings": settings | {"discount": args.discount, "outcome": args.outcome},
                "portfolio": portfolio.as_dict() if portfolio is not None else None, "out": str(out)}
-    (out / "summary.json").write_text(dumps(payload, indent=2))
+    try:
+        # the runs first (the costly part), each file written whole or not at all
+        _atomic(out / "runs.parquet", lambda t: results.to_parquet(t, index=False))
+        files = report.write_all(out, results=main, analysis=analysis, settings=settings, portfolio=portfolio,
+                                 title=headline(analysis, settings))
+        _atomic(out / "summary.json", lambda t: t.write_text(dumps(payload, indent=2)))
+    except OSError as e:
+        raise UsageError(f"--out: cannot write the report to '{out}' ({e.strerror or e}); free space and rerun") from None
+    small_size_warning(args.agents)  # after the report is written (an error stays the only line)
     if args.json:
         print(dumps(payload))
         return 0

@@ -11,13 +11,14 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from recruitsim import __version__
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import Parser, UsageError, add_effects_flag, add_run_args, int_in, progress, writable_dir, write_results
+from .args import Parser, UsageError, add_effects_flag, add_run_args, int_in, progress, small_size_warning, writable_dir, write_results
 
 
 # ---- run --------------------------------------------------------------------------------------
@@ -27,8 +28,14 @@ def cmd_run(args) -> int:
 
     try:
         scenario = library.load(args.scenario)
+        library.check_runnable(scenario, "run")
+        library.check_horizon(scenario, int(round(args.years * 12)))
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
+    if args.out is not None and (args.out / "_manifest.json").exists():
+        raise UsageError(f"--out: '{args.out}' holds a sweep store; `run` would add files to its dataset; use another folder")
+    if args.out is not None:
+        args.out = writable_dir("--out")(str(args.out))  # created only once the scenario is known to be good
     bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
     # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win.
@@ -50,10 +57,14 @@ def cmd_run(args) -> int:
     bar.close()
     df = model.results()
     if args.out is not None:
-        write_results(df, args.out, "results", meta={"country": args.country, "scenario": scenario.name, "seed": args.seed,
-                                                       "agents": args.agents, "years": args.years,
-                                                       "burn_in_years": args.burn_in, "complete": not interrupted,
-                                                       "calibrated": draw is not None, "versions": versions()})
+        meta = {"country": args.country, "scenario": scenario.name, "seed": args.seed, "agents": args.agents,
+                "years": args.years, "burn_in_years": args.burn_in, "complete": not interrupted,
+                "calibrated": draw is not None, "versions": versions()}
+        try:
+            write_results(df, args.out, "results", meta=meta)
+        except OSError as e:
+            raise UsageError(f"--out: cannot write the results to '{args.out}' ({e.strerror or e})") from None
+    small_size_warning(args.agents)  # after the results are safe (an error stays the only line)
     if interrupted:
         print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
         return 130
@@ -188,7 +199,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("run", help="one simulation, with an annual summary")
     add_run_args(p)
     p.add_argument("--scenario", default="baseline", help="scenario name from the library, or a .toml file (default baseline)")
-    p.add_argument("--out", type=writable_dir("--out"), help="write monthly results (Parquet and CSV) here")
+    p.add_argument("--out", type=Path, help="write monthly results (Parquet and CSV) here")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.add_argument("--effects-draw", type=int_in("--effects-draw", 0, 2**31), default=None, metavar="R",
                    help="run policy effect set R (replicate R of sweeps and compare); default: the point values")
@@ -215,6 +226,27 @@ def _registrations():
     return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register]
 
 
+#: the library's own errors (module, class): their message is one line for the user
+USER_ERRORS = (("recruitsim.scenarios.library", "ScenarioError"), ("recruitsim.scenarios.store", "StoreError"),
+               ("recruitsim.scenarios.engine", "EngineError"), ("recruitsim.model.posteriors", "PosteriorError"),
+               ("recruitsim.model.params", "ParameterError"))
+
+
+def user_error(e: BaseException) -> bool:
+    """Is ``e`` one of the library's errors for the user? (Only modules already imported can have raised one.)"""
+    for mod, name in USER_ERRORS:
+        m = sys.modules.get(mod)
+        cls = getattr(m, name, None) if m is not None else None
+        if cls is not None and isinstance(e, cls):
+            return True
+    return False
+
+
+def one_line(msg: str) -> str:
+    msg = " ".join(str(msg).split()) or "error"
+    return msg if msg.startswith("recruitsim") else f"recruitsim: error: {msg}"
+
+
 def main(argv: list[str] | None = None) -> int:
     np.seterr(all="ignore")
     try:
@@ -227,8 +259,12 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["RECRUITSIM_EFFECTS"] = "point"
         return args.func(args)
     except UsageError as e:
-        msg = str(e)
-        print(msg if msg.startswith("recruitsim") else f"recruitsim: error: {msg}", file=sys.stderr)
+        print(one_line(str(e)), file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
+    except Exception as e:
+        if not user_error(e):
+            raise
+        print(one_line(str(e)), file=sys.stderr)
+        return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +52,26 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_sensitivity)
 
 
+MAX_POINTS = 100_000  # as designs.MAX_POINTS
+BYTES_PER_MONTH_ROW = 80 * 8  # ~80 float columns per monthly row when the runs are read back
+
+
+def check_size(n: int, d: int, method: str, runs_per_point: int, years: float) -> None:
+    """Refuse samples whose points or results would not fit (instead of growing to a MemoryError)."""
+    points = n * (d + 2) if method == "sobol" else n * (d + 1)
+    runs = points * runs_per_point
+    need = runs * int(round(years * 12)) * BYTES_PER_MONTH_ROW
+    try:
+        have = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        have = None
+    if points > MAX_POINTS or (have is not None and need > have // 2):
+        mem = f"; reading their results back needs about {need / 1e9:,.1f} GB" + (
+            f" (this machine has {have / 1e9:,.1f} GB)" if have else "")
+        raise cli.UsageError(f"--samples {n:,}: {points:,} points x {runs_per_point} = {runs:,} runs is too large "
+                             f"(limit {MAX_POINTS:,} points{mem}); use a smaller --samples")
+
+
 def cmd_sensitivity(args) -> int:
 
     outcome = sweep.parse_outcomes(args.outcome)
@@ -72,6 +93,7 @@ def cmd_sensitivity(args) -> int:
     if args.method == "sobol" and n & (n - 1):
         raise cli.UsageError(f"--samples must be a power of 2 for sobol (e.g. {1 << (n.bit_length() - 1)} or "
                              f"{1 << n.bit_length()}), got {n}")
+    check_size(n, len(factors), args.method, args.replicates * (2 if versus else 1), args.years)
     u, x = sample(factors, args.method, n, args.seed, args.levels)
     plan = build_plan(factors, x, args.method, scenario, versus)
     st = sweep_mod.Settings(args.country, args.replicates, args.agents, args.years, args.burn_in, args.seed)
@@ -98,10 +120,14 @@ def cmd_sensitivity(args) -> int:
         return 1
     table = analyse(factors, args.method, u, y, args.seed, args.levels)
     db = store.Store(args.out)
-    db.write_csv("_sensitivity.csv", table)
     title = (f"{args.method.capitalize()} sensitivity of {what}\n{args.country}, {args.agents:,} agents x {args.years:g} years, "
              f"{len(x)} points x {args.replicates} replicate(s)")
-    plot(table, args.method, title, Path(args.out) / "_sensitivity.png")
+    try:
+        db.write_csv("_sensitivity.csv", table)
+        plot(table, args.method, title, Path(args.out) / "_sensitivity.png")
+    except OSError as e:
+        raise cli.UsageError(f"--out: the runs are on disk but the indices could not be written to '{args.out}' "
+                             f"({e.strerror or e}); free space and rerun the same command") from None
     if args.json:
         print(dumps({"outcome": outcome, "method": args.method, "points": len(x), "replicates": args.replicates,
                      "out": str(args.out), "versions": versions(), "indices": table.to_dict(orient="records")}))

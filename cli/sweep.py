@@ -62,12 +62,13 @@ def add_engine_args(p: argparse.ArgumentParser) -> None:
                    help="local worker processes (default: all cores)")
     g.add_argument("--dask-local", type=cli.int_in("--dask-local", 1, 4096), default=None, metavar="W",
                    help="start a Dask LocalCluster with W workers")
-    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help="join an existing Dask cluster (e.g. tcp://host:8786)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS", help=cli.SCHEDULER_HELP)
+    cli.add_tls_args(p)
 
 
 def engine_options(args) -> dict[str, Any]:
-    return {k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local), ("scheduler", args.scheduler))
-            if v is not None}
+    return {**{k: v for k, v in (("workers", args.workers), ("dask_local", args.dask_local)) if v is not None},
+            **cli.scheduler_options(args)}
 
 
 def parse_outcomes(text: str | None, available: list[str] | None = None) -> list[str]:
@@ -88,11 +89,19 @@ def parse_outcomes(text: str | None, available: list[str] | None = None) -> list
 def cmd_sweep(args) -> int:
 
     outcomes = parse_outcomes(args.outcomes)
+    engine = engine_options(args)
     names = [n.strip() for s in (args.scenario or []) for n in s.split(",") if n.strip()] or None
+    if args.scenario is not None and not names:
+        raise cli.UsageError("--scenario: empty scenario name; give library names or .toml paths "
+                             "(without FILE or --scenario the sweep runs the whole library)")
+    if args.file is not None and not args.file.strip():
+        raise cli.UsageError("FILE.toml: empty file name")
     try:
         plan = designs.plan(args.file, names, args.baseline)
         st = resolve_settings({"country": args.country, "replicates": args.replicates, "agents": args.agents,
                                "years": args.years, "burn_in": args.burn_in, "seed": args.seed}, plan)
+        for arm in plan.arms:
+            library.check_horizon(arm.scenario, int(round(st.years * 12)), f"{arm.scenario.source or arm.label}: {arm.label}")
     except library.ScenarioError as e:
         raise cli.UsageError(str(e)) from None
     if args.dry_run:
@@ -101,7 +110,7 @@ def cmd_sweep(args) -> int:
         print(f"\n{len(plan.arms)} scenarios x {st.replicates} replicates = {len(plan.arms) * st.replicates} runs")
         return 0
     try:
-        res = run_sweep(plan, st, args.out, engine_options(args), reuse=not args.no_burn_in_reuse,
+        res = run_sweep(plan, st, args.out, engine, reuse=not args.no_burn_in_reuse,
                         progress=not cli.quiet(args))
     except (store.StoreError, EngineError) as e:
         raise cli.UsageError(str(e)) from None
@@ -112,6 +121,7 @@ def cmd_sweep(args) -> int:
     except SweepError as e:
         print(f"recruitsim: error: {e}", file=sys.stderr)
         return 1
+    cli.small_size_warning(st.agents)  # once the runs are safely on disk (an error stays the only error line)
     rate = res.ran / res.seconds * 60 if res.ran and res.seconds > 0 else 0
     if args.json:
         print(dumps({"out": str(args.out), "runs": res.ran, "skipped": res.skipped, "seconds": round(res.seconds, 2),

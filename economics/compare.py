@@ -78,12 +78,12 @@ def run_task(units: tuple[Unit, ...]) -> list[pd.DataFrame]:
 
 
 def collect_results(units: list[Unit], *, workers: int | None = None, scheduler: str | None = None,
-                    progress=None) -> pd.DataFrame:
+                    progress=None, security: dict | None = None) -> pd.DataFrame:
     """Run ``units`` and return their monthly results as one tidy frame (scenario, replicate, month, ...)."""
     from recruitsim.scenarios.engine import Engine
 
     frames = []
-    with Engine(workers=workers) if scheduler is None else Engine(scheduler=scheduler) as eng:
+    with Engine(workers=workers) if scheduler is None else Engine(scheduler=scheduler, security=security) as eng:
         for task, dfs in eng.map(run_task, plan_tasks(units, eng.workers)):
             frames.extend(dfs)
             if progress is not None:

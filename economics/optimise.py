@@ -231,5 +231,8 @@ def choose_options(options: pd.DataFrame, budget: float) -> pd.DataFrame:
 def _toml(name: str, description: str, policies: list[tuple[str, float]]) -> str:
     lines = [f'name = "{name}"', f'description = "{description}"', ""]
     for kind, cov in policies:
-        lines += ["[[policy]]", f'kind = "{kind}"', f"coverage = {cov:g}", ""]
+        from recruitsim.model.policies import KINDS
+
+        cover = [] if KINDS[kind].level == "national" else [f"coverage = {cov:g}"]  # national: everywhere
+        lines += ["[[policy]]", f'kind = "{kind}"', *cover, ""]
     return "\n".join(lines)

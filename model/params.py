@@ -234,7 +234,8 @@ def check_value(name: str, value: Any, where: str = "parameters") -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParameterError(f"{where}: '{name}' must be a number in [{p.low:g}, {p.high:g}], got {value!r}")
     if value != value or not (p.low <= value <= p.high):
-        raise ParameterError(f"{where}: '{name}' = {value!r} is outside its allowed range [{p.low:g}, {p.high:g}]")
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}... ({len(repr(value))} digits)"
+        raise ParameterError(f"{where}: '{name}' = {shown} is outside its allowed range [{p.low:g}, {p.high:g}]")
     if p.integer:
         if int(value) != value:
             raise ParameterError(f"{where}: '{name}' must be a whole number in [{p.low:g}, {p.high:g}], got {value!r}")

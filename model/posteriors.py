@@ -17,11 +17,14 @@ list whose order is shuffled by a generator seeded with the profile code; replic
 Posterior files are ``calibration/posteriors/<CODE>.csv`` and ``.json`` (package data of
 ``recruitsim.calibration``, found by path so that no calibration code is imported). Set
 ``RECRUITSIM_POSTERIORS`` to a directory to use other posteriors (e.g. from ``recruitsim calibrate --out
-DIR``: ``DIR/posteriors``), or to ``off`` to run with the profiles' uncalibrated defaults.
+DIR``: ``DIR/posteriors``), or to ``off`` to run with the profiles' uncalibrated defaults. A setting
+that is not a directory, and a posterior file that cannot be read, raise ``PosteriorError`` (one line
+naming the variable or the file) instead of silently running uncalibrated.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from functools import lru_cache
@@ -37,12 +40,36 @@ ENV = "RECRUITSIM_POSTERIORS"
 SHIPPED = Path(__file__).resolve().parent.parent / "calibration" / "posteriors"
 
 
+class PosteriorError(ValueError):
+    """RECRUITSIM_POSTERIORS or a posterior file is unusable (message: one line for the user)."""
+
+
 def directory() -> Path | None:
     """Where posteriors are read from (None: posteriors switched off)."""
     env = os.environ.get(ENV, "").strip()
     if env.lower() == "off":
         return None
-    return Path(env) if env else SHIPPED
+    if not env:
+        return SHIPPED
+    d = Path(env)
+    if not d.is_dir():
+        raise PosteriorError(f"{ENV}={env}: not a directory (give the folder holding <CODE>.csv and <CODE>.json, "
+                             f"e.g. DIR/posteriors from `recruitsim calibrate --out DIR`, or 'off')")
+    return d
+
+
+def fingerprint(country: str) -> dict[str, Any]:
+    """The posterior setting and the sha256 of the country's posterior files (what a resume must match)."""
+    d = directory()
+    if d is None:
+        return {"source": "off", "files": {}}
+    code = _code(country)
+    files = {}
+    for name in (f"{code}.csv", f"{code}.json"):
+        f = d / name
+        if code is not None and f.is_file():
+            files[name] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return {"source": "shipped" if d.resolve() == SHIPPED.resolve() else str(d.resolve()), "files": files}
 
 
 def _code(country: str) -> str | None:
@@ -74,9 +101,26 @@ def _load(folder: str, code: str) -> tuple[tuple[dict[str, float], ...], dict[st
     csv_path, json_path = d / f"{code}.csv", d / f"{code}.json"
     if not csv_path.exists() or not json_path.exists():
         return None
-    meta = json.loads(json_path.read_text())
-    frame = pd.read_csv(csv_path)
-    return tuple(resampled(frame, tuple(meta["parameters"]), code)), meta
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+        names = tuple(meta["parameters"])
+        if not names or not all(isinstance(n, str) for n in names):
+            raise ValueError("'parameters' must be a list of parameter names")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
+        raise PosteriorError(f"{json_path}: unreadable posterior record ({type(e).__name__}: {str(e)[:120]}); "
+                             f"fix or remove it, or set {ENV}=off") from None
+    try:
+        frame = pd.read_csv(csv_path)
+        draws = tuple(resampled(frame, names, code))
+        if not draws:
+            raise ValueError("no particles")
+        w = frame["weight"].to_numpy(float)
+        if not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError("weights must be finite, >= 0 and not all 0")
+    except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise PosteriorError(f"{csv_path}: unreadable posterior draws ({type(e).__name__}: {str(e)[:120]}); "
+                             f"fix or remove it, or set {ENV}=off") from None
+    return draws, meta
 
 
 def loaded(country: str) -> tuple[tuple[dict[str, float], ...], dict[str, Any]] | None:

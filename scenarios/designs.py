@@ -159,7 +159,13 @@ class Plan:
 
 # ---- parsing ---------------------------------------------------------------------------------------
 def _number(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and v == v
+    """A finite number (not NaN or inf, and not an integer too large for a float)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _bounds(name: str, base: Scenario, where: str) -> tuple[float, float, str | None, str, bool]:
@@ -185,6 +191,9 @@ def _bounds(name: str, base: Scenario, where: str) -> tuple[float, float, str | 
         raise ScenarioError(f"{where}: factor '{name}': policy '{pname}' sets 'coverage'; remove it to vary 'budget'")
     if key == "coverage" and "budget" in spec:
         raise ScenarioError(f"{where}: factor '{name}': policy '{pname}' sets 'budget'; remove it to vary 'coverage'")
+    if key in library._DELIVERY and key not in library.LEVEL_FIELDS[kind.level]:
+        raise ScenarioError(f"{where}: factor '{name}': '{key}' is not used by {spec['kind']} policies ({kind.level} level); "
+                            f"delivery settings it uses: {', '.join(sorted(library.LEVEL_FIELDS[kind.level])) or 'none'}")
     lo, hi = allowed[key]
     return float(lo), float(hi), pname, key, key in INTEGER_POLICY_KEYS
 
@@ -213,7 +222,7 @@ def _factor(name: str, spec: Any, base: Scenario, where: str, method: str) -> Fa
             raise ScenarioError(f"{w}: give either 'values' or 'low'/'high'(/'levels'), not both")
         vals = spec["values"]
         if not isinstance(vals, list) or not vals or not all(_number(v) for v in vals):
-            raise ScenarioError(f"{w}: 'values' must be a non-empty list of numbers in {rng_txt}, got {vals!r}")
+            raise ScenarioError(f"{w}: 'values' must be a non-empty list of numbers in {rng_txt}, got {library._show(vals)}")
         for v in vals:
             if not lo_ok <= v <= hi_ok:
                 raise ScenarioError(f"{w}: value {v!r} is outside the allowed range {rng_txt}")
@@ -224,7 +233,7 @@ def _factor(name: str, spec: Any, base: Scenario, where: str, method: str) -> Fa
             if k not in spec:
                 raise ScenarioError(f"{w}: missing '{k}' (the range must lie in {rng_txt})")
             if not _number(spec[k]):
-                raise ScenarioError(f"{w}: '{k}' must be a number in {rng_txt}, got {spec[k]!r}")
+                raise ScenarioError(f"{w}: '{k}' must be a number in {rng_txt}, got {library._show(spec[k])}")
         low, high = float(spec["low"]), float(spec["high"])
         if not (lo_ok <= low < high <= hi_ok):
             raise ScenarioError(f"{w}: range [{low:g}, {high:g}] must have low < high inside the allowed range {rng_txt}")
@@ -256,7 +265,7 @@ def parse_design(table: Any, base: Scenario, where: str) -> Design:
     def whole(key: str, default: int, lo: int, hi: int) -> int:
         v = table.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ScenarioError(f"{where}: [design] '{key}' must be a whole number in [{lo:,}, {hi:,}], got {v!r}")
+            raise ScenarioError(f"{where}: [design] '{key}' must be a whole number in [{lo:,}, {hi:,}], got {library._show(v)}")
         return v
 
     levels = whole("levels", 3, 2, 1000)
@@ -349,7 +358,7 @@ def parse_sweep_table(table: Any, where: str) -> dict[str, Any]:
             isinstance(v, str) if typ is str else (_number(v) and (typ is float or int(v) == v)))
         if not ok:
             kind = {list: "a list of scenario names", str: "a string", int: "a whole number", float: "a number"}[typ]
-            raise ScenarioError(f"{where}: [sweep] '{k}' must be {kind}, got {v!r}")
+            raise ScenarioError(f"{where}: [sweep] '{k}' must be {kind}, got {library._show(v)}")
         out[k] = v
     return out
 

@@ -6,6 +6,13 @@
         for item, result in eng.map(fn, items):         # yields as each finishes (any order)
             ...
 
+Trust. Dask moves tasks and results between this process, the scheduler and the workers as pickles,
+and unpickling runs code: a scheduler or worker can run anything on this machine and this process's
+tasks can run anything on theirs. Only connect (``scheduler=``) to a cluster you control. Over a
+network, use TLS: a ``tls://`` address with ``security={"tls_ca_file": ..., "tls_client_cert": ...,
+"tls_client_key": ...}`` (``distributed.security.Security`` settings), or Dask's own configuration
+(``distributed.comm.tls.*``).
+
 ``fn`` must be a picklable top-level function. Results do not depend on the engine or the number of
 workers: each item carries its own seed.
 
@@ -50,7 +57,7 @@ def _worker_init(parent: int) -> None:
 
 class Engine:
     def __init__(self, workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 20.0):
+                 connect_timeout: float = 5.0, security: dict[str, Any] | None = None):
         if sum(x is not None for x in (workers, dask_local, scheduler)) > 1:
             raise ValueError("choose one of workers, dask_local or scheduler")
         for name, v in (("workers", workers), ("dask_local", dask_local)):
@@ -61,6 +68,9 @@ class Engine:
         self.dask_local = dask_local
         self.scheduler = scheduler
         self.connect_timeout = connect_timeout
+        if security and scheduler is None:
+            raise ValueError("security (TLS) settings need a scheduler address")
+        self.security = dict(security or {})
         self._pool: ProcessPoolExecutor | None = None
         self._client = None
         self._cluster = None
@@ -76,12 +86,23 @@ class Engine:
             from dask.distributed import Client, LocalCluster
 
             if self.scheduler is not None:
+                kwargs: dict[str, Any] = {}
+                if self.security:
+                    from distributed.security import Security
+
+                    kwargs["security"] = Security(require_encryption=True, **self.security)
                 try:
-                    self._client = Client(self.scheduler, timeout=f"{self.connect_timeout}s")
+                    self._client = Client(self.scheduler, timeout=f"{self.connect_timeout}s", **kwargs)
                 except (OSError, ValueError, TypeError) as e:
-                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({e})") from None
+                    raise EngineError(f"--scheduler: cannot connect to '{self.scheduler}' ({' '.join(str(e).split())})") from None
                 if not self._client.scheduler_info().get("workers"):
-                    self._client.wait_for_workers(1, timeout=self.connect_timeout)
+                    try:
+                        self._client.wait_for_workers(1, timeout=self.connect_timeout)
+                    except (OSError, TimeoutError) as e:
+                        self._client.close()
+                        self._client = None
+                        raise EngineError(f"--scheduler: '{self.scheduler}' has no workers (waited "
+                                          f"{self.connect_timeout:g} s: {type(e).__name__})") from None
             else:
                 self._cluster = LocalCluster(n_workers=self.dask_local, threads_per_worker=1, processes=True,
                                              dashboard_address=None)

@@ -18,13 +18,21 @@ The library is the set of ``scenarios/*.toml`` files, one scenario each, named b
     offending_violent = 0.5  # any effect size or cost of the kind (ranges in docs/parameters.md)
 
 Anything unknown, of the wrong type or out of range raises ``ScenarioError`` naming the file, the key
-and what is allowed. Other top-level tables (such as ``[design]`` for sweeps) are read by the tools
+and what is allowed, and so do settings a policy's delivery level does not use (``LEVEL_FIELDS``:
+area policies choose cells by violence, so no ``targeting``, ``duration`` or ``fade``; national
+policies act everywhere, so none of ``coverage``, ``budget``, ``targeting``, ``duration``, ``fade``),
+``duration`` that is not a whole number of months, an empty file, and files that are not regular
+files or are larger than ``MAX_FILE_BYTES`` (a scenario is a few hundred bytes; ``/dev/zero`` or a
+FIFO would be read forever). Other top-level tables (such as ``[design]`` for sweeps) are read by the tools
 that use them and must be declared in ``EXTRA_TABLES``.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +43,11 @@ from recruitsim.model.params import PARAMETERS, ParameterError, check_value
 from recruitsim.model.policies import KINDS, TARGETING, Policy
 
 POLICY_FIELDS = {"kind", "name", "start", "end", "coverage", "budget", "targeting"}
+#: settings each delivery level reads (model/policies.py): the others are refused, not ignored
+_DELIVERY = {"coverage", "budget", "targeting", "duration", "fade"}
+LEVEL_FIELDS = {"individual": _DELIVERY, "area": {"coverage", "budget"}, "national": set()}
+MAX_FILE_BYTES = 1_000_000
+MAX_NAME = 200
 EXTRA_TABLES: set[str] = {"design", "sweep"}  # read by scenarios.sweep
 
 
@@ -84,27 +97,62 @@ def load(name_or_path: str | Path) -> Scenario:
     their path (``./x.toml``, ``dir/x``) or their ``.toml`` suffix.
     """
     text = str(name_or_path)
+    if not text.strip():
+        raise ScenarioError(f"empty scenario name; give a library name ({', '.join(names())}) or a .toml path")
+    if "\0" in text:
+        raise ScenarioError("scenario name contains a NUL character")
     p = Path(text)
     if p.suffix == ".toml" or isinstance(name_or_path, Path) or "/" in text or "\\" in text:
         return load_file(p)
     path = library_dir() / f"{text}.toml"
-    if not path.exists():
-        hint = f" (to use the file '{text}', give its path: ./{text})" if p.exists() else ""
+    if text not in names():
+        try:
+            here = p.exists()
+        except (OSError, ValueError):
+            here = False
+        hint = f" (to use the file '{text[:200]}', give its path: ./{text[:200]})" if here else ""
+        text = text if len(text) <= 200 else text[:200] + "..."
         raise ScenarioError(f"unknown scenario '{text}'{hint}; the library has: {', '.join(names())}")
     return load_file(path)
 
 
 def load_file(path: str | Path) -> Scenario:
     path = Path(path)
-    where = str(path)
+    where = str(path) if len(str(path)) <= 300 else str(path)[:300] + "..."
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise ScenarioError(f"{where}: not a regular file; give a .toml scenario file")
+            if st.st_size > MAX_FILE_BYTES:
+                raise ScenarioError(f"{where}: {st.st_size:,} bytes is too large for a scenario file "
+                                    f"(limit {MAX_FILE_BYTES:,})")
+            raw = os.read(fd, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+    except ScenarioError:
+        raise
     except FileNotFoundError:
         raise ScenarioError(f"{where}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{where}: is a directory; give a .toml scenario file") from None
     except OSError as e:
-        raise ScenarioError(f"{where}: cannot read ({e.strerror})") from None
+        raise ScenarioError(f"{where}: cannot read ({e.strerror or e})") from None
+    except ValueError as e:  # e.g. an embedded NUL in the path
+        raise ScenarioError(f"{where}: not a usable path ({e})") from None
+    if not raw.strip():
+        raise ScenarioError(f"{where}: the file is empty; a scenario needs at least a description "
+                            f"(see docs/sweeps.md); the baseline is 'baseline'")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{where}: not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{where}: not valid TOML ({e})") from None
+        raise ScenarioError(f"{where}: not valid TOML ({' '.join(str(e).split())})") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: not valid TOML (nested too deeply)") from None
     return parse(data, where, default_name=path.stem)
 
 
@@ -118,6 +166,12 @@ def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> S
     for key, val in (("name", name), ("description", desc)):
         if not isinstance(val, str):
             raise ScenarioError(f"{where}: '{key}' must be a string, got {type(val).__name__}")
+    if not name.strip():
+        raise ScenarioError(f"{where}: 'name' must not be empty")
+    if len(name) > MAX_NAME:
+        raise ScenarioError(f"{where}: 'name' is {len(name):,} characters long; the limit is {MAX_NAME}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ScenarioError(f"{where}: 'name' must not contain control characters (tabs, new lines, ...)")
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ScenarioError(f"{where}: 'params' must be a table of parameter = number")
@@ -141,6 +195,40 @@ def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> S
     return Scenario(name, desc, dict(params), specs, where, extra)
 
 
+_LEVEL_WHY = {"individual": "enrols youths", "area": "acts in the most violent cells, re-chosen each year",
+              "national": "acts everywhere"}
+
+
+def _finite(v: Any) -> bool:
+    """A number that converts to a finite float (not NaN, not inf, not a 400-digit integer)."""
+    try:
+        return math.isfinite(float(v))
+    except (OverflowError, ValueError, TypeError):
+        return False
+
+
+def _show(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:20] + "..." + f" ({len(r)} characters)"
+
+
+def check_horizon(sc: Scenario, months: int, where: str = "") -> None:
+    """Refuse a policy that starts at or after the end of the run (it would silently do nothing)."""
+    for i, spec in enumerate(sc.policy_specs):
+        start = int(spec.get("start", 0))
+        if start >= months:
+            raise ScenarioError(f"{where or sc.source or sc.name}: policy[{i}] ('{spec.get('name', spec['kind'])}') starts at "
+                                f"month {start}, at or after the end of the {months}-month horizon (--years); "
+                                f"it would never act")
+
+
+def check_runnable(sc: Scenario, command: str) -> None:
+    """``run``, ``compare``, ``app``: refuse the tables they do not read (``[design]``, ``[sweep]``)."""
+    for table in sorted(sc.extra):
+        raise ScenarioError(f"{sc.source or sc.name}: '[{table}]' is read by `recruitsim sweep` only; `recruitsim {command}` "
+                            f"would ignore it (remove the table, or run: recruitsim sweep {sc.source or sc.name})")
+
+
 def _policy_spec(p: Any, where: str) -> dict[str, Any]:
     if not isinstance(p, dict):
         raise ScenarioError(f"{where}: each [[policy]] must be a table")
@@ -153,28 +241,36 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
         if key not in allowed:
             raise ScenarioError(f"{where}: unknown key '{key}' for a {kind} policy{_hint(key, allowed)}; "
                                 f"allowed: {', '.join(sorted(allowed))}")
+        if key in _DELIVERY and key not in LEVEL_FIELDS[k.level]:
+            usable = sorted(LEVEL_FIELDS[k.level]) or ["none"]
+            raise ScenarioError(f"{where}: '{key}' is not used by {kind} policies ({k.level} level: "
+                                f"{_LEVEL_WHY[k.level]}); delivery settings it uses: {', '.join(usable)}")
         if key in ("kind", "name", "targeting"):
             if not isinstance(v, str):
                 raise ScenarioError(f"{where}: '{key}' must be a string")
             if key == "targeting" and v not in TARGETING:
                 raise ScenarioError(f"{where}: 'targeting' must be one of {', '.join(TARGETING)}, got '{v}'")
             continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
             what = {"start": "a whole month in [0, 1200]", "end": "a whole month in [0, 1200]",
                     "budget": "a number of USD per year in [0, 1e12]"}.get(key)
             if what is None:
                 what = "a number in [{:g}, {:g}]".format(*k.params[key].bounds)
-            raise ScenarioError(f"{where}: '{key}' must be {what}, got {v!r}")
+            raise ScenarioError(f"{where}: '{key}' must be {what}, got {_show(v)}")
         if key in ("start", "end"):
-            if int(v) != v or v < 0 or v > 1200:
-                raise ScenarioError(f"{where}: '{key}' must be a whole month in [0, 1200], got {v!r}")
+            if v < 0 or v > 1200 or int(v) != v:
+                raise ScenarioError(f"{where}: '{key}' must be a whole month in [0, 1200], got {_show(v)}")
         elif key == "budget":
             if not 0 <= v <= 1e12:
-                raise ScenarioError(f"{where}: 'budget' must be in [0, 1e12] USD per year, got {v!r}")
+                raise ScenarioError(f"{where}: 'budget' must be in [0, 1e12] USD per year, got {_show(v)}")
         else:
-            lo, hi = k.params[key].bounds  # policy effects: the evidence's 90% interval or a wider design range
+            prm = k.params[key]
+            lo, hi = prm.bounds  # policy effects: the evidence's 90% interval or a wider design range
             if not lo <= v <= hi:
-                raise ScenarioError(f"{where}: '{key}' = {v!r} is outside its allowed range [{lo:g}, {hi:g}]")
+                raise ScenarioError(f"{where}: '{key}' = {_show(v)} is outside its allowed range [{lo:g}, {hi:g}]")
+            if key == "duration" and int(v) != v:
+                raise ScenarioError(f"{where}: 'duration' must be a whole number of months in [{lo:g}, {hi:g}], "
+                                    f"got {v!r}")
     if "end" in p and p["end"] <= p.get("start", 0):
         raise ScenarioError(f"{where}: 'end' ({p['end']}) must be after 'start' ({p.get('start', 0)})")
     if "budget" in p and "coverage" in p:

@@ -159,7 +159,7 @@ def output_columns(country: str, arms: list[Arm]) -> list[str]:
 
 def manifest(plan: Plan, st: Settings, columns: list[str]) -> dict[str, Any]:
     # the policy effects mode is part of the settings: a --point-effects sweep never resumes a drawn one
-    m = {"format": store.FORMAT, "code": store.code_version(),
+    m = {"format": store.FORMAT, "code": store.code_version(), "posteriors": store.posterior_fingerprint(st.country),
          "settings": {**asdict(st), "baseline": plan.baseline, "effects": effect_sets.mode()},
          "arms": [a.definition() for a in plan.arms], "factors": plan.factor_names, "columns": columns,
          "design": None if plan.design is None else {"method": plan.design.method, "source": plan.source},
@@ -196,9 +196,13 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
     columns = output_columns(st.country, plan.arms)
     pairs = make_units(plan, st)
     arm_of = {a.label: a for a in plan.arms}
+    names = {store.unit_file(a.label, u.replicate) for a, u in pairs}
     with store.Store(out) as db:
-        resumed = db.open(manifest(plan, st, columns))
-        db.write_csv(store.DESIGN, design_table(plan))
+        resumed = db.open(manifest(plan, st, columns), names, log)
+        try:
+            db.write_csv(store.DESIGN, design_table(plan))
+        except OSError as e:
+            raise store.StoreError(f"--out: cannot write to '{db.path}' ({e.strerror or e})") from None
         done = db.done()
         todo = [u for a, u in pairs if store.unit_file(a.label, u.replicate) not in done]
         skipped = len(pairs) - len(todo)
@@ -226,20 +230,33 @@ def run_sweep(plan: Plan, st: Settings, out: str | Path, engine: dict[str, Any] 
                         bar.update(len(task))
                 except (KeyboardInterrupt, store.StoreError):
                     raise
+                except OSError as e:  # the store cannot be written (e.g. the disk is full)
+                    n = len(db.done() & names)
+                    raise store.StoreError(f"--out: cannot write to '{db.path}' ({e.strerror or e}); {n} of {len(pairs)} "
+                                           f"runs are on disk; free space and rerun the same command to resume") from None
                 except Exception as e:
-                    (db.path / "_errors.log").write_text("".join(traceback.format_exception(e)))
-                    n = len(db.done() & {store.unit_file(a.label, u.replicate) for a, u in pairs})
-                    raise SweepError(f"{e} ({n} of {len(pairs)} runs are on disk; traceback in "
-                                     f"{db.path / '_errors.log'}; rerun the same command to resume)") from e
+                    log_path = db.path / store.ERRORS
+                    try:
+                        log_path.write_text("".join(traceback.format_exception(e)))
+                        where = f"traceback in {log_path}"
+                    except OSError as e2:
+                        where = f"no traceback written: {e2.strerror or e2}"
+                    n = len(db.done() & names)
+                    raise SweepError(f"{e} ({n} of {len(pairs)} runs are on disk; {where}; "
+                                     f"rerun the same command to resume)") from e
                 finally:
                     bar.close()
         seconds = time.perf_counter() - tic
         summ = None
-        complete = len(db.done() & {store.unit_file(a.label, u.replicate) for a, u in pairs}) == len(pairs)
+        complete = len(db.done() & names) == len(pairs)
         if complete:
-            (db.path / "_errors.log").unlink(missing_ok=True)  # from an earlier, failed attempt
+            (db.path / store.ERRORS).unlink(missing_ok=True)  # from an earlier, failed attempt
         if complete and summarise:
             df = db.read()
             summ = summary.summarise(df, {a.label: a.reference for a in plan.arms}, plan.factor_names)
-            db.write_csv(store.SUMMARY, summ)
+            try:
+                db.write_csv(store.SUMMARY, summ)
+            except OSError as e:
+                raise store.StoreError(f"--out: all {len(pairs)} runs are on disk but the summary could not be written to "
+                                       f"'{db.path}' ({e.strerror or e}); free space and rerun the same command") from None
         return Result(len(pairs), skipped, len(todo), seconds, complete, summ, desc)
