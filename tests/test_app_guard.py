@@ -6,6 +6,7 @@ import asyncio
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -39,7 +40,10 @@ def call(guard, scope_type="http", path="/", headers=()):
 
     scope = {"type": scope_type, "path": path, "raw_path": path.encode("latin-1"),
              "headers": [(k.encode(), v.encode()) for k, v in headers]}
-    asyncio.run(guard(scope, receive, send))
+    # in a thread of its own: another test in this worker may have left an event loop running here
+    worker = threading.Thread(target=lambda: asyncio.run(guard(scope, receive, send)))
+    worker.start()
+    worker.join(30)
     first = sent[0]
     return first.get("status") if first["type"] == "http.response.start" else first["type"]
 

@@ -7,10 +7,14 @@ from recruitsim.scenarios.engine import Engine
 
 
 def test_mapping_arithmetic():
+    from recruitsim.model.policies import POLICY_PARAMETERS
+
     m = mapped_effect()
-    # non-member boy: violent share 0.15 x 0.53 + 0.85 x 0.72 = 0.69
-    assert m["total_arrests"] == pytest.approx(0.15 * 0.53 + 0.85 * 0.72 - 1)
-    assert m["violent_arrests"] == pytest.approx(0.53 - 1)
+    v = POLICY_PARAMETERS["mentoring.offending_violent"].default
+    o = POLICY_PARAMETERS["mentoring.offending_other"].default
+    # non-member boy: violent share 0.15 x violent multiplier + 0.85 x other multiplier
+    assert m["total_arrests"] == pytest.approx(0.15 * v + 0.85 * o - 1)
+    assert m["violent_arrests"] == pytest.approx(v - 1)
 
 
 def test_bootstrap_summary():

@@ -73,7 +73,7 @@ def test_bad_sensitivity_arguments(tmp_path, capsys, argv, word):
 
 def test_morris_run_through_the_cli(tmp_path, capsys):
     out = tmp_path / "sens"
-    args = ["sensitivity", "--outcome", "members", "--method", "morris", "--samples", "3", "--scenario", "interdiction",
+    args = ["sensitivity", "--outcome", "members", "--method", "morris", "--samples", "3", "--scenario", "enforcement_package",
             "--versus", "baseline", "--params", "desistance,recruit_or_presence,prison_recruitment", "--agents", "2000",
             "--years", "1", "--burn-in", "1", "--workers", "1", "--out", str(out), "--no-progress"]
     assert main(args) == 0
@@ -84,15 +84,15 @@ def test_morris_run_through_the_cli(tmp_path, capsys):
     assert (out / "_sensitivity.png").read_bytes()[:4] == b"\x89PNG"
     df = pd.read_parquet(out)
     assert df.groupby(["scenario", "replicate"]).ngroups == 3 * 4 * 2  # trajectories x (D+1) points x 2 scenarios
-    assert "mu_star" in cap.out and "interdiction - baseline" in cap.out
-    # the indices are those of the paired differences interdiction - baseline at each point, recomputed here
+    assert "mu_star" in cap.out and "enforcement_package - baseline" in cap.out
+    # the indices are those of the paired differences enforcement_package - baseline at each point, recomputed here
     fs = sensitivity.parse_params("desistance,recruit_or_presence,prison_recruitment")
     u, x = sensitivity.sample(fs, "morris", 3, seed=1, levels=4)
     last = df.sort_values("month").groupby(["scenario", "replicate"])["members"].apply(lambda m: m.tail(12).mean())
-    y = np.array([last[f"interdiction@{i:02d}"].mean() - last[f"baseline@{i:02d}"].mean() for i in range(len(x))])
+    y = np.array([last[f"enforcement_package@{i:02d}"].mean() - last[f"baseline@{i:02d}"].mean() for i in range(len(x))])
     assert np.ptp(y) > 0
     pd.testing.assert_frame_equal(t, sensitivity.analyse(fs, "morris", u, y, seed=1, levels=4), rtol=1e-9)
-    assert df.loc[df.scenario == "interdiction@05", "desistance"].iloc[0] == x[5, 0]
+    assert df.loc[df.scenario == "enforcement_package@05", "desistance"].iloc[0] == x[5, 0]
     # rerunning reuses the runs on disk
     assert main(args) == 0
     assert "resuming: 24 already done" in capsys.readouterr().err
