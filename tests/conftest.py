@@ -131,3 +131,40 @@ def browser_type_launch_args(browser_type_launch_args):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# ---- a real `recruitsim app` server on a free port -------------------------------------------------------
+def start_app(*args: str, timeout: float = 120):
+    """Start `recruitsim app --port P` and wait until it answers; returns (process, port, first page body)."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "recruitsim", "app", "--port", str(port), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env())
+    tic = time.time()
+    while True:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                assert r.status == 200
+                return proc, port, r.read().decode()
+        except OSError:
+            if time.time() - tic > timeout:
+                proc.kill()
+                raise AssertionError("the app did not start") from None
+            time.sleep(0.3)
+
+
+def stop_app(proc) -> str:
+    """Stop a server from start_app; returns its stderr."""
+    proc.terminate()
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err

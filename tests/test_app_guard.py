@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,8 @@ import pytest
 from recruitsim.app_logic.hostguard import HostOriginGuard, host_of
 from recruitsim.cli import main as cli
 from recruitsim.cli import serve
+
+from .conftest import start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,22 +89,8 @@ def _raw(port: int, request: bytes) -> bytes:
 
 @pytest.mark.slow
 def test_real_server_refuses_other_hosts_and_origins():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "recruitsim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, port, _ = start_app()
     try:
-        tic = time.time()
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.time() - tic < 90, "the app did not start"
-                time.sleep(0.5)
         evil = _raw(port, b"GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
         assert evil.startswith(b"HTTP/1.1 403"), evil[:200]
         ws = (b"GET /jupyter/api/kernels/abc/channels?session_id=guard-test HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
@@ -119,10 +103,5 @@ def test_real_server_refuses_other_hosts_and_origins():
         nul = _raw(port, b"GET /static/%00/etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         assert nul.startswith(b"HTTP/1.1 400"), nul[:200]
     finally:
-        proc.terminate()
-        try:
-            _, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
+        err = stop_app(proc)
     assert "Traceback" not in err, err[-2000:]

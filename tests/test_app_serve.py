@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import pytest
 
 from recruitsim.cli import main as cli
 from recruitsim.cli import serve
+
+from .conftest import start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,31 +66,13 @@ def test_port_in_use_is_reported():
 
 @pytest.mark.slow
 def test_recruitsim_app_serves_the_page():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "recruitsim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, port, body = start_app()
     try:
-        tic = time.time()
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    body = r.read().decode()
-                    break
-            except OSError:
-                if time.time() - tic > 120:
-                    raise
-                time.sleep(0.3)
-        assert r.status == 200 and "solara" in body.lower()
+        assert "solara" in body.lower()
         other = outward_address()
         if other is None:
             pytest.skip("this machine has no address besides loopback")
         with pytest.raises(OSError):  # bound to 127.0.0.1 only, not to the machine's other addresses
             urllib.request.urlopen(f"http://{other}:{port}/", timeout=2)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        proc.stdout.close()
-        proc.stderr.close()
+        stop_app(proc)
