@@ -27,7 +27,7 @@ from . import (
     violence,
 )
 from .groups import CriminalGroup
-from .neighbourhoods import Neighbourhoods, grid_side
+from .neighbourhoods import MIN_SOUND_AGENTS, Neighbourhoods, grid_side  # noqa: F401 (MIN_SOUND_AGENTS re-exported)
 from .network import Network
 from .params import ParameterError, Params
 from .policies import Policy
@@ -122,6 +122,8 @@ class RecruitmentModel(mesa.Model):
         self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g]), all_cells[h[0]] if h.size else None)
                            for g, h in enumerate(homes)]
         self.group_demand = np.ones(self.p.n_groups)
+        self.rival_conflict = np.zeros(self.hoods.n)
+        self.groups_started = False  # set by the first groups.step (initial need per cell and capacity)
         self.member_families = np.empty(0, np.int32)
         self.inmates = np.empty(0, np.int64)
         self.victims = np.empty(0, np.int64)

@@ -79,7 +79,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "entrants": ("flow", "New 10-year-olds entering the simulation"),
     "deaths": ("flow", "Youths 10-29 who died (homicide)"),
     "controlled_share": ("share", "Share of neighbourhoods under group control"),
-    "contested_share": ("share", "Share of neighbourhoods with rival conflict"),
+    "contested_share": ("share", "Share of neighbourhoods with rival conflict (a rival holds an adjacent cell)"),
     "mean_demand": ("rate", "Mean demand multiplier of the groups (1 = at capacity)"),
 }
 
@@ -204,7 +204,7 @@ def finish_month(model) -> dict[str, float]:
     row["deaths"] = s["hom_youth"] * sc
     control = model.hoods.flat("control")
     row["controlled_share"] = float(np.mean(control >= 0))
-    row["contested_share"] = float(np.mean(model.hoods.flat("conflict") > 0))
+    row["contested_share"] = float(np.mean(model.rival_conflict > 0))
     active = [g.demand for g in model.group_list if not g.defunct]
     row["mean_demand"] = float(np.mean(active)) if active else 0.0
     for policy in model.policies:

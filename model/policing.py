@@ -107,7 +107,7 @@ def step(model) -> None:
     pop.refresh_free(jailed)
     pop.employed[jailed] = False
     pop.school[jailed[pop.school[jailed] == ENROLLED]] = DROPPED
-    groups.removed_leaders(model, jailed)
+    groups.removed_leaders(model, jailed, jailed=True)
     s["arrests"] += idx.size
     s["arrests_member"] += np.count_nonzero(member)
     s["arrests_violent"] += np.count_nonzero(violent)
@@ -121,16 +121,21 @@ def step(model) -> None:
     n_in = inmates.size
     share = np.count_nonzero(in_group >= 0) / n_in if n_in else 0.0
     if share > 0 and P.prison_recruitment > 0:
+        # groups recruit inside in proportion to their members there and to their demand for recruits
         by_group = np.bincount(in_group[in_group >= 0].astype(np.int64), minlength=len(model.group_list))
-        cum = np.cumsum(by_group) / by_group.sum()
-        inside = np.zeros(pop.n, bool)  # cheap flag for membership of the inmate set
-        inside[inmates] = True
+        weight = by_group * model.group_demand
+        pull = weight.sum() / max(by_group.sum(), 1)  # mean demand of the groups inside
+        if weight.sum() > 0:
+            cum = np.cumsum(weight) / weight.sum()
+            inside = np.zeros(pop.n, bool)  # cheap flag for membership of the inmate set
+            inside[inmates] = True
+            ceiling = min(0.9, P.prison_recruitment * P.demand_max)
 
-        def p_prison(c):
-            return np.where(inside[c] & (pop.group[c] < 0) & pop.alive[c], P.prison_recruitment * share, 0.0)
+            def p_prison(c):
+                return np.where(inside[c] & (pop.group[c] < 0) & pop.alive[c], P.prison_recruitment * share * pull, 0.0)
 
-        idx, u = events(model.streams["prison"], pop.n, P.prison_recruitment, p_prison, n_extra=1,
-                        bound=lambda c: np.where(inside[c], P.prison_recruitment, 0.0))
-        gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
-        recruitment.join(model, idx, gids.astype(np.int8), "_prison")
+            idx, u = events(model.streams["prison"], pop.n, ceiling, p_prison, n_extra=1,
+                            bound=lambda c: np.where(inside[c], ceiling, 0.0))
+            gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
+            recruitment.join(model, idx, gids.astype(np.int8), "_prison")
     model.inmates = inmates
