@@ -28,6 +28,11 @@ def cmd_run(args) -> int:
         scenario = library.load(args.scenario)
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
+    from recruitsim.model.model import MIN_SOUND_AGENTS
+
+    if args.agents < MIN_SOUND_AGENTS:
+        print(f"warning: {args.agents:,} agents is below {MIN_SOUND_AGENTS:,}, the smallest sound size "
+              "(cells too thin for peer ties and cell counts); rates are noisier and may be biased", file=sys.stderr)
     bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
     tic = time.perf_counter()
     # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win
@@ -87,7 +92,22 @@ def run_summary(model, df, setup_seconds: float) -> dict:
         "incarceration_rate_per_100k": float(last["incarceration_rate"].mean()),
         "median_age_at_joining": model.median_age_at_joining,
         "capped_events": dict(model.capped),
+        "violent_offences_per_year": float(last["offences_violent"].sum()),
+        "property_offences_per_year": float(last["offences_property"].sum()),
+        "drug_offences_per_year": float(last["offences_drug"].sum()),
+        "homicides_per_year": hom,
+        "victims_by_sex": _victim_shares(last),
+        "displaced_per_year": float(last["displaced_people"].sum()),
+        "trafficking_victims_per_year": float(last["trafficked_new"].sum()),
     }
+
+
+def _victim_shares(last) -> dict:
+    """Female and male shares of the victims of violent non-lethal offences (all ages)."""
+    total = float(last["victims_violent"].sum())
+    if total <= 0:
+        return {"female": None, "male": None}
+    return {"female": float(last["victims_violent_female"].sum()) / total, "male": float(last["victims_violent_male"].sum()) / total}
 
 
 def annual_table(df, scenario: str, model) -> str:
