@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
+from scipy.stats import poisson
 
 
 class CriminalGroup(FixedAgent):
@@ -135,11 +136,14 @@ def step(model) -> None:
     owned = control >= 0
     onehot[np.flatnonzero(owned), control[owned]] = 1.0
     adj = hoods.neighbour_sum(onehot)  # cells of each group among the Moore neighbours
+    # a fixed number of draws each month whatever the state (common random numbers across scenarios)
+    u_count = rng.random(k)
+    u_cells = rng.random((k, hoods.n))
     for g in groups:
         i = g.gid
         gap = strength[i] - 1.0
         lam = P.territory_rate * cells[i] * abs(gap)
-        n_change = int(rng.poisson(lam)) if lam > 0 else 0
+        n_change = int(poisson.ppf(u_count[i], lam)) if lam > 0 else 0
         if n_change == 0:
             continue
         if gap > 0:  # spare members: take adjacent uncontrolled cells (more own neighbours first)
@@ -151,7 +155,7 @@ def step(model) -> None:
             w = 9.0 - adj[pool, i]
         if pool.size == 0 or n_change <= 0:
             continue
-        pick = pool[np.argsort(-np.log(rng.random(pool.size)) / w)[:n_change]]  # weighted, no replacement
+        pick = pool[np.argsort(-np.log(u_cells[i, pool]) / w)[:n_change]]  # weighted, no replacement
         control[pick] = i if gap > 0 else -1
         cells[i] += pick.size if gap > 0 else -pick.size
         onehot[pick, :] = 0.0

@@ -102,7 +102,7 @@ def step(model) -> None:
         cache["p"], cache["c"] = p, c
         return p.sum(axis=1)
 
-    idx, u = events(model.streams["offending"], pop.n, pm, prob, n_extra=8, capped=model.capped, name="offending",
+    idx, u = events(model.streams["offending"], pop.n, pm, prob, n_extra=10, capped=model.capped, name="offending",
                     bound=lambda c: np.where(pop.group[c] >= 0, pm, non_member_ceiling))
     # violence factors: violent offending with the policies' effects relative to without, over the
     # evaluated candidates (a state-independent sample of youths); exactly 1 when no policy acts
@@ -118,7 +118,8 @@ def step(model) -> None:
     pk = p[pos]
     cum = np.cumsum(pk, axis=1) / np.maximum(pk.sum(axis=1, keepdims=True), 1e-300)
     kind = np.minimum((u[:, 0:1] > cum).sum(axis=1), 2).astype(np.int8)  # 0 violent, 1 property, 2 drug
-    model.offenders, model.offence_kind, model.offence_u = idx, kind, u[:, 1]  # arrest uniform for policing
+    # arrest, custody and sentence uniforms for policing (drawn whatever the state: CRN)
+    model.offenders, model.offence_kind, model.offence_u = idx, kind, u[:, [1, 8, 9]]
     member = pop.group[idx] >= 0
     for k, name in enumerate(TYPES):
         sel = kind == k

@@ -57,8 +57,8 @@ def _arrest_probability(model, c: np.ndarray, police: np.ndarray, cache: dict) -
     pop, t = model.pop, model.t
     p = offending._type_probabilities(model, c) * (pop.age_months(t, c) >= 144)[:, None]
     q = np.stack([arrest_probability(model, c, np.full(c.size, k), police) for k in range(3)], axis=1)
-    pq = p * q
-    total = pq.sum(axis=1)
+    pq = np.minimum(p, 1.0) * q
+    total = 1.0 - np.prod(1.0 - pq, axis=1)  # at least one arrest (the offences' probabilities are each < 1)
     cache["violent_part"] = pq[:, 0] / np.maximum(total, 1e-300)
     cache["c"] = c
     return total
@@ -92,15 +92,14 @@ def step(model) -> None:
     perp = model.perpetrators
     perp = perp[pop.free(perp) & (pop.age_months(t, perp) >= 144)]
     p_hom = arrest_probability(model, perp, np.full(perp.size, 3), police)
-    rng = model.streams["policing"]
-    u_hom = rng.random(perp.size)
-    arrested_off = off[u_off < p_off]
-    violent_off = arrested_off[kind[u_off < p_off] == 0]
-    arrested_hom = perp[u_hom < p_hom]
-    idx = np.union1d(arrested_off, arrested_hom)  # one arrest per youth a month
+    u_hom = model.streams["perpetrators"].random((perp.size, 3))  # homicides are few: their own stream
+    hit_off, hit_hom = u_off[:, 0] < p_off, u_hom[:, 0] < p_hom
+    arrested_off, arrested_hom = off[hit_off], perp[hit_hom]
+    violent_off = arrested_off[kind[hit_off] == 0]
+    idx, first = np.unique(np.concatenate([arrested_off, arrested_hom]), return_index=True)  # one arrest a month
+    u = np.concatenate([u_off[hit_off, 1:], u_hom[hit_hom, 1:]])[first]  # custody and sentence uniforms
     violent = np.isin(idx, np.union1d(violent_off, arrested_hom))
     s["arrests_homicide"] += arrested_hom.size
-    u = rng.random((idx.size, 2))
     member = pop.group[idx] >= 0
     custody_p = np.where(member, P.custody_member, P.custody_nonmember) * model.effect("custody", idx)
     custody = u[:, 0] < custody_p
