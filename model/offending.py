@@ -24,6 +24,9 @@ this month's violent offending of the perpetrators' pool relative to what it wou
 effects (``model.violence_factor``: members for group-linked killings, non-members for the rest), and
 each youth victim gets a perpetrator (``assign_perpetrators``).
 
+**Prison governance.** Imprisoned leaders order violence: each month a jailed leader has the violent
+offence he would commit free, x ``prison_command``, carried out by a free member of his group.
+
 **Arrests** come from offences (``policing.step``): each offender is arrested with a probability per
 offence, so arrests never exceed offences.
 """
@@ -73,15 +76,17 @@ def p_max(model) -> float:
     return max(_ceilings(model))
 
 
-def _type_probabilities(model, c: np.ndarray) -> np.ndarray:
-    """Monthly probability of each offence type for slots ``c``, shape (len(c), 3)."""
+def _type_probabilities(model, c: np.ndarray, as_free: bool = False) -> np.ndarray:
+    """Monthly probability of each offence type for slots ``c``, shape (len(c), 3) (0 unless free, or
+    with ``as_free`` as if they were free: imprisoned leaders' orders)."""
     pop, P, t = model.pop, model.p, model.t
     base, mult = _rates(P)
     age = pop.age_months(t, c)
     ay = np.clip(age // 12 - 10, 0, 19)
     member = pop.group[c] >= 0
     common = (np.where(pop.male[c], 1.0, P.offend_or_female)
-              * np.where(pop.poor[c] | (pop.neet(c) & (age >= 180)), P.offend_or_risk, 1.0) * pop.free(c))
+              * np.where(pop.poor[c] | (pop.neet(c) & (age >= 180)), P.offend_or_risk, 1.0)
+              * (pop.alive[c] if as_free else pop.free(c)))
     out = np.empty((c.size, 3))
     ev = model.effect("offending_violent", c)
     eo = model.effect("offending_other", c)
@@ -126,6 +131,36 @@ def step(model) -> None:
         s[f"off_{name}"] += np.count_nonzero(sel)
         s[f"off_{name}_member"] += np.count_nonzero(sel & member)
     _victims(model, idx, kind, u[:, 2:])
+    _orders_from_prison(model)
+
+
+def _orders_from_prison(model) -> None:
+    """Imprisoned leaders order violence: each commits, through a free member of his group (the
+    executor, who can be arrested for it), the violent offences he would commit free x ``prison_command``."""
+    pop, P, s = model.pop, model.p, model.stats
+    if P.prison_command <= 0:
+        return
+    members = pop.members()
+    jailed = members[pop.leader[members] & (pop.prison_left[members] > 0) & pop.alive[members]]
+    if jailed.size == 0:
+        return
+    rng = model.streams["prison_orders"]
+    u = rng.random((jailed.size, 10))
+    p = _type_probabilities(model, jailed, as_free=True)[:, 0] * P.prison_command
+    hit = u[:, 0] < p
+    if not np.any(hit):
+        return
+    execs = member_pool(model, np.empty(0, np.int64), pop.group[jailed[hit]].astype(np.int64), rng)
+    ok = execs >= 0
+    execs, uu = execs[ok], u[hit][ok]
+    kind = np.zeros(execs.size, np.int8)
+    s["off_violent"] += execs.size
+    s["off_violent_member"] += execs.size
+    s["off_violent_ordered"] += execs.size
+    model.offenders = np.concatenate([model.offenders, execs])
+    model.offence_kind = np.concatenate([model.offence_kind, kind])
+    model.offence_u = np.concatenate([model.offence_u, uu[:, [1, 8, 9]]])
+    _victims(model, execs, kind, uu[:, 2:])
 
 
 def _victims(model, idx: np.ndarray, kind: np.ndarray, u: np.ndarray) -> None:

@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     **{f"offences_{k}": ("flow", f"{label} offences by youths 10-29") for k, label in (
         ("violent", "Violent non-lethal"), ("property", "Property and extortion"), ("drug", "Drug-market"))},
     **{f"offences_{k}_member": ("flow", f"Of which by group members ({k})") for k in ("violent", "property", "drug")},
+    "offences_violent_ordered": ("flow", "Of the violent offences, those ordered by imprisoned leaders (carried out by free members)"),
     "offences_homicide": ("flow", "Homicides of youth victims (each with a perpetrator, simulated or 30+)"),
     "homicides_by_member": ("flow", "Youth homicides perpetrated by a simulated group member"),
     "homicides_by_nonmember": ("flow", "Youth homicides perpetrated by a simulated non-member"),
@@ -180,6 +181,7 @@ def finish_month(model) -> dict[str, float]:
     for k in ("violent", "property", "drug"):
         row[f"offences_{k}"] = s[f"off_{k}"] * sc
         row[f"offences_{k}_member"] = s[f"off_{k}_member"] * sc
+    row["offences_violent_ordered"] = s["off_violent_ordered"] * sc
     row["offences_homicide"] = youth_h * sc
     for k in ("member", "nonmember", "outside"):
         row[f"homicides_by_{k}"] = s[f"hom_perp_{k}"] * sc
