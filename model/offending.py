@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import outputs
-from .streams import events
+from .streams import events, hashed_uniforms
 
 TYPES = ("violent", "property", "drug")
 #: relative offending by year of age 10..29 (age 18 = 1); NOTES 1a (GUESS shape, anchored on FBI_CIUS2018_T64, ENVIPE2021_MEXSOCIAL)
@@ -45,6 +45,21 @@ AGE_CURVE = {
     "property": np.array([.05, .05, .05, .35, .35, .6, .75, .9, 1, 1, 1, .9, .9, .9, .9, .8, .8, .8, .8, .8]),
 }
 AGE_CURVE["drug"] = AGE_CURVE["property"]
+
+
+def split(u: np.ndarray, k: int) -> np.ndarray:
+    """``k`` uniforms from each float64 uniform in ``u``, one from each ``52 // k`` bits (independent
+    to that resolution): fewer random draws per candidate, so offending stays fast at 1M agents."""
+    bits = 52 // k
+    x = (u * float(1 << 52)).astype(np.int64)
+    mask = (1 << bits) - 1
+    return np.stack([(((x >> (bits * j)) & mask) + 0.5) / float(1 << bits) for j in range(k)], axis=-1)
+
+
+def _expand(u4: np.ndarray) -> np.ndarray:
+    """The 10 uniforms an offence uses, from 4 draws: [type, arrest, outside, victim sex, 4 peers, custody, sentence]."""
+    a, b, c = split(u4[:, 0], 3).T, split(u4[:, 2], 2).T, split(u4[:, 3], 4)
+    return np.column_stack([a[0], u4[:, 1], b[0], b[1], c, a[1], a[2]])
 
 
 def _rates(P) -> tuple[np.ndarray, np.ndarray]:
@@ -107,11 +122,23 @@ def step(model) -> None:
         cache["p"], cache["c"] = p, c
         return p.sum(axis=1)
 
-    idx, u = events(model.streams["offending"], pop.n, pm, prob, n_extra=10, capped=model.capped, name="offending",
-                    bound=lambda c: np.where(pop.group[c] >= 0, pm, non_member_ceiling))
+    # non-members: thinning over all slots at their ceiling; members (about 1% of slots, with rates up to
+    # ten times higher): uniforms hashed from (seed, month, slot), so both stay aligned across scenarios
+    idx_n, u_n = events(model.streams["offending"], pop.n, non_member_ceiling, prob, n_extra=4, capped=model.capped,
+                        name="offending", bound=lambda c: np.where(pop.group[c] >= 0, 0.0, non_member_ceiling))
+    cand_n, p_n = cache.get("c", np.empty(0, np.int64)), cache.get("p", np.empty((0, 3)))
+    members = pop.members()
+    mem = members[pop.free(members)]
+    u_m = hashed_uniforms(model.seed, "offending", model.t, mem, 5)
+    p_m = _type_probabilities(model, mem)
+    hit_m = u_m[:, 0] < p_m.sum(axis=1)
+    idx = np.concatenate([idx_n, mem[hit_m]])  # (order does not matter downstream)
+    u = np.concatenate([u_n, u_m[hit_m, 1:]])
+    pk = np.concatenate([p_n[np.searchsorted(cand_n, idx_n)], p_m[hit_m]])
+    c, p = np.concatenate([cand_n, mem]), np.concatenate([p_n, p_m])
     # violence factors: violent offending with the policies' effects relative to without, over the
-    # evaluated candidates (a state-independent sample of youths); exactly 1 when no policy acts
-    c, p = cache.get("c", np.empty(0, np.int64)), cache.get("p", np.empty((0, 3)))
+    # evaluated candidates (a state-independent sample of non-members, and all free members); exactly 1
+    # when no policy acts
     ev = model.effect("offending_violent", c)
     raw = p[:, 0] / np.where(np.asarray(ev) > 0, ev, 1.0) if c.size else p[:, 0]
     mem_c = pop.group[c] >= 0
@@ -119,8 +146,7 @@ def step(model) -> None:
         "member": float(p[mem_c, 0].sum() / raw[mem_c].sum()) if raw[mem_c].sum() > 0 else 1.0,
         "nonmember": float(p[~mem_c, 0].sum() / raw[~mem_c].sum()) if raw[~mem_c].sum() > 0 else 1.0,
     }
-    pos = np.searchsorted(c, idx)
-    pk = p[pos]
+    u = _expand(u)
     cum = np.cumsum(pk, axis=1) / np.maximum(pk.sum(axis=1, keepdims=True), 1e-300)
     kind = np.minimum((u[:, 0:1] > cum).sum(axis=1), 2).astype(np.int8)  # 0 violent, 1 property, 2 drug
     # arrest, custody and sentence uniforms for policing (drawn whatever the state: CRN)
@@ -175,12 +201,17 @@ def _victims(model, idx: np.ndarray, kind: np.ndarray, u: np.ndarray) -> None:
     deg = (indptr[off + 1] - indptr[off]).astype(np.int64)
     victim = np.full(off.size, -1, np.int64)
     fallback = np.full(off.size, -1, np.int64)
-    for j in range(4):  # four peers drawn: the first of the wanted sex, else the first alive
-        cand = np.where(deg > 0, indices[start + np.minimum((u[:, 2 + j] * deg).astype(np.int64), np.maximum(deg - 1, 0))], -1)
-        ok = (cand >= 0) & pop.alive[np.maximum(cand, 0)]
-        fallback = np.where((fallback < 0) & ok, cand, fallback)
-        take = (victim < 0) & ok & (pop.male[np.maximum(cand, 0)] == want_male)
-        victim = np.where(take, cand, victim)
+    todo = np.flatnonzero(deg > 0)
+    for j in range(4):  # up to four peers drawn: the first of the wanted sex, else the first alive
+        if todo.size == 0:
+            break
+        cand = indices[start[todo] + np.minimum((u[todo, 2 + j] * deg[todo]).astype(np.int64), deg[todo] - 1)]
+        ok = pop.alive[cand]
+        fb = todo[ok & (fallback[todo] < 0)]
+        fallback[fb] = cand[ok & (fallback[todo] < 0)]
+        take = ok & (pop.male[cand] == want_male[todo])
+        victim[todo[take]] = cand[take]
+        todo = todo[~take]
     victim = np.where(victim < 0, fallback, victim)
     outside |= victim < 0
     for kk, name in ((0, "violent"), (1, "property")):

@@ -85,7 +85,7 @@ def _effect(base, low, high, stat):
 NO_REPLACEMENT = dict(demand_elasticity=0.0, effort_adaptation=0.0, prison_recruitment=0.0,
                       prison_member_weight=0.0, prison_command=0.0, succession_conflict=0.0)
 REPLACEMENT = dict(demand_elasticity=3.0, effort_adaptation=0.5, prison_recruitment=0.3, prison_member_weight=0.5,
-                   prison_command=0.0, succession_conflict=2.0)
+                   prison_command=0.0, succession_conflict=2.0, conflict_multiplier=6.0)
 
 
 def test_incarceration_without_replacement_lowers_members_violence():
@@ -98,9 +98,11 @@ def test_incarceration_without_replacement_lowers_members_violence():
 
 def test_leader_incarceration_with_replacement_and_succession_raises_homicide():
     """Jailing leaders (detection 0.1 -> 1) when groups refill vacancies, recruit in prison and jailed
-    leaders lose command (succession fights) raises homicide (the kingpin effect), more than without."""
+    leaders lose command (succession fights, members' risk 6x per unit conflict) raises homicide (the
+    kingpin effect: +36.5% to +80% in CALDERON2015, LINDO_PADILLA2015); measured +35% (seed 5; +21% seed 6),
+    while without replacement and succession the same arrests lower it slightly (-3%)."""
     homicides = lambda df: df["homicides_expected"].sum()  # noqa: E731
     low, high = dict(leader_detection=0.1), dict(leader_detection=1.0)
     with_ = _effect(REPLACEMENT, low, high, homicides)
     without = _effect(NO_REPLACEMENT, low, high, homicides)
-    assert with_ > 0.03 and with_ > without + 0.03, (with_, without)
+    assert with_ > 0.10 and with_ > without + 0.10, (with_, without)
