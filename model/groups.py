@@ -1,21 +1,23 @@
 """Criminal groups: Mesa agents with territory, members, capacity and demand for recruits.
 
-Each month (``step``), from the free members living in each neighbourhood:
+Each month (``step``), from group totals only (so nothing depends on how many agents there are):
 
-* **influence** of group g in cell h = its members there + ``influence_spill`` x the mean over adjacent
-  cells, as a density per youth living there;
-* **territory**: a rival whose influence exceeds ``takeover_ratio`` x the owner's takes the cell with
-  probability ``takeover_prob``; a group whose member density in an uncontrolled cell exceeds
-  ``control_threshold`` x the initial national prevalence takes it the same way; an owner whose
-  density falls below ``presence_floor`` x that prevalence loses the cell;
-* **conflict** in a cell = 2 min(owner, rival) / (owner + rival) influence (evenly matched -> 1) when
-  the strongest rival is present (above the floor), plus
-  ``succession_conflict`` x min(1, 10 x the share of its free leaders removed (arrested or killed) last
-  month) in a group's cells (removing 10% of a group's leaders in a month sets off full succession conflict);
-* **capacity** (the members a group can pay) = initial capacity x (territory / initial)^``territory_elasticity``
-  x market growth x (1 - interdiction cut) x (share of leaders free)^``leader_disruption``;
-* **demand** = (capacity / free members)^``demand_elasticity``, at most ``demand_max``: groups that lose
-  members to arrest, death, exit or ageing recruit harder to replace them.
+* **workforce** = free members + ``prison_member_weight`` x imprisoned members; **strength** = workforce /
+  (need per cell x cells held), 1 at the start (need and initial capacity are set from the initial state);
+* **expansion / retreat**: Poisson(``territory_rate`` x cells x |strength - 1|) adjacent uncontrolled cells
+  gained (strength > 1) or border cells given up (strength < 1, never the last cell);
+* **rival takeover**: local strength in a cell = strength x ([holds it] + ``influence_spill`` x adjacent cells
+  held); a rival above ``takeover_ratio`` x the owner takes it with probability ``takeover_prob``;
+* **conflict** = 2 min(owner, rival) / (owner + rival) local strength where a rival holds an adjacent cell,
+  plus ``succession_conflict`` x the succession level (decays with ``succession_halflife``; +10 x the share of
+  leaders killed or jailed without command in a month, capped at 1);
+* **capacity** = initial capacity x (cells / initial)^``territory_elasticity`` x market growth x (1 -
+  interdiction cut) x (command / initial command)^``leader_disruption`` (jailed leaders keep ``prison_command``);
+* **effort** adapts to a lasting gap, effort x (capacity / workforce)^``effort_adaptation``; **demand** = effort x
+  (capacity / workforce)^``demand_elasticity``, at most ``demand_max``: groups refill vacancies.
+
+With ``territory_elasticity`` < 1 the initial state is an equilibrium: a group that grows has less workforce
+per cell than it needs and retreats, one that shrinks has more and expands.
 
 Recruits join the group that controls their neighbourhood, or the nearest one that controls any.
 """
