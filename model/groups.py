@@ -120,7 +120,9 @@ def step(model) -> None:
     commanding = free_leaders + P.prison_command * jailed_leaders  # leaders rule from prison too
     command = np.where(all_counts > 0, np.minimum(1.0, commanding / np.maximum(P.leader_share * all_counts, 1e-9)), 1.0)
     if not model.groups_started:  # the initial state defines each group's need per cell and capacity
+        effort0 = _balanced_effort(model, members, k)
         for g in groups:
+            g.effort = float(effort0[g.gid])
             g.capacity0 = max(float(workforce[g.gid]), 1e-9)
             g.command0 = max(float(command[g.gid]), 1e-3)
             g.need = max(float(workforce[g.gid]), 1e-9) / max(int(cells[g.gid]), 1)
@@ -218,6 +220,37 @@ def step(model) -> None:
     model.group_demand = demand
 
     _promote_leaders(model, members, all_counts, leaders, rng)
+
+
+def _balanced_effort(model, members: np.ndarray, k: int) -> np.ndarray:
+    """Initial recruiting effort of each group, solved by construction (like the dropout and job-finding
+    odds): the effort at which this month's expected recruits (outside and inside prison, at demand 1)
+    equal its expected losses (exits, members turning 30, members killed), so that the initial state is
+    a stationary one. Effort then adapts as usual (``effort_adaptation``)."""
+    from . import recruitment  # (recruitment imports nothing from here)
+
+    pop, P, t = model.pop, model.p, model.t
+    saved = model.group_demand
+    model.group_demand = np.ones(k)
+    idx = np.flatnonzero((pop.group < 0) & pop.free_flag)
+    p = recruitment.probability(model, idx)
+    model.group_demand = saved
+    gid = model.hood_group[pop.hood[idx]]
+    inflow = np.bincount(gid[gid >= 0], weights=p[gid >= 0], minlength=k)
+    inmates = model.inmates
+    in_group = pop.group[inmates]
+    if inmates.size and np.any(in_group >= 0):
+        by_group = np.bincount(in_group[in_group >= 0].astype(np.int64), minlength=k)
+        share = by_group.sum() / inmates.size
+        inflow += P.prison_recruitment * share * np.count_nonzero(in_group < 0) * by_group / by_group.sum()
+    g = pop.group[members].astype(np.int64)
+    free = pop.free(members)
+    age = pop.age_months(t, members)
+    desist = P.desistance * np.where(age >= 300, P.desistance_or_age_25, 1.0) * np.where(
+        pop.employed[members], P.desistance_or_employed, 1.0) * np.where(pop.leader[members], P.desistance_or_leader, 1.0)
+    loss = free * (desist + P.member_homicide) + (age >= 348) / 12.0
+    outflow = np.bincount(g, weights=loss, minlength=k)
+    return np.where(inflow > 0, np.clip(outflow / np.maximum(inflow, 1e-300), 1e-3, P.demand_max), 1.0)
 
 
 def _promote_leaders(model, members, all_counts, leaders, rng) -> None:
