@@ -39,6 +39,10 @@ def cmd_run(args) -> int:
     model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
                              params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0)
     draw = model.posterior_draw
+    per_group = model.p.member_prevalence * model.n_agents / max(model.p.n_groups, 1)
+    if per_group < 50:
+        print(f"warning: about {per_group:.0f} simulated members per group (member_prevalence x agents / n_groups); "
+              "below 50 a group can die out by chance: use more agents for this profile", file=sys.stderr)
     setup = time.perf_counter() - tic - model.step_seconds
     interrupted = False
     try:
