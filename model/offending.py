@@ -156,6 +156,7 @@ def step(model) -> None:
         sel = kind == k
         s[f"off_{name}"] += np.count_nonzero(sel)
         s[f"off_{name}_member"] += np.count_nonzero(sel & member)
+        outputs.tally_by_sex_and_band(model, idx[sel], f"off_{name}")
     _victims(model, idx, kind, u[:, 2:])
     _orders_from_prison(model)
 
@@ -183,6 +184,7 @@ def _orders_from_prison(model) -> None:
     s["off_violent"] += execs.size
     s["off_violent_member"] += execs.size
     s["off_violent_ordered"] += execs.size
+    outputs.tally_by_sex_and_band(model, execs, "off_violent")
     model.offenders = np.concatenate([model.offenders, execs])
     model.offence_kind = np.concatenate([model.offence_kind, kind])
     model.offence_u = np.concatenate([model.offence_u, uu[:, [1, 8, 9]]])

@@ -51,6 +51,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     **{f"offences_{k}": ("flow", f"{label} offences by youths 10-29") for k, label in (
         ("violent", "Violent non-lethal"), ("property", "Property and extortion"), ("drug", "Drug-market"))},
     **{f"offences_{k}_member": ("flow", f"Of which by group members ({k})") for k in ("violent", "property", "drug")},
+    **{f"offences_{k}_{s}_{b}": ("flow", f"{k.capitalize()} offences by offenders {s}, aged {b.replace('_', '-')}")
+       for k in ("violent", "property", "drug") for s in SEXES for b in BAND_NAMES},
     "offences_violent_ordered": ("flow", "Of the violent offences, those ordered by imprisoned leaders (carried out by free members)"),
     "offences_homicide": ("flow", "Homicides of youth victims (each with a perpetrator, simulated or 30+)"),
     "homicides_by_member": ("flow", "Youth homicides perpetrated by a simulated group member"),
@@ -182,6 +184,10 @@ def finish_month(model) -> dict[str, float]:
         row[f"offences_{k}"] = s[f"off_{k}"] * sc
         row[f"offences_{k}_member"] = s[f"off_{k}_member"] * sc
     row["offences_violent_ordered"] = s["off_violent_ordered"] * sc
+    for k in ("violent", "property", "drug"):
+        for sex in SEXES:
+            for b, name in enumerate(BAND_NAMES):
+                row[f"offences_{k}_{sex}_{name}"] = s[f"off_{k}_{sex}_{b}"] * sc
     row["offences_homicide"] = youth_h * sc
     for k in ("member", "nonmember", "outside"):
         row[f"homicides_by_{k}"] = s[f"hom_perp_{k}"] * sc

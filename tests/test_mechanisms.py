@@ -51,6 +51,9 @@ def test_conservation_offences_victims_arrests():
     for k in ("violent", "property"):
         np.testing.assert_allclose(df[f"victims_{k}"], df[f"offences_{k}"])
         np.testing.assert_allclose(df[f"victims_{k}_male"] + df[f"victims_{k}_female"], df[f"victims_{k}"])
+    for k in ("violent", "property", "drug"):  # the breakdown by offender sex and age band adds up
+        parts = sum(df[f"offences_{k}_{s}_{b}"] for s in ("male", "female") for b in ("10_14", "15_19", "20_24", "25_29"))
+        np.testing.assert_allclose(parts, df[f"offences_{k}"])
     offences = df[["offences_violent", "offences_property", "offences_drug", "offences_homicide"]].sum(axis=1)
     assert np.all(df["arrests"] <= offences + 1e-9)
     assert df["offences_violent"].sum() > 0 and df["arrests"].sum() > 0
