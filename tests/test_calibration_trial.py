@@ -8,8 +8,9 @@ from recruitsim.scenarios.engine import Engine
 
 def test_mapping_arithmetic():
     m = mapped_effect()
-    # non-member boy: violent share 0.15 x 0.53 + 0.85 x 0.72 = 0.69
-    assert m["total_arrests"] == pytest.approx(0.15 * 0.53 + 0.85 * 0.72 - 1)
+    # non-member boy: violent share of his offences 0.008 / (0.008 + 0.02 + 0.006) x 0.53 + the rest x 0.72
+    v = 0.008 / 0.034
+    assert m["total_arrests"] == pytest.approx(v * 0.53 + (1 - v) * 0.72 - 1)
     assert m["violent_arrests"] == pytest.approx(0.53 - 1)
 
 
