@@ -18,7 +18,18 @@ import numpy as np
 from recruitsim import __version__
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import Parser, UsageError, add_effects_flag, add_run_args, int_in, progress, small_size_warning, writable_dir, write_results
+from .args import (
+    SOUND_AGENTS,
+    Parser,
+    UsageError,
+    add_effects_flag,
+    add_run_args,
+    int_in,
+    progress,
+    small_size_warning,
+    writable_dir,
+    write_results,
+)
 
 
 # ---- run --------------------------------------------------------------------------------------
@@ -48,7 +59,7 @@ def cmd_run(args) -> int:
     effects_used = "point" if effect_set is None else f"draw {effect_set}"
     draw = model.posterior_draw
     per_group = model.p.member_prevalence * model.n_agents / max(model.p.n_groups, 1)
-    if per_group < 50:
+    if per_group < 50 and args.agents >= SOUND_AGENTS:  # below SOUND_AGENTS the size warning says it already
         print(f"warning: about {per_group:.0f} simulated members per group (member_prevalence x agents / n_groups); "
               "below 50 a group can die out by chance: use more agents for this profile", file=sys.stderr)
     setup = time.perf_counter() - tic - model.step_seconds

