@@ -27,6 +27,8 @@ LABELS = {
     "arrests_per_year": "Arrests of youths per year",
     "neet_rate_15_24": "NEET 15-24 (input)",
     "completion_rate_20_24": "Secondary completed 20-24 (input)",
+    "members_trend": "Members: yearly log change (status quo)",
+    "homicide_trend": "Youth homicides: yearly log change (status quo)",
 }
 
 

@@ -10,10 +10,15 @@ youth homicides a year, so the counted homicide rate varies by ~20% between repl
 expected one by ~2%. At national scale (thousands of homicides a year) that Poisson noise is small, so
 the expected rate is also the better model of the observed statistic. Incarceration and membership
 are stocks averaged over the window. The counted rate is kept as ``homicide_rate_counted``.
+
+``members_trend`` and ``homicide_trend`` are the yearly log change of members and of expected youth
+homicides over the window (slope of their log monthly values, x 12): the calibration asks them to be
+near 0, so that a calibrated status quo holds still instead of collapsing or exploding by itself.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -27,7 +32,7 @@ STATISTICS = (
     "homicide_rate", "incarceration_rate", "male_share_victims", "male_15_29_homicide_rate",
     "group_share_homicides", "firearm_share", "members",
     "homicide_rate_counted", "member_prevalence_per_1000", "recruits_per_year", "arrests_per_year",
-    "neet_rate_15_24", "completion_rate_20_24",
+    "neet_rate_15_24", "completion_rate_20_24", "members_trend", "homicide_trend",
 )
 
 
@@ -70,12 +75,25 @@ def simulate(profile: str, params: dict[str, float], seed: int, settings: Settin
         "arrests_per_year": float(df["arrests"].sum()) / years,
         "neet_rate_15_24": float(df["neet_rate_15_24"].mean()),
         "completion_rate_20_24": float(df["completion_rate_20_24"].mean()),
+        "members_trend": _trend(df, "members"),
+        "homicide_trend": _trend(df, "homicides_youth_expected"),
         "seconds": time.perf_counter() - tic,
         "cpu_seconds": time.process_time() - cpu,
     }
     raw.update({f"used_{k}": getattr(P, k) for k in OUTPUT_DEFAULTS})  # the run's output parameters
     raw = {k: float(v) for k, v in raw.items()}
     return with_outputs(raw, {})
+
+
+def _trend(df, column: str) -> float:
+    """Yearly log change of a column over the run: least-squares slope of its log monthly values x 12
+    (nan for fewer than 2 months; -inf if it dies out)."""
+    v = df[column].to_numpy(float)
+    if v.size < 2:
+        return math.nan
+    if np.any(v <= 0):
+        return -math.inf if v[-1] <= 0 < v[0] else math.nan
+    return float(np.polyfit(np.arange(v.size), np.log(v), 1)[0] * 12.0)
 
 
 #: The output parameters (see ``priors.OUTPUTS``) and how the statistics depend on them.

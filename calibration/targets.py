@@ -17,6 +17,9 @@ Every row carries its source tags. Rules:
   target with a wider tolerance and is flagged ``kind = regional_fallback``, following the profiles'
   rule that a missing country figure falls back to the regional one. Nothing else falls back: group
   share, membership and the male 15-29 rate are targets only where they were observed.
+* **A status quo that holds still.** Every profile also has two ``kind = stationarity`` rows: the
+  yearly log change of members and of youth homicides over the fit window must lie within +-2%
+  (``STATIONARITY``). They are conditions, not observations (GUESS band).
 * **Inputs are not targets.** Youth unemployment, NEET and secondary completion enter the profiles as
   inputs matched by construction (``model/profiles.py``); the fit reports show them as checks.
 """
@@ -44,6 +47,8 @@ SCALES = {
     "male_share_victims": "abs",
     "group_share_homicides": "abs",
     "firearm_share": "abs",
+    "members_trend": "abs",
+    "homicide_trend": "abs",
 }
 TOLERANCE = {"log": 0.10, "abs": 0.02}
 FALLBACK_TOLERANCE = {"male_share_victims": 0.04}
@@ -91,6 +96,21 @@ REGIONAL_TARGETS = [
     ("firearm_share", 0.65, 0.75, "PARLAM2025; UNODC_GSH2011",
      "~70% by firearm; 'just over half' in UNODC GSH2023 is the global figure and is not used"),
 ]
+
+#: Stationarity of the status quo: with no policy change, members and youth homicides change by at most
+#: this much a year (log change, slope over the fit window). Not an observation: a condition a baseline
+#: must meet so that policy effects are measured against a world that holds still (GUESS band; observed
+#: homicide and incarceration trajectories replace it where the calibration gains them).
+STATIONARITY = (-0.02, 0.02)
+STATIONARITY_NOTE = ("no-policy status quo holds its level: yearly log change within +-2% over the fit window "
+                     "(GUESS band, a condition rather than an observation)")
+
+
+def _stationarity(profile: str) -> list[Target]:
+    lo, hi = STATIONARITY
+    return [_make(profile, name, lo, hi, "GUESS", STATIONARITY_NOTE, kind="stationarity")
+            for name in ("members_trend", "homicide_trend")]
+
 
 COLUMNS = ("profile", "target", "observed", "low", "high", "scale", "tolerance", "kind", "source", "note")
 
@@ -157,7 +177,7 @@ def _make(profile, name, low, high, source, note="", kind="observed") -> Target:
 def build() -> list[Target]:
     """All targets of all profiles, from the evidence (the content of targets.csv)."""
     rows = _rows()
-    out = [_make(REGIONAL, *t) for t in REGIONAL_TARGETS]
+    out = [_make(REGIONAL, *t) for t in REGIONAL_TARGETS] + _stationarity(REGIONAL)
     for iso in sorted(COUNTRY_CODES):
         r = rows[iso]
         # homicide rate: the two columns plus the conflicting figures of other sources
@@ -189,6 +209,7 @@ def build() -> list[Target]:
             a, b = MEMBERS_YOUTH_SHARE
             out.append(_make(iso, "members", a * lo, b * hi, src,
                              f"published {lo:,.0f}-{hi:,.0f} members of all ages x {a:g}-{b:g} aged 10-29 (GUESS)"))
+        out.extend(_stationarity(iso))
     return out
 
 

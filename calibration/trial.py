@@ -47,7 +47,9 @@ def mapped_effect(params: dict[str, float] | None = None) -> dict[str, float]:
 
     P = Params(params or {})
     e = KINDS["mentoring"].effects
-    v = P.violent_share_nonmember
+    from recruitsim.model import offending
+
+    v = P.offend_violent / offending.reference(P, False)  # violent share of a non-member's offences
     total = v * e["offending_violent"] + (1 - v) * e["offending_other"]
     return {"total_arrests": total - 1.0, "violent_arrests": e["offending_violent"] - 1.0}
 

@@ -8,6 +8,7 @@ import math
 import os
 from pathlib import Path
 
+from recruitsim.model.model import MIN_SOUND_AGENTS
 from recruitsim.scenarios.provenance import dumps
 
 
@@ -111,8 +112,8 @@ def add_effects_flag(p: argparse.ArgumentParser) -> None:
                         "for replicate r (same as RECRUITSIM_EFFECTS=point)")
 
 
-#: below this many agents the default LAC model often has no recruits and no homicides at all
-SOUND_AGENTS = 10_000
+#: the model's smallest sound size (below it cells are too thin for peer ties and cell counts)
+SOUND_AGENTS = MIN_SOUND_AGENTS
 
 
 def small_size_note(agents: int) -> str | None:

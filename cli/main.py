@@ -18,7 +18,18 @@ import numpy as np
 from recruitsim import __version__
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import Parser, UsageError, add_effects_flag, add_run_args, int_in, progress, small_size_warning, writable_dir, write_results
+from .args import (
+    SOUND_AGENTS,
+    Parser,
+    UsageError,
+    add_effects_flag,
+    add_run_args,
+    int_in,
+    progress,
+    small_size_warning,
+    writable_dir,
+    write_results,
+)
 
 
 # ---- run --------------------------------------------------------------------------------------
@@ -47,6 +58,10 @@ def cmd_run(args) -> int:
                              effects=effect_set)
     effects_used = "point" if effect_set is None else f"draw {effect_set}"
     draw = model.posterior_draw
+    per_group = model.p.member_prevalence * model.n_agents / max(model.p.n_groups, 1)
+    if per_group < 50 and args.agents >= SOUND_AGENTS:  # below SOUND_AGENTS the size warning says it already
+        print(f"warning: about {per_group:.0f} simulated members per group (member_prevalence x agents / n_groups); "
+              "below 50 a group can die out by chance: use more agents for this profile", file=sys.stderr)
     setup = time.perf_counter() - tic - model.step_seconds
     interrupted = False
     try:
@@ -107,7 +122,22 @@ def run_summary(model, df, setup_seconds: float) -> dict:
         "incarceration_rate_per_100k": float(last["incarceration_rate"].mean()),
         "median_age_at_joining": model.median_age_at_joining,
         "capped_events": dict(model.capped),
+        "violent_offences_per_year": float(last["offences_violent"].sum()),
+        "property_offences_per_year": float(last["offences_property"].sum()),
+        "drug_offences_per_year": float(last["offences_drug"].sum()),
+        "homicides_per_year": hom,
+        "victims_by_sex": _victim_shares(last),
+        "displaced_per_year": float(last["displaced_people"].sum()),
+        "trafficking_victims_per_year": float(last["trafficked_new"].sum()),
     }
+
+
+def _victim_shares(last) -> dict:
+    """Female and male shares of the victims of violent non-lethal offences (all ages)."""
+    total = float(last["victims_violent"].sum())
+    if total <= 0:
+        return {"female": None, "male": None}
+    return {"female": float(last["victims_violent_female"].sum()) / total, "male": float(last["victims_violent_male"].sum()) / total}
 
 
 def annual_table(df, scenario: str, model) -> str:

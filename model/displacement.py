@@ -3,7 +3,9 @@
 Each month a family whose cell's violence index exceeds ``displacement_threshold`` leaves with
 probability ``displacement_rate x (violence - threshold)``; the whole family (all its slots) moves to a
 random cell whose violence is below the threshold (if there is none, it stays). Its youths are
-counted as displaced and flagged. (``hood_youths`` counts slots per cell, for densities.)
+counted as displaced and flagged; the household's people of all ages are counted as the displaced
+youths x population / youth population (outputs ``displaced_people``, by sex from the youths' mix).
+Profiles with a sourced displacement flow scale ``displacement_rate`` to it (``model.profiles``). (``hood_youths`` counts slots per cell, for densities.)
 """
 
 from __future__ import annotations
@@ -42,3 +44,4 @@ def step(model) -> None:
     moved = slots[pop.alive[slots]]
     pop.displaced[moved] = True
     s["displaced"] += moved.size
+    s["displaced_female"] += int(np.count_nonzero(~pop.male[moved]))

@@ -1,21 +1,23 @@
 """Criminal groups: Mesa agents with territory, members, capacity and demand for recruits.
 
-Each month (``step``), from the free members living in each neighbourhood:
+Each month (``step``), from group totals only (so nothing depends on how many agents there are):
 
-* **influence** of group g in cell h = its members there + ``influence_spill`` x the mean over adjacent
-  cells, as a density per youth living there;
-* **territory**: a rival whose influence exceeds ``takeover_ratio`` x the owner's takes the cell with
-  probability ``takeover_prob``; a group whose member density in an uncontrolled cell exceeds
-  ``control_threshold`` x the initial national prevalence takes it the same way; an owner whose
-  density falls below ``presence_floor`` x that prevalence loses the cell;
-* **conflict** in a cell = 2 min(owner, rival) / (owner + rival) influence (evenly matched -> 1) when
-  the strongest rival is present (above the floor), plus
-  ``succession_conflict`` x min(1, 10 x the share of its free leaders removed (arrested or killed) last
-  month) in a group's cells (removing 10% of a group's leaders in a month sets off full succession conflict);
-* **capacity** (the members a group can pay) = initial capacity x (territory / initial)^``territory_elasticity``
-  x market growth x (1 - interdiction cut) x (share of leaders free)^``leader_disruption``;
-* **demand** = (capacity / free members)^``demand_elasticity``, at most ``demand_max``: groups that lose
-  members to arrest, death, exit or ageing recruit harder to replace them.
+* **workforce** = free members + ``prison_member_weight`` x imprisoned members; **strength** = workforce /
+  (need per cell x cells held), 1 at the start (need and initial capacity are set from the initial state);
+* **expansion / retreat**: Poisson(``territory_rate`` x cells x |strength - 1|) adjacent uncontrolled cells
+  gained (strength > 1) or border cells given up (strength < 1, never the last cell);
+* **rival takeover**: local strength in a cell = strength x ([holds it] + ``influence_spill`` x adjacent cells
+  held); a rival above ``takeover_ratio`` x the owner takes it with probability ``takeover_prob``;
+* **conflict** = 2 min(owner, rival) / (owner + rival) local strength where a rival holds an adjacent cell,
+  plus ``succession_conflict`` x the succession level (decays with ``succession_halflife``; +10 x the share of
+  leaders killed or jailed without command in a month, capped at 1);
+* **capacity** = initial capacity x (cells / initial)^``territory_elasticity`` x market growth x (1 -
+  interdiction cut) x (command / initial command)^``leader_disruption`` (jailed leaders keep ``prison_command``);
+* **effort** adapts to a lasting gap, effort x (capacity / workforce)^``effort_adaptation``; **demand** = effort x
+  (capacity / workforce)^``demand_elasticity``, at most ``demand_max``: groups refill vacancies.
+
+With ``territory_elasticity`` < 1 the initial state is an equilibrium: a group that grows has less workforce
+per cell than it needs and retreats, one that shrinks has more and expands.
 
 Recruits join the group that controls their neighbourhood, or the nearest one that controls any.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
+from scipy.stats import poisson
 
 
 class CriminalGroup(FixedAgent):
@@ -46,8 +49,12 @@ class CriminalGroup(FixedAgent):
         self.leaders = 0
         self.free_leaders = 0
         self.demand = 1.0
-        self.removed = 0  # leaders arrested or killed since the last monthly update
-        self.succession = 0.0  # succession-conflict level this month, in [0, 1]
+        self.removed = 0.0  # leaders killed, or jailed without command (weighted), since the last update
+        self.succession = 0.0  # succession-conflict level, in [0, 1] (decays with succession_halflife)
+        self.effort = 1.0  # recruiting effort (adapts to a lasting gap between capacity and workforce)
+        self.workforce = 0.0
+        self.command0 = 1.0  # initial command (leaders relative to leader_share x members)
+        self.need = 1.0  # workforce per cell needed to hold territory (set from the initial state)
 
     @property
     def defunct(self) -> bool:
@@ -82,42 +89,107 @@ def hood_group(control: np.ndarray, distance: np.ndarray) -> np.ndarray:
     return control[nearest]
 
 
+def _group_numbers(model, members: np.ndarray, k: int):
+    """Members, free members, members in custody, leaders (all, free, in custody) per group."""
+    pop = model.pop
+    g_all = pop.group[members].astype(np.int64)
+    free_m = pop.free(members)
+    inside = pop.prison_left[members] > 0
+    lead = pop.leader[members]
+    count = lambda sel: np.bincount(g_all[sel], minlength=k)  # noqa: E731
+    return (np.bincount(g_all, minlength=k), count(free_m), count(inside), count(lead),
+            count(lead & free_m), count(lead & inside))
+
+
 def step(model) -> None:
-    """Territory, conflict, violence index, capacity, demand and leader promotion for this month."""
+    """Territory, conflict, violence index, capacity, demand and leader promotion for this month.
+
+    Every quantity here is a ratio of group totals (workforce to need, capacity to workforce) or a
+    share of cells: none depends on how many agents represent the population (scale invariance)."""
     pop, hoods, P = model.pop, model.hoods, model.p
     rng = model.streams["groups"]
     groups = model.group_list
     k = len(groups)
     members = pop.members()
     model.member_families = np.unique(pop.family[members])  # for relatives' membership in recruitment
-    free = members[pop.free(members)]
-    g_free = pop.group[free].astype(np.int64)
-    counts = np.bincount(pop.hood[free].astype(np.int64) * k + g_free, minlength=hoods.n * k).reshape(hoods.n, k)
-    youths = np.maximum(model.hood_youths, 1.0)[:, None]
-    n_adj = model.hood_n_neigh[:, None]
-    infl = (counts + P.influence_spill * hoods.neighbour_sum(counts.astype(float)) / n_adj) / youths
-
+    all_counts, free_counts, jailed, leaders, free_leaders, jailed_leaders = _group_numbers(model, members, k)
+    # workforce: free members plus the part of its imprisoned members a group still commands
+    workforce = free_counts + P.prison_member_weight * jailed
     control = hoods.flat("control")
+    cells = np.bincount(control[control >= 0].astype(np.int64), minlength=k)
+    commanding = free_leaders + P.prison_command * jailed_leaders  # leaders rule from prison too
+    command = np.where(all_counts > 0, np.minimum(1.0, commanding / np.maximum(P.leader_share * all_counts, 1e-9)), 1.0)
+    if not model.groups_started:  # the initial state defines each group's need per cell and capacity
+        effort0 = _balanced_effort(model, members, k)
+        for g in groups:
+            g.effort = float(effort0[g.gid])
+            g.capacity0 = max(float(workforce[g.gid]), 1e-9)
+            g.command0 = max(float(command[g.gid]), 1e-3)
+            g.need = max(float(workforce[g.gid]), 1e-9) / max(int(cells[g.gid]), 1)
+            g.cells0 = max(int(cells[g.gid]), 1)
+        model.groups_started = True
+    need = np.array([g.need for g in groups])
+    # leadership: command (free leaders + imprisoned leaders' kept command) relative to the start
+    leadership = np.minimum(1.0, command / np.array([g.command0 for g in groups])) ** P.leader_disruption
+    # holding strength: workforce relative to what its territory needs (1 = as at the start)
+    strength = np.minimum(workforce / np.maximum(need * cells, 1e-9), 4.0)
+    strength = np.where(workforce > 0, strength, 0.0)
+
+    # --- territory 1: expansion into / retreat from uncontrolled cells, from the group's totals
+    onehot = np.zeros((hoods.n, k))
+    owned = control >= 0
+    onehot[np.flatnonzero(owned), control[owned]] = 1.0
+    adj = hoods.neighbour_sum(onehot)  # cells of each group among the Moore neighbours
+    # a fixed number of draws each month whatever the state (common random numbers across scenarios)
+    u_count = rng.random(k)
+    u_cells = rng.random((k, hoods.n))
+    for g in groups:
+        i = g.gid
+        gap = strength[i] - 1.0
+        lam = P.territory_rate * cells[i] * abs(gap)
+        n_change = int(poisson.ppf(u_count[i], lam)) if lam > 0 else 0
+        if n_change == 0:
+            continue
+        if gap > 0:  # spare members: take adjacent uncontrolled cells (more own neighbours first)
+            pool = np.flatnonzero((control < 0) & (adj[:, i] > 0))
+            w = adj[pool, i]
+        else:  # understaffed: give up border cells (fewer own neighbours first), keep at least one
+            pool = np.flatnonzero(control == i)
+            n_change = min(n_change, pool.size - 1)
+            w = 9.0 - adj[pool, i]
+        if pool.size == 0 or n_change <= 0:
+            continue
+        pick = pool[np.argsort(-np.log(u_cells[i, pool]) / w)[:n_change]]  # weighted, no replacement
+        control[pick] = i if gap > 0 else -1
+        cells[i] += pick.size if gap > 0 else -pick.size
+        onehot[pick, :] = 0.0
+        if gap > 0:
+            onehot[pick, i] = 1.0
+    adj = hoods.neighbour_sum(onehot)
+
+    # --- territory 2: rivals contest border cells; local strength = group strength x (own cell + spill x neighbours)
     rows = np.arange(hoods.n)
     owner = control.astype(np.int64)
-    own_infl = np.where(owner >= 0, infl[rows, np.maximum(owner, 0)], 0.0)
-    rival_infl = infl.copy()
-    rival_infl[rows[owner >= 0], owner[owner >= 0]] = -1.0
-    rival = np.argmax(rival_infl, axis=1)
-    r_infl = np.maximum(rival_infl[rows, rival], 0.0)
+    local = strength[None, :] * (onehot + P.influence_spill * adj)
+    own_l = np.where(owner >= 0, local[rows, np.maximum(owner, 0)], 0.0)
+    rival_l = local.copy()
+    rival_l[rows[owner >= 0], owner[owner >= 0]] = -1.0
+    rival = np.argmax(rival_l, axis=1)
+    r_l = np.maximum(rival_l[rows, rival], 0.0)
     u = rng.random(hoods.n)  # one draw per cell each month
-    floor = P.presence_floor * P.member_prevalence  # below this density a group is absent
-    need = np.where(owner >= 0, P.takeover_ratio * own_infl, P.control_threshold * P.member_prevalence)
-    change = (r_infl > floor) & (r_infl > need) & (u < P.takeover_prob)
-    lose = (owner >= 0) & (own_infl < floor) & ~change & (u < P.takeover_prob)
+    change = (owner >= 0) & (r_l > P.takeover_ratio * own_l) & (u < P.takeover_prob)
     control[change] = rival[change]
-    control[lose] = -1
+    owner = control.astype(np.int64)
+    conflict = np.where((owner >= 0) & (r_l > 0), 2 * np.minimum(own_l, r_l) / (own_l + r_l + 1e-12), 0.0)
+    conflict[change] = 1.0  # a cell changing hands this month is fought over
+    model.rival_conflict = conflict
 
-    conflict = np.where((own_infl > 0) & (r_infl > floor), 2 * np.minimum(own_infl, r_infl) / (own_infl + r_infl + 1e-12), 0.0)
-    conflict[control < 0] = 0.0
-    for g in groups:  # succession conflict from last month's removals of leaders
-        g.succession = min(1.0, 10.0 * g.removed / max(g.free_leaders, 1))
-        g.removed = 0
+    # --- succession conflict: leaders killed, or jailed without keeping command, decay with a half-life
+    decay = 0.5 ** (1.0 / max(P.succession_halflife, 1e-9))
+    for g in groups:
+        removed = g.removed / max(leaders[g.gid] + g.removed, 1)
+        g.succession = min(1.0, g.succession * decay + 10.0 * removed)
+        g.removed = 0.0
     succ = np.array([g.succession for g in groups] + [0.0])
     conflict = np.minimum(1.0, conflict + P.succession_conflict * succ[control])  # control -1 -> last entry
     hoods.flat("conflict")[:] = conflict
@@ -125,54 +197,88 @@ def step(model) -> None:
     model.hood_group = hood_group(control, model.hood_distance)
     model.hood_group_ix = np.where(model.hood_group >= 0, model.hood_group, 0)
 
-    # group numbers, capacity and demand
-    all_counts = np.bincount(pop.group[members].astype(np.int64), minlength=k)
-    free_counts = np.bincount(g_free, minlength=k)
-    lead = members[pop.leader[members]]
-    leaders = np.bincount(pop.group[lead].astype(np.int64), minlength=k)
-    free_leaders = np.bincount(pop.group[lead[pop.free(lead)]].astype(np.int64), minlength=k)
+    # --- capacity, recruiting effort and demand
     cells = np.bincount(control[control >= 0].astype(np.int64), minlength=k)
     growth = np.exp(P.market_growth * max(model.month, 0) / 12.0)
     cut = model.group_effect("revenue")
     demand = np.empty(k)
     for g in groups:  # a handful of group agents, not youths
         i = g.gid
-        need_leaders = max(1.0, P.leader_share * all_counts[i])
-        leadership = min(1.0, free_leaders[i] / need_leaders) ** P.leader_disruption
         g.cells = int(cells[i])
-        g.capacity = g.capacity0 * (cells[i] / g.cells0) ** P.territory_elasticity * growth * cut[i] * leadership
+        g.capacity = g.capacity0 * (cells[i] / g.cells0) ** P.territory_elasticity * growth * cut[i] * leadership[i]
         g.members, g.free_members = int(all_counts[i]), int(free_counts[i])
         g.leaders, g.free_leaders = int(leaders[i]), int(free_leaders[i])
-        g.demand = float(min(P.demand_max, (g.capacity / max(free_counts[i], 0.5)) ** P.demand_elasticity)) if g.capacity > 0 else 0.0
+        g.workforce = float(workforce[i])
+        if g.capacity > 0:
+            gap = g.capacity / max(workforce[i], 0.5)
+            # recruiting effort adapts to a lasting gap (groups refill vacancies, or turn recruits away), at most demand_max
+            g.effort = float(np.clip(g.effort * gap ** P.effort_adaptation, 1e-3, P.demand_max))
+            g.demand = float(min(P.demand_max, g.effort * gap ** P.demand_elasticity))
+        else:
+            g.demand = 0.0
         demand[i] = g.demand
     model.group_demand = demand
 
     _promote_leaders(model, members, all_counts, leaders, rng)
 
 
-def _promote_leaders(model, members, all_counts, leaders, rng) -> None:
-    """Top up each group's leaders to ``leader_share`` from free members 18+ with 2+ years' tenure."""
+def _balanced_effort(model, members: np.ndarray, k: int) -> np.ndarray:
+    """Initial recruiting effort of each group, solved by construction (like the dropout and job-finding
+    odds): the effort at which this month's expected recruits (outside and inside prison, at demand 1)
+    equal its expected losses (exits, members turning 30, members killed), so that the initial state is
+    a stationary one. Effort then adapts as usual (``effort_adaptation``)."""
+    from . import recruitment  # (recruitment imports nothing from here)
+
     pop, P, t = model.pop, model.p, model.t
-    deficit = np.floor(P.leader_share * all_counts - leaders).astype(np.int64)
+    saved = model.group_demand
+    model.group_demand = np.ones(k)
+    idx = np.flatnonzero((pop.group < 0) & pop.free_flag)
+    p = recruitment.probability(model, idx)
+    model.group_demand = saved
+    gid = model.hood_group[pop.hood[idx]]
+    inflow = np.bincount(gid[gid >= 0], weights=p[gid >= 0], minlength=k)
+    inmates = model.inmates
+    in_group = pop.group[inmates]
+    if inmates.size and np.any(in_group >= 0):
+        by_group = np.bincount(in_group[in_group >= 0].astype(np.int64), minlength=k)
+        share = by_group.sum() / inmates.size
+        inflow += P.prison_recruitment * share * np.count_nonzero(in_group < 0) * by_group / by_group.sum()
+    g = pop.group[members].astype(np.int64)
+    free = pop.free(members)
+    age = pop.age_months(t, members)
+    desist = P.desistance * np.where(age >= 300, P.desistance_or_age_25, 1.0) * np.where(
+        pop.employed[members], P.desistance_or_employed, 1.0) * np.where(pop.leader[members], P.desistance_or_leader, 1.0)
+    loss = free * (desist + P.member_homicide) + (age >= 348) / 12.0
+    outflow = np.bincount(g, weights=loss, minlength=k)
+    return np.where(inflow > 0, np.clip(outflow / np.maximum(inflow, 1e-300), 1e-3, P.demand_max), 1.0)
+
+
+def _promote_leaders(model, members, all_counts, leaders, rng) -> None:
+    """Top up each group's leaders to ``leader_share`` from its free members 18+, longest-serving first
+    (ties broken at random), so a group that loses its leaders always finds successors."""
+    pop, P, t = model.pop, model.p, model.t
+    deficit = (np.ceil(P.leader_share * all_counts) - leaders).astype(np.int64)  # at least one leader
     if not np.any(deficit > 0):
         return
-    cand = members[~pop.leader[members] & pop.free(members) & (t - pop.joined[members] >= 24)
-                   & (pop.age_months(t, members) >= 216)]
+    cand = members[~pop.leader[members] & pop.free(members) & (pop.age_months(t, members) >= 216)]
     if cand.size == 0:
         return
     g = pop.group[cand].astype(np.int64)
-    order = np.lexsort((rng.random(cand.size), g))
+    tenure = (t - pop.joined[cand]).astype(np.float64)
+    order = np.lexsort((rng.random(cand.size), -tenure, g))
     cand, g = cand[order], g[order]
     first = np.searchsorted(g, np.arange(len(all_counts)))
     rank = np.arange(cand.size) - first[g]
     pop.leader[cand[rank < deficit[g]]] = True
 
 
-def removed_leaders(model, idx: np.ndarray) -> None:
-    """Leaders in ``idx`` have just been arrested or killed: count them for next month's succession conflict."""
+def removed_leaders(model, idx: np.ndarray, jailed: bool = False) -> None:
+    """Leaders in ``idx`` have just been killed (or jailed: then they count only for the share of command
+    they lose, ``1 - prison_command``) for next month's succession conflict."""
     pop = model.pop
     hit = idx[pop.leader[idx] & (pop.group[idx] >= 0)]
     if hit.size:
         counts = np.bincount(pop.group[hit].astype(np.int64), minlength=len(model.group_list))
+        weight = (1.0 - model.p.prison_command) if jailed else 1.0
         for g in model.group_list:
-            g.removed += int(counts[g.gid])
+            g.removed += weight * float(counts[g.gid])

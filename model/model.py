@@ -16,6 +16,7 @@ from . import (
     groups,
     home_violence,
     labour,
+    offending,
     outputs,
     policies,
     policing,
@@ -28,7 +29,7 @@ from . import (
 )
 from . import effects as effects_mod
 from .groups import CriminalGroup
-from .neighbourhoods import Neighbourhoods, grid_side
+from .neighbourhoods import MIN_SOUND_AGENTS, Neighbourhoods, grid_side  # noqa: F401 (MIN_SOUND_AGENTS re-exported)
 from .network import Network
 from .params import ParameterError, Params
 from .policies import Policy
@@ -135,9 +136,16 @@ class RecruitmentModel(mesa.Model):
         self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g]), all_cells[h[0]] if h.size else None)
                            for g, h in enumerate(homes)]
         self.group_demand = np.ones(self.p.n_groups)
+        self.rival_conflict = np.zeros(self.hoods.n)
+        self.groups_started = False  # set by the first groups.step (initial need per cell and capacity)
         self.member_families = np.empty(0, np.int32)
         self.inmates = np.empty(0, np.int64)
         self.victims = np.empty(0, np.int64)
+        self.offenders = np.empty(0, np.int64)  # this month's offenders (offending.step), their offence kind
+        self.offence_kind = np.empty(0, np.int8)
+        self.offence_u = np.empty(0)
+        self.perpetrators = np.empty(0, np.int64)  # this month's homicide perpetrators (simulated youths)
+        self.violence_factor = {"member": 1.0, "nonmember": 1.0}
         synthesis.initial_population(self, syn)
         self.hoods.flat("violence")[:] = self.p.presence_violence * (control >= 0)
         self.violence0 = float(np.mean(self.hoods.flat("violence")))
@@ -184,6 +192,7 @@ class RecruitmentModel(mesa.Model):
         policies.enrol(self)  # program enrolment, policy targeting and costs
         groups.step(self)  # territory, conflict, capacity and demand for recruits, leaders
         recruitment.step(self)  # non-members join groups
+        offending.step(self)  # offences by type, with offenders and victims
         violence.step(self)  # group violence and homicide
         trafficking.step(self)  # trafficking and sexual exploitation
         displacement.step(self)  # families flee violent neighbourhoods
@@ -226,7 +235,7 @@ class RecruitmentModel(mesa.Model):
             "job_finding": labour.p_max_find(self), "home_violence": home_violence.p_max(self),
             "recruitment": recruitment.p_max(self), "homicide": violence.p_max(self),
             "trafficking": trafficking.p_max(self), "displacement": displacement.p_max(self),
-            "arrest": policing.p_max(self), "desistance": desistance.p_max(self),
+            "offending": offending.p_max(self), "desistance": desistance.p_max(self),
         }
 
     def headroom(self, channel: str) -> float:

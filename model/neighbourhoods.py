@@ -25,9 +25,20 @@ LAYERS = {"poverty": float, "control": int, "conflict": float, "violence": float
 MOORE = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 
 
-def grid_side(n_agents: int) -> int:
-    """Grid side for a population: about 400+ youths per neighbourhood, between 3x3 and 24x24."""
-    return int(np.clip(np.sqrt(n_agents / 400.0), 3, 24))
+#: Side of the grid, the same for every number of agents: each of the ``GRID_SIDE**2`` cells stands for a
+#: fixed share (1/256) of the country's real youths, so the geometry of territory (borders, adjacency,
+#: contested cells) does not depend on how many agents represent them (scale invariance).
+GRID_SIDE = 16
+
+#: Smallest number of agents for which results are sound: about 80 agents per cell, enough for peer ties
+#: within the cell (``peer_degree`` ties spread over ``peer_age_window`` months of age) and for
+#: cell-level counts; below it, rates still agree on average but cells are too thin (the CLI warns).
+MIN_SOUND_AGENTS = 20_000
+
+
+def grid_side(n_agents: int | None = None) -> int:
+    """Grid side: ``GRID_SIDE`` whatever the number of agents (a cell is a share of real people)."""
+    return GRID_SIDE
 
 
 class Neighbourhoods:

@@ -1,9 +1,8 @@
 """Social ties: peer ties (a symmetric scipy.sparse CSR matrix) and families.
 
-Peers are of similar age and mostly from the same neighbourhood: slots are ordered by
-(neighbourhood, cohort phase) and each slot ties to others a few positions away in that order; a
-share ``1 - peer_local_share`` of ties goes to the same relative position in an adjacent
-neighbourhood. Because ties link slots of near-equal phase, and slots are recycled cohort by cohort,
+Peers are of similar age and mostly from the same neighbourhood: each tie links a slot to one whose
+age differs by 1 to ``peer_age_window`` months (in real months, whatever the number of agents), in the
+same neighbourhood or, for a share ``1 - peer_local_share``, in an adjacent one. Because ties link slots of near-equal phase, and slots are recycled cohort by cohort,
 peer groups stay age-assorted as people age and are replaced.
 
 Peer exposure of a set of youths is one sparse product: ``peer_share(idx)`` = (member ties) / ties.
@@ -39,27 +38,33 @@ class Network:
         neigh_mat = np.full((hoods.n, 8), -1, np.int64)
         for i, x in enumerate(neigh):
             neigh_mat[i, : len(x)] = x
-        window = max(2, P.peer_degree * 2)
+        # phase histogram per hood: position of the first slot of phase >= p in hood h = starts[h] + cum[h, p]
+        cum = np.zeros((hoods.n, 241), np.int64)
+        cum[:, 1:] = np.cumsum(np.bincount(pop.hood.astype(np.int64) * 240 + pop.phase, minlength=hoods.n * 240).reshape(hoods.n, 240), axis=1)
+        window = max(1, int(P.peer_age_window))
         rounds = max(1, P.peer_degree // 2)
         packed = np.empty(2 * rounds * n, np.int64)  # (slot << 32 | peer), both directions
         k = 0
+        phase_sorted = pop.phase[order].astype(np.int64)
         for _ in range(rounds):  # a few rounds of ties, each over all positions in chunks (not a loop over agents)
             for a in range(0, n, CHUNK):
                 pos = np.arange(a, min(a + CHUNK, n), dtype=np.int64)
                 h = np.searchsorted(starts, pos, side="right") - 1
                 m = pos.size
+                # a peer differs in age by 1..window months (in real time, whatever the number of agents)
                 off = rng.integers(1, window + 1, m) * np.where(rng.random(m) < 0.5, -1, 1)
+                tp = phase_sorted[pos] + off
+                tp = np.where(tp < 0, -tp, tp)
+                tp = np.where(tp > 239, 478 - tp, tp)
                 local = rng.random(m) < P.peer_local_share
-                # local tie: shift inside the same hood (reflect at the hood's edges)
-                lo, hi = starts[h], starts[h + 1] - 1
-                tgt = pos + off
-                tgt = np.where(tgt < lo, 2 * lo - tgt, tgt)
-                tgt = np.clip(np.where(tgt > hi, 2 * hi - tgt, tgt), lo, hi)
-                # distant tie: same relative age in a random adjacent hood
+                jitter = rng.random(m)
                 h2 = neigh_mat[h, (rng.random(m) * n_neigh[h]).astype(np.int64)]
-                rank = (pos - lo) / np.maximum(sizes[h], 1)
-                far = starts[h2] + np.clip((rank * sizes[h2]).astype(np.int64) + off // 2, 0, np.maximum(sizes[h2] - 1, 0))
-                tgt = np.where(local | (h2 < 0), tgt, far)
+                hh = np.where(local | (h2 < 0), h, h2)
+                # the slots of that age in the chosen hood (or the nearest age present there)
+                lo_p, hi_p = cum[hh, tp], cum[hh, np.minimum(tp + 1, 240)]
+                width = np.maximum(hi_p - lo_p, 1)
+                inner = np.minimum(lo_p + (jitter * width).astype(np.int64), np.maximum(sizes[hh] - 1, 0))
+                tgt = starts[hh] + inner
                 keep = tgt != pos
                 src, dst = order[pos[keep]].astype(np.int64), order[tgt[keep]].astype(np.int64)
                 packed[k : k + src.size] = (src << 32) | dst

@@ -48,7 +48,23 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "male_15_29_homicide_rate_expected": ("rate", "Expected homicides of males 15-29 per 100,000 males 15-29 per year"),
     "male_share_victims_expected": ("share", "Expected male share of homicide victims"),
     "group_share_homicides_expected": ("share", "Expected share of homicides linked to groups"),
-    "arrests": ("flow", "Arrests of youths"),
+    **{f"offences_{k}": ("flow", f"{label} offences by youths 10-29") for k, label in (
+        ("violent", "Violent non-lethal"), ("property", "Property and extortion"), ("drug", "Drug-market"))},
+    **{f"offences_{k}_member": ("flow", f"Of which by group members ({k})") for k in ("violent", "property", "drug")},
+    **{f"offences_{k}_{s}_{b}": ("flow", f"{k.capitalize()} offences by offenders {s}, aged {b.replace('_', '-')}")
+       for k in ("violent", "property", "drug") for s in SEXES for b in BAND_NAMES},
+    "offences_violent_ordered": ("flow", "Of the violent offences, those ordered by imprisoned leaders (carried out by free members)"),
+    "offences_homicide": ("flow", "Homicides of youth victims (each with a perpetrator, simulated or 30+)"),
+    "homicides_by_member": ("flow", "Youth homicides perpetrated by a simulated group member"),
+    "homicides_by_nonmember": ("flow", "Youth homicides perpetrated by a simulated non-member"),
+    "homicides_by_outside": ("flow", "Youth homicides perpetrated by someone 30+ (not simulated)"),
+    **{f"victims_{k}": ("flow", f"Victims of {k} offences by youths, all ages (one per offence)") for k in ("violent", "property")},
+    **{f"victims_{k}_{s}": ("flow", f"Victims of {k} offences, {s}, all ages") for k in ("violent", "property") for s in ("male", "female")},
+    **{f"victims_{k}_outside": ("flow", f"Victims of {k} offences aged outside 10-29 (not simulated)") for k in ("violent", "property")},
+    **{f"victims_{k}_{s}_{b}": ("flow", f"Victims of {k} offences, {s}, aged {b.replace('_', '-')}")
+       for k in ("violent", "property") for s in ("male", "female") for b in BAND_NAMES},
+    "arrests": ("flow", "Arrests of youths (from offences: never more than offences)"),
+    "arrests_homicide": ("flow", "Arrests of homicide perpetrators"),
     "arrests_member": ("flow", "Arrests of group members"),
     "arrests_violent": ("flow", "Arrests for violent crime"),
     "arrests_leader": ("flow", "Arrests of group leaders"),
@@ -72,6 +88,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     **{f"trafficked_{s}_{b}": ("flow", f"New trafficking victims, {s}, aged {b.replace('_', '-')}") for s in SEXES for b in BAND_NAMES},
     "trafficking_victims": ("stock", "Youths currently exploited"),
     "displaced": ("flow", "Youths displaced this month"),
+    "displaced_people": ("flow", "People of all ages displaced this month (displaced youths' households: population / youths per youth)"),
+    "displaced_people_female": ("flow", "Of which female (the displaced youths' sex mix)"),
+    "trafficked_sexual": ("flow", "New trafficking victims exploited sexually (trafficking_sexual_share)"),
     "youths": ("stock", "Youths aged 10-29 alive"),
     "aged_out": ("flow", "Youths who turned 30 (leave the simulation)"),
     "aged_out_members": ("flow", "Members who turned 30"),
@@ -79,7 +98,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "entrants": ("flow", "New 10-year-olds entering the simulation"),
     "deaths": ("flow", "Youths 10-29 who died (homicide)"),
     "controlled_share": ("share", "Share of neighbourhoods under group control"),
-    "contested_share": ("share", "Share of neighbourhoods with rival conflict"),
+    "contested_share": ("share", "Share of neighbourhoods with rival conflict (a rival holds an adjacent cell)"),
     "mean_demand": ("rate", "Mean demand multiplier of the groups (1 = at capacity)"),
 }
 
@@ -161,7 +180,29 @@ def finish_month(model) -> dict[str, float]:
     row["male_share_victims_expected"] = row["homicides_male_expected"] / row["homicides_expected"] if ey else np.nan
     row["group_share_homicides_expected"] = s["exp_group_linked"] / ey if ey else np.nan
 
-    for k in ("arrests", "arrests_member", "arrests_violent", "arrests_leader", "admissions", "releases"):
+    for k in ("violent", "property", "drug"):
+        row[f"offences_{k}"] = s[f"off_{k}"] * sc
+        row[f"offences_{k}_member"] = s[f"off_{k}_member"] * sc
+    row["offences_violent_ordered"] = s["off_violent_ordered"] * sc
+    for k in ("violent", "property", "drug"):
+        for sex in SEXES:
+            for b, name in enumerate(BAND_NAMES):
+                row[f"offences_{k}_{sex}_{name}"] = s[f"off_{k}_{sex}_{b}"] * sc
+    row["offences_homicide"] = youth_h * sc
+    for k in ("member", "nonmember", "outside"):
+        row[f"homicides_by_{k}"] = s[f"hom_perp_{k}"] * sc
+    for k in ("violent", "property"):
+        out, out_m = s[f"vic_{k}_outside"], s[f"vic_{k}_outside_male"]
+        male = sum(s[f"vic_{k}_male_{b}"] for b in range(4))
+        female = sum(s[f"vic_{k}_female_{b}"] for b in range(4))
+        row[f"victims_{k}"] = (male + female + out) * sc
+        row[f"victims_{k}_male"] = (male + out_m) * sc
+        row[f"victims_{k}_female"] = (female + out - out_m) * sc
+        row[f"victims_{k}_outside"] = out * sc
+        for sex in SEXES:
+            for b, name in enumerate(BAND_NAMES):
+                row[f"victims_{k}_{sex}_{name}"] = s[f"vic_{k}_{sex}_{b}"] * sc
+    for k in ("arrests", "arrests_homicide", "arrests_member", "arrests_violent", "arrests_leader", "admissions", "releases"):
         row[k] = s[k] * sc
     inmates = model.inmates
     adults_inside = np.count_nonzero(pop.age_months(t, inmates) >= 216)
@@ -196,6 +237,10 @@ def finish_month(model) -> dict[str, float]:
             row[f"trafficked_{sex}_{name}"] = s[f"trafficked_{sex}_{b}"] * sc
     row["trafficking_victims"] = model.victims.size * sc
     row["displaced"] = s["displaced"] * sc
+    per_youth = model.population / model.profile.youth_population  # people of all ages per youth in a household
+    row["displaced_people"] = s["displaced"] * sc * per_youth
+    row["displaced_people_female"] = s["displaced_female"] * sc * per_youth
+    row["trafficked_sexual"] = s["trafficked_sexual"] * sc
     row["youths"] = youths * sc
     row["aged_out"] = s["aged_out"] * sc
     row["aged_out_members"] = s["aged_out_members"] * sc
@@ -204,7 +249,7 @@ def finish_month(model) -> dict[str, float]:
     row["deaths"] = s["hom_youth"] * sc
     control = model.hoods.flat("control")
     row["controlled_share"] = float(np.mean(control >= 0))
-    row["contested_share"] = float(np.mean(model.hoods.flat("conflict") > 0))
+    row["contested_share"] = float(np.mean(model.rival_conflict > 0))
     active = [g.demand for g in model.group_list if not g.defunct]
     row["mean_demand"] = float(np.mean(active)) if active else 0.0
     for policy in model.policies:

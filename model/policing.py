@@ -2,11 +2,10 @@
 
 1. **Intensity** of policing in a cell: ``(1 + policing_violence_response x violence) / (1 + response x
    initial mean violence)`` x policy effects on cells (channel ``policing``, e.g. mass policing).
-2. **Arrest** (monthly, free youths 12+): members ``arrest_member`` (leaders x ``leader_detection``)
-   x channel ``arrest_member``; non-members ``arrest_nonmember`` x sex / juvenile / risk ratios x channel
-   ``arrest_nonmember``. Offending is split into violent and other (``violent_share_*``); the channels
-   ``offending_violent`` and ``offending_other`` scale each part (e.g. mentoring). Each arrest is
-   classified violent or not.
+2. **Arrest** comes from offences (``offending``): each of this month's offenders 12+ is arrested with a
+   probability per offence (``arrest_probability``), so arrests never exceed offences; offending
+   channels (e.g. mentoring) lower arrests by lowering offences. An arrest is violent if the offence was
+   violent or a homicide.
 3. **Sentencing**: custody with probability ``custody_*`` (channel ``custody``), for a geometric number
    of months with mean ``sentence_*`` (x ``sentence_juvenile`` under 18; channel ``sentence``).
    Inmates leave school and work; jailed leaders count towards succession conflict in their group.
@@ -19,25 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import groups, recruitment
+from . import groups, offending, recruitment
 from .population import DROPPED, ENROLLED
 from .streams import events
-
-
-def p_max(model) -> float:
-    return max(_ceilings(model))
-
-
-def _ceilings(model) -> tuple[float, float]:
-    """Ceiling arrest probabilities of (members, non-members)."""
-    P = model.p
-    police = (1.0 + P.policing_violence_response * (1.0 + P.presence_violence)) / (
-        1.0 + P.policing_violence_response * model.violence0) * model.headroom("policing")
-    member = P.arrest_member * max(1.0, P.leader_detection * model.headroom("leader_arrest")) * model.headroom("arrest_member")
-    other = (P.arrest_nonmember * max(1.0, P.arrest_or_female) * max(1.0, P.arrest_or_juvenile) * max(1.0, P.arrest_or_risk)
-             * model.headroom("arrest_nonmember"))
-    offending = max(1.0, model.headroom("offending_violent"), model.headroom("offending_other"))
-    return min(0.9, member * police * offending), min(0.9, other * police * offending)
 
 
 def intensity(model) -> np.ndarray:
@@ -49,22 +32,36 @@ def intensity(model) -> np.ndarray:
     return out
 
 
-def _arrest_probability(model, c: np.ndarray, police: np.ndarray, cache: dict) -> np.ndarray:
+def arrest_probability(model, c: np.ndarray, kind: np.ndarray, police: np.ndarray) -> np.ndarray:
+    """Arrest probability of offenders ``c`` for one offence of ``kind`` (0 violent, 1 property, 2 drug,
+    3 homicide): per offence ``arrest_member / reference`` or ``arrest_nonmember / reference`` (so a man 18-20
+    without risk factors is arrested with probability ``arrest_*`` a month), ``homicide_clearance`` for a
+    homicide; x leader_detection (leaders), x juvenile ratio (non-members under 18), x policing intensity,
+    x policy channels. At most 1."""
     pop, P, t = model.pop, model.p, model.t
-    age = pop.age_months(t, c)
-    free = pop.free(c) & (age >= 144)
     member = pop.group[c] >= 0
-    pol = police[pop.hood[c]]
-    p_m = P.arrest_member * np.where(pop.leader[c], P.leader_detection, 1.0) * model.effect("arrest_member", c) * model.effect("leader_arrest", c)
-    risk = np.where(pop.poor[c] | pop.neet(c), P.arrest_or_risk, 1.0)
-    p_n = (P.arrest_nonmember * np.where(pop.male[c], 1.0, P.arrest_or_female)
-           * np.where(age < 216, P.arrest_or_juvenile, 1.0) * risk * model.effect("arrest_nonmember", c))
-    vshare = np.where(member, P.violent_share_member, P.violent_share_nonmember)
-    viol = vshare * model.effect("offending_violent", c)
-    other = (1.0 - vshare) * model.effect("offending_other", c)
-    cache["violent_part"] = viol / np.maximum(viol + other, 1e-12)
+    q_m = P.arrest_member / offending.reference(P, True)
+    q_n = P.arrest_nonmember / offending.reference(P, False)
+    per = np.where(kind == 3, P.homicide_clearance, np.where(member, q_m, q_n))
+    juvenile = pop.age_months(t, c) < 216
+    rr = np.where(member, np.where(pop.leader[c], P.leader_detection, 1.0) * model.effect("arrest_member", c)
+                  * model.effect("leader_arrest", c),
+                  np.where(juvenile, P.arrest_or_juvenile, 1.0) * model.effect("arrest_nonmember", c))
+    return np.minimum(1.0, per * rr * police[pop.hood[c]])
+
+
+def _arrest_probability(model, c: np.ndarray, police: np.ndarray, cache: dict) -> np.ndarray:
+    """Expected monthly arrest probability of slots ``c`` given the state (offending probability of each
+    type x the arrest probability per offence); ``cache["violent_part"]`` gets the violent share of it.
+    Used by the trial emulation and tests (the monthly step draws offences, then arrests)."""
+    pop, t = model.pop, model.t
+    p = offending._type_probabilities(model, c) * (pop.age_months(t, c) >= 144)[:, None]
+    q = np.stack([arrest_probability(model, c, np.full(c.size, k), police) for k in range(3)], axis=1)
+    pq = np.minimum(p, 1.0) * q
+    total = 1.0 - np.prod(1.0 - pq, axis=1)  # at least one arrest (the offences' probabilities are each < 1)
+    cache["violent_part"] = pq[:, 0] / np.maximum(total, 1e-300)
     cache["c"] = c
-    return np.where(free, np.where(member, p_m, p_n) * pol * (viol + other), 0.0)
+    return total
 
 
 def _geometric_months(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -87,27 +84,35 @@ def step(model) -> None:
     s["releases"] += out.size
     inmates = inmates[left > 0]
 
-    # --- arrests and sentencing
-    cache: dict = {}
-    pm = model.pmax["arrest"]
-    _, non_member_ceiling = _ceilings(model)
-    idx, u = events(model.streams["policing"], pop.n, pm,
-                    lambda c: _arrest_probability(model, c, police, cache), n_extra=3,
-                    capped=model.capped, name="arrest", bound=lambda c: np.where(pop.group[c] >= 0, pm, non_member_ceiling))
+    # --- arrests come from offences: this month's offenders (one offence each) and homicide perpetrators
+    off, kind, u_off = model.offenders, model.offence_kind, model.offence_u
+    ok = pop.free(off) & (pop.age_months(t, off) >= 144)  # still free (not killed this month), 12+
+    off, kind, u_off = off[ok], kind[ok], u_off[ok]
+    p_off = arrest_probability(model, off, kind, police)
+    perp = model.perpetrators
+    perp = perp[pop.free(perp) & (pop.age_months(t, perp) >= 144)]
+    p_hom = arrest_probability(model, perp, np.full(perp.size, 3), police)
+    u_hom = model.streams["perpetrators"].random((perp.size, 3))  # homicides are few: their own stream
+    hit_off, hit_hom = u_off[:, 0] < p_off, u_hom[:, 0] < p_hom
+    arrested_off, arrested_hom = off[hit_off], perp[hit_hom]
+    violent_off = arrested_off[kind[hit_off] == 0]
+    idx, first = np.unique(np.concatenate([arrested_off, arrested_hom]), return_index=True)  # one arrest a month
+    u = np.concatenate([u_off[hit_off, 1:], u_hom[hit_hom, 1:]])[first]  # custody and sentence uniforms
+    violent = np.isin(idx, np.union1d(violent_off, arrested_hom))
+    s["arrests_homicide"] += arrested_hom.size
     member = pop.group[idx] >= 0
-    violent = u[:, 0] < cache["violent_part"][np.searchsorted(cache["c"], idx)]
     custody_p = np.where(member, P.custody_member, P.custody_nonmember) * model.effect("custody", idx)
-    custody = u[:, 1] < custody_p
+    custody = u[:, 0] < custody_p
     juvenile = pop.age_months(t, idx) < 216
     mean = (np.where(member, P.sentence_member, P.sentence_nonmember) * np.where(juvenile, P.sentence_juvenile, 1.0)
             * model.effect("sentence", idx))
-    months = _geometric_months(u[:, 2], mean)
+    months = _geometric_months(u[:, 1], mean)
     jailed = idx[custody]
     pop.prison_left[jailed] = months[custody]
     pop.refresh_free(jailed)
     pop.employed[jailed] = False
     pop.school[jailed[pop.school[jailed] == ENROLLED]] = DROPPED
-    groups.removed_leaders(model, jailed)
+    groups.removed_leaders(model, jailed, jailed=True)
     s["arrests"] += idx.size
     s["arrests_member"] += np.count_nonzero(member)
     s["arrests_violent"] += np.count_nonzero(violent)
@@ -121,16 +126,21 @@ def step(model) -> None:
     n_in = inmates.size
     share = np.count_nonzero(in_group >= 0) / n_in if n_in else 0.0
     if share > 0 and P.prison_recruitment > 0:
+        # groups recruit inside in proportion to their members there and to their demand for recruits
         by_group = np.bincount(in_group[in_group >= 0].astype(np.int64), minlength=len(model.group_list))
-        cum = np.cumsum(by_group) / by_group.sum()
-        inside = np.zeros(pop.n, bool)  # cheap flag for membership of the inmate set
-        inside[inmates] = True
+        weight = by_group * model.group_demand
+        pull = weight.sum() / max(by_group.sum(), 1)  # mean demand of the groups inside
+        if weight.sum() > 0:
+            cum = np.cumsum(weight) / weight.sum()
+            inside = np.zeros(pop.n, bool)  # cheap flag for membership of the inmate set
+            inside[inmates] = True
+            ceiling = min(0.9, P.prison_recruitment * P.demand_max)
 
-        def p_prison(c):
-            return np.where(inside[c] & (pop.group[c] < 0) & pop.alive[c], P.prison_recruitment * share, 0.0)
+            def p_prison(c):
+                return np.where(inside[c] & (pop.group[c] < 0) & pop.alive[c], P.prison_recruitment * share * pull, 0.0)
 
-        idx, u = events(model.streams["prison"], pop.n, P.prison_recruitment, p_prison, n_extra=1,
-                        bound=lambda c: np.where(inside[c], P.prison_recruitment, 0.0))
-        gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
-        recruitment.join(model, idx, gids.astype(np.int8), "_prison")
+            idx, u = events(model.streams["prison"], pop.n, ceiling, p_prison, n_extra=1,
+                            bound=lambda c: np.where(inside[c], ceiling, 0.0))
+            gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
+            recruitment.join(model, idx, gids.astype(np.int8), "_prison")
     model.inmates = inmates

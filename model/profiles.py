@@ -120,6 +120,22 @@ def _regional() -> Profile:
                    overrides, targets, (), lcn["sources"])
 
 
+#: ISO3 codes of South America (UNODC GLOTIP subregion); the others are Central America & the Caribbean,
+#: which in GLOTIP includes Mexico (no separate Mexican split found: NOTES 5).
+SOUTH_AMERICA = frozenset({"ARG", "BOL", "BRA", "CHL", "COL", "ECU", "GUY", "PER", "PRY", "SUR", "URY", "VEN"})
+#: Trafficking victims' split for South America (GLOTIP2018: women 0.51, girls 0.31, males 0.18; per
+#: age-year as the regional defaults: women 0.51/12 over girls 0.31/6, males 0.18/18 over girls) and the
+#: sexual-exploitation share (GLOTIP2018: 0.58).
+SOUTH_AMERICA_TRAFFICKING = {"trafficking_or_women": 0.82, "trafficking_or_male": 0.19, "trafficking_sexual_share": 0.58}
+#: Annual share of the population displaced by violence (NOTES 4), where a flow was found.
+DISPLACEMENT_SHARE = {
+    "HTI": (0.076, "IDMC_GRID2025 (889,000 in 2024)"), "COL": (0.0037, "UARIV2024"),
+    "HND": (0.0015, "CIPPDV2019"), "SLV": (0.001, "MJSP_DIGESTYC2018"), "MEX": (0.001, "CMDPDH2018; ENVIPE2018_VIA_EXPANSION"),
+}
+#: Annual displaced share the default ``displacement_rate`` gives for LAC (measured: 50,000 agents, 2 years, seed 1)
+DISPLACEMENT_REFERENCE = 0.0033
+
+
 def _country(iso: str) -> Profile:
     r, reg = _rows()[iso], _regional()
     base = Params(reg.overrides)
@@ -165,6 +181,11 @@ def _country(iso: str) -> Profile:
     if fa is not None:
         ov["firearm_share_group"] = min(0.98, fa / 100.0 + 0.1)
         ov["firearm_share_other"] = max(0.2, fa / 100.0 - 0.2)
+
+    if iso in SOUTH_AMERICA:
+        ov.update(SOUTH_AMERICA_TRAFFICKING)
+    if iso in DISPLACEMENT_SHARE:  # pre-calibration heuristic: the flow scales the rate
+        ov["displacement_rate"] = min(0.1, base.displacement_rate * DISPLACEMENT_SHARE[iso][0] / DISPLACEMENT_REFERENCE)
 
     targets = {
         "homicide_rate": Target("homicide_rate", hom_lo, hom_hi, f"{r['homicide_rate_src']}; {r['homicide_rate_unodc_src']}"),

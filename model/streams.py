@@ -134,3 +134,24 @@ def events(
             capped[name] = capped.get(name, 0) + over
     hit = u[:, 0] * p_max < p
     return cand[hit], u[hit, 1:]
+
+
+_M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+
+
+def hashed_uniforms(seed: int, name: str, t: int, idx: np.ndarray, k: int) -> np.ndarray:
+    """``k`` uniforms for each slot in ``idx`` at month ``t``, a fixed function of (seed, process, month,
+    slot) (splitmix64 hashing): the same slot meets the same numbers in every scenario whatever the state
+    (common random numbers), at a cost proportional to ``idx.size`` rather than to all slots. Used for
+    the few slots (members) whose event probability is far above everyone else's."""
+    key = np.uint64((zlib.crc32(name.encode()) << 32) ^ (int(seed) & 0xFFFFFFFF))
+    base = idx.astype(np.uint64) * np.uint64(k) + np.uint64(t) * np.uint64(0x100000001B3) + key
+    out = np.empty((idx.size, k))
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            z = base + np.uint64(j + 1) * _GOLDEN
+            z = (z ^ (z >> np.uint64(30))) * _M1
+            z = (z ^ (z >> np.uint64(27))) * _M2
+            z = z ^ (z >> np.uint64(31))
+            out[:, j] = ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+    return out

@@ -140,8 +140,8 @@ def _custody(model, age, rng) -> None:
     pop, P, n = model.pop, model.p, model.pop.n
     member = pop.group >= 0
     arrest = np.where(member, P.arrest_member * P.custody_member,
-                      P.arrest_nonmember * P.custody_nonmember * np.where(pop.male, 1.0, P.arrest_or_female)
-                      * np.where(pop.poor, P.arrest_or_risk, 1.0))
+                      P.arrest_nonmember * P.custody_nonmember * np.where(pop.male, 1.0, P.offend_or_female)
+                      * np.where(pop.poor, P.offend_or_risk, 1.0))
     arrest = arrest * np.where(age < 216, P.arrest_or_juvenile, 1.0) * (age >= 144)
     mean = np.where(member, P.sentence_member, P.sentence_nonmember) * np.where(age < 216, P.sentence_juvenile, 1.0)
     inside = rng.random(n) < arrest * mean / (1 + arrest * mean)

@@ -3,7 +3,9 @@
 Monthly risk for a free youth 12+ in a group-controlled cell: ``trafficking_hazard`` (girls 12-17) x
 ``trafficking_or_women`` (women 18-29) or ``trafficking_or_male`` (boys and men) x
 ``trafficking_or_poverty`` if poor, x policy effects (channel ``trafficking``). A victim is exploited
-for a geometric number of months (mean ``trafficking_duration``), out of school and work meanwhile.
+for a geometric number of months (mean ``trafficking_duration``), out of school and work meanwhile;
+a share ``trafficking_sexual_share`` is sexually exploited. The sex/age split (``trafficking_or_women``,
+``trafficking_or_male``) and that share follow the profile's subregion (``model.profiles``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def step(model) -> None:
         rr = rr * np.where(pop.poor[c], P.trafficking_or_poverty, 1.0) * model.effect("trafficking", c)
         return np.where(elig, P.trafficking_hazard * rr, 0.0)
 
-    idx, u = events(model.streams["trafficking"], pop.n, model.pmax["trafficking"], prob, n_extra=1, capped=model.capped, name="trafficking")
+    idx, u = events(model.streams["trafficking"], pop.n, model.pmax["trafficking"], prob, n_extra=2, capped=model.capped, name="trafficking")
+    s["trafficked_sexual"] += int(np.count_nonzero(u[:, 1] < P.trafficking_sexual_share))
     months = np.minimum(1 + np.floor(np.log(u[:, 0]) / np.log1p(-1.0 / max(P.trafficking_duration, 1.0001))), 600)
     pop.trafficked_left[idx] = months.astype(np.int16)
     pop.refresh_free(idx)

@@ -10,6 +10,12 @@ Monthly homicide risk of a free youth:
 
 Each victim is recorded by sex, age band, membership, cause (rival / other group-linked / bystander /
 non-group) and weapon (firearm with probability ``firearm_share_group`` or ``firearm_share_other``).
+Homicide is the lethal tail of violence: the group-linked hazards are multiplied by the members'
+violent offending relative to what it would be without policy effects, and the non-group hazard by the
+non-members' (``model.violence_factor``, from ``offending.step``; 1 when no policy acts). Each youth
+victim gets a perpetrator (``offending.assign_perpetrators``): rival killings by a member of another
+group, other group-linked killings by a member of the cell's group, other killings by a non-member
+violent offender (or someone 30+, ``perpetrator_adult_share``).
 Victims aged 30+ are not simulated: they are added as ``adult_homicide_ratio`` x youth victims, with
 the same group-linked share and a male share ``adult_male_share``.
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import groups, outputs
+from . import groups, offending, outputs
 from .population import band_index
 from .streams import events
 
@@ -34,7 +40,7 @@ def p_max(model) -> float:
     sex = max(1.0, P.homicide_or_female)
     member = P.member_homicide * (1.0 + P.conflict_multiplier) * model.headroom("violent_involvement")
     other = (P.bystander_homicide * (P.presence_violence + 1.0) + P.background_homicide) * age * sex
-    return min(0.9, max(member, other))
+    return min(0.9, max(member, other) * max(1.0, model.headroom("offending_violent")))
 
 
 def _risk(model, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,10 +53,11 @@ def _risk(model, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     band = band_index(pop.age_years(model.t, c))
     age_rr = np.array([P.homicide_age_10_14, P.homicide_age_15_19, 1.0, P.homicide_age_25_29])[band]
     sex_rr = np.where(pop.male[c], 1.0, P.homicide_or_female)
+    vf = model.violence_factor  # perpetrators' violent offending relative to no policy (offending.step)
     p_member = P.member_homicide * (1.0 + P.conflict_multiplier * conflict) * model.effect("violent_involvement", c)
     p_bystander = P.bystander_homicide * hoods.flat("violence")[h] * age_rr * sex_rr
-    p_group = np.where(member, p_member, p_bystander)
-    p_other = np.where(member, 0.0, P.background_homicide * age_rr * sex_rr)
+    p_group = np.where(member, p_member, p_bystander) * vf["member"]
+    p_other = np.where(member, 0.0, P.background_homicide * age_rr * sex_rr) * vf["nonmember"]
     return np.where(free, p_group, 0.0), np.where(free, p_other, 0.0)
 
 
@@ -81,8 +88,9 @@ def expected(model) -> None:
     code = (band_index(pop.age_years(t, away)) * nh + pop.hood[away]) * 2 + pop.male[away]
     counts -= np.bincount(code, minlength=4 * nh * 2).reshape(4, nh, 2)
     violence = hoods.flat("violence")
-    by_sb_group = np.einsum("bhs,h->sb", counts, violence) * P.bystander_homicide
-    by_sb_other = counts.sum(axis=1).T * P.background_homicide
+    vf = model.violence_factor
+    by_sb_group = np.einsum("bhs,h->sb", counts, violence) * P.bystander_homicide * vf["member"]
+    by_sb_other = counts.sum(axis=1).T * P.background_homicide * vf["nonmember"]
     rr = sex_rr[:, None] * age_rr[None, :]
     exp_sb += ((by_sb_group + by_sb_other) * rr).reshape(8)
     group_linked += float((by_sb_group * rr).sum())
@@ -103,7 +111,8 @@ def step(model) -> None:
         cache["c"] = c
         return cache["g"] + cache["o"]
 
-    idx, u = events(model.streams["violence"], pop.n, model.pmax["homicide"], prob, n_extra=3, capped=model.capped, name="homicide")
+    idx, u = events(model.streams["violence"], pop.n, model.pmax["homicide"], prob, n_extra=4, capped=model.capped, name="homicide")
+    model.perpetrators = np.empty(0, np.int64)
     if idx.size == 0:
         return
     pos = np.searchsorted(cache["c"], idx)
@@ -122,5 +131,6 @@ def step(model) -> None:
     s["hom_bystander"] += np.count_nonzero(group_linked & ~member)
     s["hom_group_linked"] += np.count_nonzero(group_linked)
     s["hom_firearm"] += np.count_nonzero(firearm)
+    offending.assign_perpetrators(model, idx, group_linked, member, rival, u[:, 3])
     groups.removed_leaders(model, idx)
     model.kill(idx)

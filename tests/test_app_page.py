@@ -201,7 +201,7 @@ def test_run_fills_charts_maps_headline_table_and_download():
         assert len(base) == 2 and all(x is not None for x in base + scen), c.option["series"][0]["name"]
     members = next(c for c in trends if "thousand members" in c.option["yAxis"]["name"])
     assert members.option["series"][0]["data"][0] > 0
-    assert all(len(m.option["series"][0]["data"]) == 9 for m in maps)  # 2,000 youths: a 3x3 grid
+    assert all(len(m.option["series"][0]["data"]) == 256 for m in maps)  # a 16x16 grid at every size
     # headline changes against baseline, over both replicates
     wait_for(lambda: len(by_class(rc, "rs-headline", v.Card)) >= 3, timeout=10, what="three headline changes")
     assert all("2 replicates" in text_of(c) for c in by_class(rc, "rs-headline", v.Card))

@@ -67,7 +67,8 @@ def test_calibrate_end_to_end_small(tmp_path):
     out = json.loads(r.stdout)
     assert out["country"] == "TTO" and out["simulations"] == 24
     assert [t["name"] for t in out["targets"]] == ["homicide_rate", "incarceration_rate", "male_share_victims",
-                                                    "group_share_homicides", "members"]
+                                                    "group_share_homicides", "members", "members_trend",
+                                                    "homicide_trend"]
     for f in ("posteriors/TTO.csv", "posteriors/TTO.json", "reports/TTO.md", "reports/TTO.png", "reports/TTO_predictive.csv"):
         assert (tmp_path / f).exists(), f
     # the new posterior is picked up by runs through RECRUITSIM_POSTERIORS

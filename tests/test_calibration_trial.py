@@ -12,8 +12,9 @@ def test_mapping_arithmetic():
     m = mapped_effect()
     v = POLICY_PARAMETERS["mentoring.offending_violent"].default
     o = POLICY_PARAMETERS["mentoring.offending_other"].default
-    # non-member boy: violent share 0.15 x violent multiplier + 0.85 x other multiplier
-    assert m["total_arrests"] == pytest.approx(0.15 * v + 0.85 * o - 1)
+    # non-member boy: violent share of his offences 0.008 / (0.008 + 0.02 + 0.006) x violent multiplier + the rest x other
+    share = 0.008 / 0.034
+    assert m["total_arrests"] == pytest.approx(share * v + (1 - share) * o - 1)
     assert m["violent_arrests"] == pytest.approx(v - 1)
 
 

@@ -5,7 +5,10 @@ compared with that of unpaired differences (scenario of replicate i - baseline o
 i.e. independent seeds). Measured with the test doses (mentoring at full coverage for 4 years): 0.35
 for mentoring's recruits, 0.23 arrests, 0.20 members; 0.15 and 0.08 for interdiction's recruits and
 members; 0.14 for school support's dropouts: CRN makes paired differences 3-12 times more precise,
-worth 8-140 times as many unpaired replicates.
+worth 8-140 times as many unpaired replicates. Since territory follows each group's workforce
+(issue 11), a policy that moves membership also moves territory, and paired runs diverge more for
+members (measured: mentoring 0.34, interdiction 0.59 for members and 0.28 for recruits; 8 replicates of
+30,000 agents): the limits below for those three are looser than before.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def spread_ratio(runs, scenario: str, outcome: str) -> float:
 
 
 @pytest.mark.parametrize("scenario,outcome,limit", [
-    ("mentoring", "recruits", 0.45), ("mentoring", "arrests", 0.3), ("mentoring", "members", 0.3),
-    ("interdiction", "recruits", 0.25), ("interdiction", "members", 0.2), ("schooling", "dropouts", 0.25),
+    ("mentoring", "recruits", 0.45), ("mentoring", "arrests", 0.3), ("mentoring", "members", 0.45),
+    ("interdiction", "recruits", 0.7), ("interdiction", "members", 0.75), ("schooling", "dropouts", 0.25),
 ])
 def test_crn_shrinks_paired_spread(policy_runs, scenario, outcome, limit, capsys):
     _, runs = policy_runs
