@@ -26,11 +26,22 @@ REGIONAL = "LAC"
 
 #: Published membership estimates (members of all ages), read from the ``gang_membership_estimate``
 #: column of country_targets.csv; (low, high, source tags).
+#: Not used: HTI (SNDDR_LEFLORIDIEN ~3,000 armed men c.2019 predates the 2021-24 expansion; RLNEWS_2024
+#: 4,000-5,000 is an anonymous source); ECU, VEN and PRY (one group each: Los Lobos 7,000-8,000,
+#: Tren de Aragua 2,500-4,000, PCC in Paraguay 699), which would cap all groups at one group's size.
 MEMBERSHIP_ESTIMATES: dict[str, tuple[float, float, str]] = {
+    "BLZ": (900, 1_400, "IDB_BLZ_2019_WIKI (street gangs, 2019)"),
+    "BRA": (48_157, 65_000, "MPSP_2016_BLOG; FBSP_2022_SPECIAL; VEJA_RADAR_2020 (PCC 18,157-35,000 + CV 30,000: "
+                            "the two largest of 53 factions, so a floor)"),
+    "COL": (16_770, 22_000, "SILLAVACIA_2024; BLU_2025 (armed groups in arms 2023; with support networks 2025)"),
+    "CRI": (4_000, 4_000, "ESTADONACION_2024 (about 200 groups, members aged 15-45, 2023)"),
     "GTM": (15_000, 19_000, "TN8_2015"),
     "HND": (12_000, 36_000, "HND_INSIGHT_ASJ2015 (UNODC 12,000; police 25,000; USAID 36,000)"),
-    "SLV": (60_000, 118_000, "SLV_MJSP_AFP2024; SLV_PNC_CAT2022"),
-    "TTO": (2_358, 2_458, "TTPS2019"),
+    "JAM": (3_900, 20_000, "SAS_JAM_2010 (2009 official 3,900; 'could be as high as 20,000')"),
+    "MEX": (44_800, 185_000, "FEDNEWS_2023 (DEA: Sinaloa + CJNG 44,800, a floor); PRIETO_CURIEL_2023 "
+                             "(160,000-185,000 in 2022, a model-based estimate)"),
+    "SLV": (30_000, 118_000, "ELHERALDO_HN_2016; SLV_MJSP_AFP2024; SLV_PNC_CAT2022"),
+    "TTO": (2_358, 2_484, "TTPS2019; TTGUARDIAN_2020"),
 }
 #: Share of group members aged 10-29 (the rest are older and outside the simulated ages).
 MEMBERS_YOUTH_SHARE = 0.7  # GUESS; HTI_UNICEF2024: 30-50% of Haiti's gang members are children
