@@ -33,6 +33,7 @@ from recruitsim.scenarios.provenance import dumps, versions
 
 from . import targets as targets_mod
 from .abc import Result, apmc
+from .identification import width_ratios
 from .priors import PriorBox, calibrated_names
 from .simulate import STATISTICS, Settings, run_task, with_outputs
 
@@ -123,6 +124,7 @@ class Calibration:
             "engine": self.engine,
             "machine": f"{platform.machine()} {platform.system()}, python {platform.python_version()}",
             "git": _git_commit(),
+            "identification": width_ratios(resampled(self.posterior_frame(), self.names, self.code), self.names),
             **self.summary(),
         }
 
@@ -149,7 +151,8 @@ class Calibration:
 
 
 def fit_summary(targets: list[targets_mod.Target], pp: pd.DataFrame) -> dict[str, Any]:
-    """Each target against the 90% posterior predictive interval of ``pp``; untargeted predictions."""
+    """Each target against the 90% posterior predictive interval of ``pp``; and the 90% predictive interval
+    of every statistic (targeted or not: members and recruits per year are what the tool exists for)."""
     out_targets = []
     for t in targets:
         v = pp[t.name].to_numpy(float) if t.name in pp else np.array([])
@@ -161,7 +164,7 @@ def fit_summary(targets: list[targets_mod.Target], pp: pd.DataFrame) -> dict[str
         })
     predictions = {}
     for name in STATISTICS:
-        if name in pp and not any(t.name == name for t in targets):
+        if name in pp:
             v = pp[name].to_numpy(float)
             v = v[np.isfinite(v)]
             if v.size:
@@ -190,6 +193,7 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
     seconds = time.perf_counter() - tic
     targets = targets_mod.for_profile(code)
     meta.update(fit_summary(targets, pp))
+    meta["identification"] = width_ratios(draws, names)
     meta["predictive_replicates"] = replicates
     meta["predictive_seconds"] = round(seconds, 1)
     meta["rechecked"] = {"git": _git_commit(), "date": time.strftime("%Y-%m-%d"), "engine": getattr(engine, "description", "")}

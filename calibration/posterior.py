@@ -32,6 +32,26 @@ def calibrated_model(country: str, replicate: int = 0, params: dict[str, float] 
     return RecruitmentModel(country, params=params or {}, draw=replicate, rng=rng, **kwargs)
 
 
+def _predictions(m: dict[str, Any]) -> dict[str, Any]:
+    """90% predictive intervals of every statistic; a targeted statistic's interval is in its target row."""
+    out = dict(m.get("predictions", {}))
+    for t in m["targets"]:
+        out.setdefault(t["name"], {"low": t.get("low"), "median": t.get("median"), "high": t.get("high")})
+    return out
+
+
+def _identification(code: str, m: dict[str, Any]) -> dict[str, float]:
+    """Posterior over prior 90% width per parameter (stored in the posterior's JSON, or computed from its draws)."""
+    if "identification" in m:
+        return m["identification"]
+    from recruitsim.model.posteriors import loaded
+
+    from .identification import width_ratios
+
+    draws, _ = loaded(code)
+    return width_ratios(draws, list(m["parameters"]))
+
+
 def profiles_summary() -> dict[str, Any]:
     """``{"profiles": [...]}`` for every profile, from the committed summaries (no simulation)."""
     from . import targets as targets_mod
@@ -42,8 +62,9 @@ def profiles_summary() -> dict[str, Any]:
         if m is not None:
             entry = {"country": code, "calibrated": True, "targets": m["targets"],
                      "observed_targets": sum(t.get("kind") == "observed" for t in m["targets"]),
-                     "predictions": m.get("predictions", {}), "simulations": m.get("simulations"),
-                     "seconds": m.get("seconds")}
+                     "predictions": _predictions(m), "identification": _identification(code, m),
+                     "simulations": m.get("simulations"), "ess": m.get("ess"), "stop_reason": m.get("stop_reason"),
+                     "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git")}
         else:
             entry = {"country": code, "calibrated": False,
                      "observed_targets": sum(t.kind == "observed" for t in targets_mod.for_profile(code)), "targets": [

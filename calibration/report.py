@@ -11,6 +11,7 @@ import pandas as pd
 
 from recruitsim.model.profiles import get_profile
 
+from .identification import NOT_IDENTIFIED, weighted_quantiles
 from .priors import prior_of
 
 LABELS = {
@@ -89,7 +90,7 @@ def markdown(code: str, meta: dict[str, Any], posterior: pd.DataFrame, predictiv
                   "and the size of the groups wide: read the predictions below, and scenario results for this profile, "
                   "with their intervals.", ""]
     if meta.get("predictions"):
-        lines += ["## Predictions (not targeted): 90% posterior predictive interval", "",
+        lines += ["## Predictions: 90% posterior predictive interval (targeted or not)", "",
                   "| quantity | 5% | median | 95% |", "|---|---|---|---|"]
         for name, q in meta["predictions"].items():
             lines.append(f"| {LABELS.get(name, name)} | {_fmt(q['low'])} | {_fmt(q['median'])} | {_fmt(q['high'])} |")
@@ -102,23 +103,19 @@ def markdown(code: str, meta: dict[str, Any], posterior: pd.DataFrame, predictiv
             lines.append(f"| {label} | {v:.3f} | {lo:.3f} - {hi:.3f} |")
         lines.append("")
     lines += ["## Posterior of the calibrated parameters", "",
-              "| parameter | prior | 5% | median | 95% |", "|---|---|---|---|---|"]
+              "Identification: width of the 90% posterior interval over the prior's width (sampling space; "
+              f"{NOT_IDENTIFIED:g} = the data say nothing, smaller = better pinned down).", "",
+              "| parameter | prior | 5% | median | 95% | identification |", "|---|---|---|---|---|---|"]
+    ident = meta.get("identification", {})
     w = posterior["weight"].to_numpy(float)
     w = w / w.sum()
     for name in meta["parameters"]:
         v = posterior[name].to_numpy(float)
         q = weighted_quantiles(v, w, [0.05, 0.5, 0.95])
-        lines.append(f"| `{name}` | {prior_of(name).label} | {_fmt(q[0])} | {_fmt(q[1])} | {_fmt(q[2])} |")
+        lines.append(f"| `{name}` | {prior_of(name).label} | {_fmt(q[0])} | {_fmt(q[1])} | {_fmt(q[2])} "
+                     f"| {_fmt(ident.get(name))} |")
     lines += ["", f"![fit]({code}.png)", ""]
     return "\n".join(lines)
-
-
-def weighted_quantiles(v: np.ndarray, w: np.ndarray, qs: list[float]) -> np.ndarray:
-    order = np.argsort(v)
-    v, w = v[order], w[order]
-    c = np.cumsum(w) - 0.5 * w
-    c = c / w.sum()
-    return np.interp(qs, c, v)
 
 
 def plot(code: str, meta: dict[str, Any], predictive: pd.DataFrame, path: Path) -> Path:

@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-from recruitsim.model.model import MIN_SOUND_AGENTS
+from recruitsim.model.model import MAX_AGENTS, MIN_SOUND_AGENTS
 from recruitsim.scenarios.provenance import dumps
 
 
@@ -71,7 +71,7 @@ def writable_dir(flag: str):
 
 def add_run_args(p: argparse.ArgumentParser, agents: int = 100_000, years: float = 10) -> None:
     p.add_argument("--country", type=country_arg, default="LAC", help="LAC (regional default) or an ISO3 code")
-    p.add_argument("--agents", type=int_in("--agents", 100, 50_000_000), default=agents, help=f"simulated youths (default {agents:,})")
+    p.add_argument("--agents", type=int_in("--agents", 100, MAX_AGENTS), default=agents, help=f"simulated youths (default {agents:,})")
     p.add_argument("--years", type=float_in("--years", 1, 100), default=years, help=f"years after the burn-in (default {years:g})")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")

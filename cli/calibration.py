@@ -8,7 +8,7 @@ from pathlib import Path
 
 from recruitsim.scenarios.provenance import dumps
 
-from .args import SCHEDULER_HELP, UsageError, add_tls_args, country_arg, float_in, int_in, scheduler_options, writable_dir
+from .args import MAX_AGENTS, SCHEDULER_HELP, UsageError, add_tls_args, country_arg, float_in, int_in, scheduler_options, writable_dir
 
 
 def _engine_args(p) -> None:
@@ -130,7 +130,7 @@ def cmd_profiles(args) -> int:
 
 # ---- trial ----------------------------------------------------------------------------------------
 def cmd_trial(args) -> int:
-    from recruitsim.calibration.trial import PUBLISHED, format_result, run_trial
+    from recruitsim.calibration.trial import CHECKS, PUBLISHED, format_result, run_trial
 
     if args.program != "mentoring":
         raise UsageError(f"trial: only 'mentoring' has an in-model trial, got '{args.program}'")
@@ -142,7 +142,7 @@ def cmd_trial(args) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     if args.json:
-        print(dumps({**res, "published": PUBLISHED}))
+        print(dumps({**res, "published": PUBLISHED, "checks": CHECKS}))
     else:
         print(format_result(res))
     return 0
@@ -163,7 +163,7 @@ def register(sub) -> None:
                    help="stop when all kept particles are within this many tolerances of every target (default 1)")
     p.add_argument("--predictive", type=int_in("--predictive", 0, 100_000), default=60,
                    help="posterior predictive replicates for the fit report (default 60)")
-    p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=50_000, help="agents per simulation (default 50,000)")
+    p.add_argument("--agents", type=int_in("--agents", 1_000, MAX_AGENTS), default=50_000, help="agents per simulation (default 50,000)")
     p.add_argument("--years", type=float_in("--years", 1, 50), default=3, help="years averaged after the burn-in (default 3)")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 100), default=5, help="burn-in years (default 5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
@@ -183,7 +183,7 @@ def register(sub) -> None:
     p.add_argument("program", help="mentoring")
     p.add_argument("--country", type=country_arg, default="LAC", help="LAC or an ISO3 code (default LAC)")
     p.add_argument("--replicates", type=int_in("--replicates", 1, 10_000), default=20, help="replicates (default 20)")
-    p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=100_000, help="agents (default 100,000)")
+    p.add_argument("--agents", type=int_in("--agents", 1_000, MAX_AGENTS), default=100_000, help="agents (default 100,000)")
     p.add_argument("--months", type=int_in("--months", 1, 120), default=12, help="program length in months (default 12)")
     p.add_argument("--share", type=float_in("--share", 0.05, 0.95), default=0.5, help="share randomised to the program (default 0.5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")

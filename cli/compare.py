@@ -27,7 +27,20 @@ from recruitsim.economics.compare import (
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
-from .args import SCHEDULER_HELP, UsageError, add_effects_flag, add_tls_args, country_arg, float_in, int_in, progress, scheduler_options, small_size_warning, writable_dir
+from .args import (
+    MAX_AGENTS,
+    SCHEDULER_HELP,
+    UsageError,
+    add_effects_flag,
+    add_tls_args,
+    country_arg,
+    float_in,
+    int_in,
+    progress,
+    scheduler_options,
+    small_size_warning,
+    writable_dir,
+)
 
 
 def register(sub) -> None:
@@ -39,7 +52,7 @@ def register(sub) -> None:
     p.add_argument("--country", type=country_arg, default="LAC", help="LAC (regional default) or an ISO3 code")
     p.add_argument("--budget", type=float_in("--budget", 1e3, 1e13), default=None,
                    help="USD per year: also find and simulate the best portfolio of levers and coverage levels")
-    p.add_argument("--agents", type=int_in("--agents", 1_000, 50_000_000), default=DEFAULT_AGENTS,
+    p.add_argument("--agents", type=int_in("--agents", 1_000, MAX_AGENTS), default=DEFAULT_AGENTS,
                    help=f"simulated youths per run (default {DEFAULT_AGENTS:,})")
     p.add_argument("--years", type=float_in("--years", 1, 50), default=DEFAULT_YEARS, help=f"horizon in years (default {DEFAULT_YEARS:g})")
     p.add_argument("--burn-in", type=float_in("--burn-in", 0, 50), default=5, help="burn-in years (default 5)")

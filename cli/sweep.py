@@ -34,7 +34,7 @@ def register(sub) -> None:
                    help="LAC (regional default) or an ISO3 code")
     p.add_argument("--replicates", type=cli.int_in("--replicates", 1, 100_000), default=None, metavar="R",
                    help="replicates per scenario (default 10)")
-    p.add_argument("--agents", type=cli.int_in("--agents", 100, 50_000_000), default=None, metavar="N",
+    p.add_argument("--agents", type=cli.int_in("--agents", 100, cli.MAX_AGENTS), default=None, metavar="N",
                    help="simulated youths (default 50,000)")
     p.add_argument("--years", type=cli.float_in("--years", 1, 100), default=None, metavar="Y",
                    help="years after the burn-in (default 10)")

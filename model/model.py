@@ -37,7 +37,7 @@ from .population import Population
 from .profiles import Profile, get_profile
 from .streams import Streams, seed_from_rng
 
-MAX_AGENTS = 50_000_000
+MAX_AGENTS = 80_000_000  # Brazil at 1:1 is about 60 M youths; 80 M x ~200 bytes fits 24 GiB
 
 
 class RecruitmentModel(mesa.Model):

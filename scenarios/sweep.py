@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from recruitsim.model import effects as effect_sets
+from recruitsim.model.model import MAX_AGENTS
 
 from . import library, provenance, store, summary
 from .designs import Arm, Plan
@@ -43,7 +44,7 @@ from .progress import Progress
 from .runner import Unit, run_group, run_unit
 
 DEFAULTS: dict[str, Any] = {"country": "LAC", "replicates": 10, "agents": 50_000, "years": 10.0, "burn_in": 5.0, "seed": 1}
-LIMITS: dict[str, tuple[float, float]] = {"replicates": (1, 100_000), "agents": (100, 50_000_000), "years": (1 / 12, 100),
+LIMITS: dict[str, tuple[float, float]] = {"replicates": (1, 100_000), "agents": (100, MAX_AGENTS), "years": (1 / 12, 100),
                                           "burn_in": (0, 100), "seed": (0, 2**62)}
 EXAMPLES = """examples:
   recruitsim sweep --out results/library                                  # the whole library, 10 replicates

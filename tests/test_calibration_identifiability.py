@@ -10,8 +10,8 @@ equal to the prior would contain the truth trivially). Small and fast: 20,000 ag
 """
 
 from recruitsim.calibration.calibrate import calibrate
+from recruitsim.calibration.identification import weighted_quantiles
 from recruitsim.calibration.priors import PriorBox
-from recruitsim.calibration.report import weighted_quantiles
 from recruitsim.calibration.simulate import Settings, simulate
 from recruitsim.calibration.targets import TOLERANCE, Target
 from recruitsim.scenarios.engine import Engine
