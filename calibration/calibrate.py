@@ -32,6 +32,7 @@ from recruitsim.model.streams import replicate_seed
 from recruitsim.scenarios.provenance import dumps, versions
 
 from . import targets as targets_mod
+from . import validation
 from .abc import Result, apmc
 from .identification import width_ratios
 from .priors import PriorBox, calibrated_names
@@ -86,6 +87,7 @@ class Calibration:
     engine: str
     predictive: pd.DataFrame = field(default_factory=pd.DataFrame)
     predictive_seconds: float = 0.0
+    until: int | None = None  # a split calibration: fitted on the data up to this year (``validation``)
 
     # ---- the posterior -------------------------------------------------------------------------------
     def posterior_frame(self) -> pd.DataFrame:
@@ -95,8 +97,12 @@ class Calibration:
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
-        """Posterior predictive summary per target (what ``recruitsim profiles --json`` prints)."""
-        return fit_summary(self.targets, self.predictive)
+        """Posterior predictive summary per target (what ``recruitsim profiles --json`` prints); for a split
+        calibration also the held-out observations against the predictive interval."""
+        out = fit_summary(self.targets, self.predictive)
+        if self.until is not None:
+            out.update(_validation(self.code, self.until, self.predictive))
+        return out
 
     def meta(self) -> dict[str, Any]:
         r = self.result
@@ -173,6 +179,11 @@ def fit_summary(targets: list[targets_mod.Target], pp: pd.DataFrame) -> dict[str
     return {"targets": out_targets, "predictions": predictions}
 
 
+def _validation(code: str, until: int, pp: pd.DataFrame) -> dict[str, Any]:
+    entries = validation.out_of_sample(code, until, pp)
+    return {"until": until, "out_of_sample": entries, "out_of_sample_coverage": validation.coverage(entries)}
+
+
 def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDICTIVE, report: bool = True,
             log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Re-run the posterior predictive check of a committed posterior with the current model code.
@@ -191,12 +202,35 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
     pp = pd.DataFrame(_run_many_by_position(engine, tasks))
     pp.insert(0, "replicate", range(replicates))
     seconds = time.perf_counter() - tic
-    targets = targets_mod.for_profile(code)
-    meta.update(fit_summary(targets, pp))
-    meta["identification"] = width_ratios(draws, names)
     meta["predictive_replicates"] = replicates
     meta["predictive_seconds"] = round(seconds, 1)
     meta["rechecked"] = {"git": _git_commit(), "date": time.strftime("%Y-%m-%d"), "engine": getattr(engine, "description", "")}
+    meta = _summarise(code, root, meta, frame, pp, report)
+    if log:
+        cov = sum(t["covered"] for t in meta["targets"])
+        log(f"{code}: posterior predictive re-run ({replicates} replicates, {seconds:.0f} s): {cov}/{len(meta['targets'])} covered")
+    return meta
+
+
+def refresh(code: str, root: str | Path, report: bool = True) -> dict[str, Any]:
+    """Redo a posterior's summaries (fit against the current targets, predictions, identification) and its
+    report from the files it already has: no simulation. Use when the summaries, not the model, change."""
+    root = Path(root)
+    meta = json.loads((root / "posteriors" / f"{code}.json").read_text())
+    frame = pd.read_csv(root / "posteriors" / f"{code}.csv")
+    pp = pd.read_csv(root / "reports" / f"{code}_predictive.csv")
+    return _summarise(code, root, meta, frame, pp, report)
+
+
+def _summarise(code: str, root: Path, meta: dict[str, Any], frame: pd.DataFrame, pp: pd.DataFrame,
+               report: bool) -> dict[str, Any]:
+    names = tuple(meta["parameters"])
+    until = meta.get("until")
+    targets = targets_mod.for_profile(code) if until is None else validation.split_targets(code, until)
+    meta.update(fit_summary(targets, pp))
+    if until is not None:
+        meta.update(_validation(code, until, pp))
+    meta["identification"] = width_ratios(resampled(frame, names, code), names)
     (root / "posteriors" / f"{code}.json").write_text(dumps(meta, indent=1) + "\n")
     (root / "reports").mkdir(parents=True, exist_ok=True)
     pp.to_csv(root / "reports" / f"{code}_predictive.csv", index=False, float_format="%.6g")
@@ -205,9 +239,6 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
 
         write_report(code, meta, frame, pp, root / "reports")
         write_index(root)
-    if log:
-        cov = sum(t["covered"] for t in meta["targets"])
-        log(f"{code}: posterior predictive re-run ({replicates} replicates, {seconds:.0f} s): {cov}/{len(meta['targets'])} covered")
     return meta
 
 
@@ -228,7 +259,7 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
               names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, per_generation: int | None = None,
               p_acc_min: float = 0.02,
-              eps_min: float = DEFAULT_EPS_MIN,
+              eps_min: float = DEFAULT_EPS_MIN, until: int | None = None,
               log: Callable[[str], None] | None = None) -> Calibration:
     """Calibrate profile ``code`` on ``engine`` (a ``scenarios.engine.Engine`` that is open).
 
@@ -237,7 +268,8 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
     calibrated ones (the identifiability test uses these three).
     """
     code = get_profile(code).iso3
-    targets = targets_mod.for_profile(code) if targets is None else targets
+    if targets is None:
+        targets = targets_mod.for_profile(code) if until is None else validation.split_targets(code, until)
     if not targets:
         raise ValueError(f"profile {code} has no calibration targets")
     names = tuple(names) if names else calibrated_names([t.name for t in targets])
@@ -263,7 +295,7 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
                   labels=labels, per_generation=per_generation, budget=budget, seed=seed, p_acc_min=p_acc_min, eps_min=eps_min, log=log)
     seconds = time.perf_counter() - tic
     cal = Calibration(code, names, targets, result, settings, seed, budget, particles, seconds,
-                      getattr(engine, "description", str(engine)))
+                      getattr(engine, "description", str(engine)), until=until)
     if predictive > 0:
         tic = time.perf_counter()
         cal.predictive = posterior_predictive(cal, engine, predictive, base)

@@ -52,6 +52,18 @@ def _identification(code: str, m: dict[str, Any]) -> dict[str, float]:
     return width_ratios(draws, list(m["parameters"]))
 
 
+def _out_of_sample(code: str) -> list[dict[str, Any]]:
+    """Held-out observations of the shipped split calibration (``calibration/validation/<CODE>.json``,
+    written by ``recruitsim calibrate --until YEAR``), or [] where none has been run yet."""
+    import json
+    from importlib import resources
+
+    path = resources.files("recruitsim.calibration").joinpath("validation", f"{code}.json")
+    if not path.is_file():
+        return []
+    return json.loads(path.read_text(encoding="utf-8")).get("out_of_sample", [])
+
+
 def profiles_summary() -> dict[str, Any]:
     """``{"profiles": [...]}`` for every profile, from the committed summaries (no simulation)."""
     from . import targets as targets_mod
@@ -64,7 +76,8 @@ def profiles_summary() -> dict[str, Any]:
                      "observed_targets": sum(t.get("kind") == "observed" for t in m["targets"]),
                      "predictions": _predictions(m), "identification": _identification(code, m),
                      "simulations": m.get("simulations"), "ess": m.get("ess"), "stop_reason": m.get("stop_reason"),
-                     "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git")}
+                     "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git"),
+                     "out_of_sample": _out_of_sample(code)}
         else:
             entry = {"country": code, "calibrated": False,
                      "observed_targets": sum(t.kind == "observed" for t in targets_mod.for_profile(code)), "targets": [
@@ -73,8 +86,11 @@ def profiles_summary() -> dict[str, Any]:
         out.append(entry)
     covered = [t["covered"] for p in out if p["calibrated"] for t in p["targets"]]
     observed_only = [t["covered"] for p in out if p["calibrated"] for t in p["targets"] if t.get("kind") == "observed"]
+    held = [e["covered"] for p in out for e in p.get("out_of_sample", [])]
     return {
         "profiles": out,
+        "out_of_sample": {"observations": len(held), "covered": sum(held),
+                          "share": round(sum(held) / len(held), 3) if held else None},
         "coverage": {
             "calibrated_profiles": sum(p["calibrated"] for p in out),
             "profiles": len(out),

@@ -25,10 +25,10 @@ def _engine(args):
     return Engine(workers=args.workers, dask_local=args.dask_local, **scheduler_options(args))
 
 
-def _default_root(code: str) -> Path:
+def _default_root(code: str, until: int | None = None) -> Path:
     """Without --out: ``results/calibration/<CODE>`` in the current folder (never the installed package;
     the shipped posteriors in calibration/posteriors are written by developers with ``--out calibration``)."""
-    return Path("results") / "calibration" / code
+    return Path("results") / ("calibration" if until is None else f"validation-{until}") / code
 
 
 # ---- calibrate ------------------------------------------------------------------------------------
@@ -48,10 +48,12 @@ def cmd_calibrate(args) -> int:
     if args.out is not None:
         root = writable_dir("--out")(str(args.out))
     else:
-        root = _default_root(codes[0] if len(codes) == 1 else "all")
-        if args.recheck and not root.exists():
+        root = _default_root(codes[0] if len(codes) == 1 else "all", args.until)
+        if (args.recheck or args.refresh) and not root.exists():
             raise UsageError(f"--recheck: no calibration in {root}; give the folder of one with --out DIR")
         root = writable_dir("--out")(str(root))
+    if args.refresh:
+        return _refresh(codes, root, report=not args.no_report)
     try:
         with _engine(args) as eng:
             for code in codes:
@@ -73,6 +75,19 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def _refresh(codes: list[str], root: Path, report: bool) -> int:
+    from recruitsim.calibration.calibrate import refresh
+
+    for code in codes:
+        if not (root / "posteriors" / f"{code}.json").exists() or not (root / "reports" / f"{code}_predictive.csv").exists():
+            print(f"{code}: no posterior and predictive draws in {root}; nothing to refresh", file=sys.stderr)
+            continue
+        meta = refresh(code, root, report=report)
+        cov = sum(t["covered"] for t in meta["targets"])
+        print(f"{code}: summaries redone from the saved draws: {cov}/{len(meta['targets'])} targets covered", file=sys.stderr)
+    return 0
+
+
 def _calibrate_one(args, code: str, eng, root: Path) -> None:
     from recruitsim.calibration.calibrate import calibrate, log_stderr
     from recruitsim.calibration.simulate import Settings
@@ -83,7 +98,7 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     if log:
         log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
     cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
-                    predictive=args.predictive, eps_min=args.tolerance, log=log)
+                    predictive=args.predictive, eps_min=args.tolerance, log=log, until=args.until)
     written = cal.write(root, report=not args.no_report)
     total = time.perf_counter() - tic
     summary = cal.summary()
@@ -102,6 +117,13 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
                   f"{'covered' if t['covered'] else 'NOT covered'}")
         print(f"{code}: {n_cov}/{len(summary['targets'])} targets covered; {cal.result.simulations} simulations "
               f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
+        for e in summary.get("out_of_sample", []):
+            obs = e["observed"] if not isinstance(e["observed"], list) else f"{e['observed'][0]:g}-{e['observed'][1]:g}"
+            print(f"{code} held out {e['name']:18s} {e['year']}  observed {obs!s:>14}  90% predictive "
+                  f"{e['low']:>10.4g} - {e['high']:<10.4g} {'covered' if e['covered'] else 'NOT covered'}")
+        if "out_of_sample_coverage" in summary:
+            c = summary["out_of_sample_coverage"]
+            print(f"{code}: fitted on data up to {args.until}; {c['covered']}/{c['observations']} later observations covered")
         print(f"{code}: to run with this posterior: RECRUITSIM_POSTERIORS={root / 'posteriors'} recruitsim run --country {code}",
               flush=True)
 
@@ -153,6 +175,13 @@ def register(sub) -> None:
     p.add_argument("--country", type=country_arg, help="LAC or an ISO3 code")
     p.add_argument("--all", action="store_true", help="every profile in turn (LAC first)")
     p.add_argument("--skip-existing", action="store_true", help="with --all: skip profiles already calibrated in the output directory")
+    p.add_argument("--until", type=int_in("--until", 2012, 2023), default=None, metavar="YEAR",
+                   help="out-of-sample validation: fit homicide and incarceration to the series up to YEAR "
+                        "(the 5 years before it) and report how many later observations the posterior predicts "
+                        "(default output results/validation-YEAR/<CODE>)")
+    p.add_argument("--refresh", action="store_true",
+                   help="redo the summaries (targets, predictions, identification) and reports from the saved posterior "
+                        "and predictive draws, without simulating")
     p.add_argument("--recheck", action="store_true",
                    help="keep the posterior, re-run only its posterior predictive check with the current model code")
     p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
