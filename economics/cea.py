@@ -130,6 +130,9 @@ _INTERVAL = ("program_cost", "prison_cost_change", "incremental_cost", "recruits
              "offences_drug_averted", "arrests_averted", "displaced_people_averted", "employed_years_gained",
              "cost_per_recruit_averted", "cost_per_homicide_averted", *streams.STREAMS, "benefits", "net_benefit",
              *(f"perspective_{w}" for w in streams.PERSPECTIVES), "bcr", "beyond_horizon_share")
+for _c in streams.PRICED:
+    COLUMN_HELP[f"{_c}_beyond"] = f"Of {_c}, the part after the simulated window (life-course horizon; central prices, mean of replicates)."
+COLUMN_HELP["beyond_horizon_share_interval"] = "10% and 90% quantiles of beyond_horizon_share (JSON only)."
 for _c in _INTERVAL:
     COLUMN_HELP[f"{_c}_lo"] = f"10% quantile of {_c} across paired replicates (and economic draws for money columns)."
     COLUMN_HELP[f"{_c}_hi"] = f"90% quantile of {_c} across paired replicates (and economic draws for money columns)."
