@@ -18,13 +18,11 @@ and say so in ``CostAssumptions.notes``.
 
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import numpy as np
+
+from .tables import Range, _csv, valuation_rows  # noqa: F401 (re-exported)
 
 BASE_YEAR = 2024
 CURRENCY = "USD"
@@ -32,33 +30,6 @@ REGIONAL = "LAC"
 #: Where a country's prison cost rests on few figures, its range is widened to at least this share
 #: either side of the central value (average vs marginal cost, exchange-rate timing): ASSUMPTION.
 MIN_PRISON_SPREAD = 0.25
-
-
-@dataclass(frozen=True)
-class Range:
-    """An uncertain positive quantity: central value and plausible low / high (same unit)."""
-
-    central: float
-    low: float
-    high: float
-    source: str = ""
-
-    def __post_init__(self):
-        if not (self.low <= self.central <= self.high) or self.low < 0:
-            raise ValueError(f"need 0 <= low <= central <= high, got {self.low}, {self.central}, {self.high}")
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` draws: triangular on the log scale (mode = central); plain triangular if low is 0."""
-        if self.high == self.low:
-            return np.full(n, float(self.central))
-        if self.low > 0:
-            lo, mode, hi = math.log(self.low), math.log(self.central), math.log(self.high)
-            return np.exp(rng.triangular(lo, mode, hi, n))
-        return rng.triangular(self.low, self.central, self.high, n)
-
-    def scaled(self, factor: float, source: str | None = None) -> Range:
-        return Range(self.central * factor, self.low * factor, self.high * factor,
-                     self.source if source is None else source)
 
 
 @dataclass(frozen=True)
@@ -129,12 +100,6 @@ def _money(x: float) -> str:
 
 
 # ---- data ------------------------------------------------------------------------------------
-@cache
-def _csv(name: str) -> tuple[dict[str, str], ...]:
-    with resources.files("recruitsim.economics").joinpath("data", name).open(encoding="utf-8") as f:
-        return tuple(csv.DictReader(f))
-
-
 def cost_rows(category: str | None = None) -> list[dict[str, str]]:
     """Rows of ``economics/data/costs.csv`` (optionally of one category)."""
     return [r for r in _csv("costs.csv") if category is None or r["category"] == category]
@@ -193,11 +158,6 @@ def prison_costs(country: str) -> tuple[Range, list[str]]:
             f"range = their lowest to highest)") if country != REGIONAL else (
         f"Regional prison cost = median of the {len(centrals)} countries with data, range = their lowest to highest")
     return Range(mid, min(centrals), max(centrals), src), [note]
-
-
-def valuation_rows(kind: str) -> dict[str, dict[str, str]]:
-    """Rows of ``economics/data/valuation.csv`` of one kind, by key (GNI per capita, VSL transfer, deadweight)."""
-    return {r["key"]: r for r in _csv("valuation.csv") if r["kind"] == kind}
 
 
 def vsl_transfer(country: str) -> Range | None:

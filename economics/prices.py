@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .costs import Range, _csv, valuation_rows
+from .tables import Range, _csv, valuation_rows
 
 US = "USA"
 #: Components drawn independently per economic draw (besides the VSL, the prison cost and the deadweight).
