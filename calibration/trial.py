@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from recruitsim.model import Policy, RecruitmentModel, policing
+from recruitsim.model.population import COMPLETED, ENROLLED, TERTIARY
 from recruitsim.model.streams import replicate_seed
 
 CHECKS = ("consistency check, not validation: the mentoring policy's effects are set from this same trial "
@@ -97,15 +98,24 @@ def run_arm_totals(task: tuple[str, int, int, int, int, float, dict[str, float]]
     arm = np.concatenate([np.ones(treated.size, bool), np.zeros(control.size, bool)])[order]
     arrests = np.zeros(cohort.size)
     violent = np.zeros(cohort.size)
+    offences = np.zeros((cohort.size, 3))
+    custody = np.zeros(cohort.size)
     for _ in range(months):
         cache: dict = {}
         police = model.hoods.flat("policing").copy()
         p = policing._arrest_probability(model, cohort_sorted, police, cache)
         arrests += p
         violent += p * cache["violent_part"]
+        offences += cache["offences"]
+        custody += pop.alive[cohort_sorted] & (pop.prison_left[cohort_sorted] > 0)
         model.step()
     joined = pop.group[cohort_sorted] >= 0
-    return {
+    school = pop.school[cohort_sorted]
+    schooled = pop.alive[cohort_sorted] & np.isin(school, (ENROLLED, COMPLETED, TERTIARY))
+    extra = {f"{name}_{a}": float(x[sel].sum()) for a, sel in (("program", arm), ("control", ~arm))
+             for name, x in (("offences_violent", offences[:, 0]), ("offences_property", offences[:, 1]),
+                             ("offences_drug", offences[:, 2]), ("custody_months", custody), ("schooled", schooled))}
+    return extra | {
         "replicate": replicate,
         "n_program": int(arm.sum()), "n_control": int((~arm).sum()),
         "arrests_program": float(arrests[arm].sum()), "arrests_control": float(arrests[~arm].sum()),

@@ -163,11 +163,32 @@ def cmd_trial(args) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    bca = None
+    if args.economics:
+        from recruitsim.economics.trial_bca import trial_bca
+
+        bca = trial_bca(res, "USA", seed=args.seed)
     if args.json:
-        print(dumps({**res, "published": PUBLISHED, "checks": CHECKS}))
+        extra = {"economics": bca, "bcr": bca["bcr"], "benefits_per_participant": bca["benefits_per_participant"],
+                 "published_bca": bca["published"], "why_different": bca["why_different"]} if bca else {}
+        print(dumps({**res, "published": PUBLISHED, "checks": CHECKS, **extra}))
     else:
         print(format_result(res))
+        if bca:
+            print(format_bca(bca))
     return 0
+
+
+def format_bca(b: dict) -> str:
+    w = b["published"]["wsipp_becoming_a_man"]
+    r = b["bcr"]
+    lines = ["", f"Benefit-cost per participant ({b['prices']}); programme cost {b['program_cost']['central']:,.0f}",
+             f"  BCR median {r['median']:.2f} [10% {r['lo']:.2f}, 90% {r['hi']:.2f}]; P(B>C) {b['p_benefit_exceeds_cost']:.2f}; "
+             f"published: WSIPP {w['bcr']} (benefits {w['benefits_per_participant']:,} in 2022 USD, {w['chance_benefits_exceed_costs']:.0%} "
+             f"chance B>C); Heller et al. 2017: 5-30 to 1"]
+    lines += [f"  {k:22s} {v['mean']:>10,.0f} [{v['lo']:,.0f}, {v['hi']:,.0f}]" for k, v in b["benefits_per_participant"].items()]
+    lines += [f"  note: {t}" for t in b["why_different"]]
+    return "\n".join(lines)
 
 
 def register(sub) -> None:
@@ -216,6 +237,9 @@ def register(sub) -> None:
     p.add_argument("--months", type=int_in("--months", 1, 120), default=12, help="program length in months (default 12)")
     p.add_argument("--share", type=float_in("--share", 0.05, 0.95), default=0.5, help="share randomised to the program (default 0.5)")
     p.add_argument("--seed", type=int_in("--seed", 0, 2**62), default=1, help="random seed (default 1)")
+    p.add_argument("--economics", choices=("US",), default=None,
+                   help="also price the trial per participant with US inputs (US crime costs, US VSL, the programme's own cost) "
+                        "beside WSIPP's and Heller et al.'s published benefit-cost figures")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     _engine_args(p)
     p.set_defaults(func=cmd_trial)

@@ -11,17 +11,20 @@ steps, each a small function below:
 2. **Paired differences.** Each scenario run is paired with the baseline run of the same replicate
    (and posterior draw, if any): with common random numbers the difference is mostly the policy's
    effect. "Averted" = baseline - scenario (negative when the policy makes things worse).
-3. **Economic draws.** Unit costs, the cost of a prisoner-year, the value of a statistical life (VSL)
-   and the other crime cost per member-year are drawn ``n_draws`` times from their ranges, the same
-   draws for every scenario; every (replicate, draw) pair is one sample of the probabilistic analysis.
-4. **Metrics.** Incremental cost = programme cost + change in prison cost (net cost to the public
-   purse); cost per recruit / homicide averted; the efficiency frontier with dominated and extendedly
-   dominated options and ICERs; monetised benefit streams (VSL x homicides averted, other crime cost x
-   member-years averted, prison cost avoided, and the deadweight cost of taxation = -deadweight x net
-   public cost, sign included) giving net benefit = benefits - incremental cost, split by perspective
-   (taxpayers, victims and others, indirect), and benefit-cost ratio BCR = (benefits + prison cost
-   avoided) / programme cost (WSIPP's convention); probability that benefits exceed costs; the
-   cost-effectiveness acceptability curve.
+3. **Economic draws.** Unit costs, the average cost of a prisoner-year and its marginal share, the
+   value of a statistical life (VSL), the deadweight rate and every price component of
+   ``economics.prices`` (victim costs per offence type, police and court costs, earnings, displacement)
+   are drawn ``n_draws`` times from their ranges, the same draws for every scenario; every (replicate,
+   draw) pair is one sample of the probabilistic analysis.
+4. **Metrics.** Incremental cost = programme cost + change in prison cost at the marginal cost (net cost
+   to the public purse); cost per recruit / homicide averted; the efficiency frontier with dominated and
+   extendedly dominated options and ICERs; the monetised benefit streams of ``economics.streams`` (every
+   outcome the model produces, priced from ``economics/data/prices.csv``; outcomes continuing past the
+   window carried forward by ``economics.lifecourse``) and the deadweight cost of taxation on the
+   taxpayers' net flow, giving net benefit = benefits - incremental cost, split by perspective
+   (taxpayers, participants, victims and others, indirect), and benefit-cost ratio BCR = (benefits +
+   prison cost avoided) / programme cost (WSIPP's convention); probability that benefits exceed costs;
+   the cost-effectiveness acceptability curve.
 
 **One computation per row.** Additive figures (costs, outcomes, benefit streams, net benefit,
 perspectives) are **means over paired replicates at central prices**, so the parts add up to the
@@ -43,12 +46,14 @@ import numpy as np
 import pandas as pd
 
 from . import costs as costs_mod
+from . import lifecourse, prices, streams
 
 KEYS = ("replicate", "draw", "point")  # pairing keys, those present in the results
 FLOWS = ("recruits", "homicides", "homicides_youth", "homicides_male", "homicides_female", "homicides_youth_male",
          "homicides_youth_female", "homicides_expected", "homicides_youth_expected", "homicides_male_expected",
-         "homicides_female_expected", "trafficked_new", "completions")
-STOCKS = ("members", "incarcerated")
+         "homicides_female_expected", "trafficked_new", "completions", "offences_violent", "offences_property", "offences_drug",
+         "arrests", "displaced_people")
+STOCKS = ("members", "incarcerated", "employed")
 OUTCOMES = ("homicides", "recruits", "member_years")
 QUANTILES = (0.1, 0.9)
 
@@ -71,6 +76,12 @@ COLUMN_HELP: dict[str, str] = {
     "incarceration_years_averted": "Years of custody of youths 10-29 avoided (discounted); negative when the policy adds prison time.",
     "trafficking_victims_averted": "New trafficking / sexual-exploitation victims prevented (discounted).",
     "completions_gained": "Extra secondary-school completions (discounted).",
+    "offences_violent_averted": "Violent non-lethal offences by youths averted inside the window (discounted).",
+    "offences_property_averted": "Property and extortion offences averted inside the window (discounted).",
+    "offences_drug_averted": "Drug-market offences averted inside the window (discounted).",
+    "arrests_averted": "Arrests of youths averted inside the window (discounted).",
+    "displaced_people_averted": "People of all ages displaced averted (discounted).",
+    "employed_years_gained": "Person-years of youth employment gained (discounted).",
     "recruits_averted_undiscounted": "Recruits averted over the horizon, not discounted.",
     "homicides_averted_undiscounted": "Homicides averted over the horizon, not discounted.",
     "cost_per_recruit_averted": "Incremental cost / recruits averted (USD; ratio of the means shown); empty when the policy averts none.",
@@ -81,19 +92,33 @@ COLUMN_HELP: dict[str, str] = {
                        "(a mix of two neighbours on the frontier does better) or 'not distinguishable from no effect' (left out).",
     "on_frontier": "True when the option is on the efficiency frontier (cost vs the frontier outcome).",
     "benefit_lives": "Stream 'homicides (VSL)': VSL x homicides averted (discounted, 2024 USD); victims and others.",
-    "benefit_crime": "Stream 'other crime': member-years averted x crime cost per member-year (2024 USD); victims and others.",
-    "benefit_other": "User-set values of trafficking victims averted and completions gained (0 by default); victims and others.",
-    "prison_cost_avoided": "Stream 'prison': prison spending avoided (= -prison_cost_change); taxpayers; a benefit in the BCR.",
-    "benefit_deadweight": "Stream 'deadweight': -deadweight rate x net public cost (incremental cost); negative when the policy adds "
-                          "public spending, positive when it saves it (indirect).",
-    "benefits": "Monetised benefits counted in the net benefit: lives + other crime + other + deadweight (prison savings are in the cost).",
+    "benefit_victims_violent": "Stream: violent non-lethal offences averted (in the window + careers carried past it) x victim cost per "
+                               "offence (McCollister, death premium removed, transferred with the VSL); victims and others.",
+    "benefit_victims_property": "Stream: property and extortion offences averted x victim cost per offence; victims and others.",
+    "benefit_victims_drug": "Stream: drug-market offences averted x third-party cost per offence (GUESS, central 0); victims and others.",
+    "benefit_justice": "Stream: arrests averted x (police cost per arrest + court cases per arrest x court cost per case); taxpayers.",
+    "prison_cost_avoided": "Stream 'prison': custody-years averted (in the window + custody still to serve) x MARGINAL cost per custody-year "
+                           "(= -prison_cost_change); taxpayers; part of the incremental cost, a benefit in the BCR.",
+    "benefit_custody_earnings": "Stream: custody-years averted x earnings of a year in work (base earnings x employment rate); "
+                                "split participants / taxpayers / others by the earnings shares.",
+    "benefit_completion": "Stream: secondary completions gained x lifetime earnings gain (premium x base earnings x employment, from the "
+                          "year after completion to age 64, discounted); split participants / taxpayers / others.",
+    "benefit_employment": "Stream: employed person-years gained x base earnings (inside the window); split participants / taxpayers / others.",
+    "benefit_trafficking": "Stream: new trafficking victims averted x 0.103 x VSL (UK Home Office ratio); victims and others.",
+    "benefit_displacement": "Stream: people displaced averted x cost per displaced person-year (IDMC) x years displaced (GUESS); victims and others.",
+    "benefit_deadweight": "Stream 'deadweight': deadweight rate x the taxpayers' net benefit (sign included): negative when the policy adds "
+                          "net public spending, positive when it saves it (indirect).",
+    "benefits": "Monetised benefits counted in the net benefit: every stream except prison (prison savings are in the cost).",
+    "beyond_horizon_share": "Share of the monetised streams (absolute values, central prices) that falls after the simulated window: "
+                            "completers' earnings to age 64, custody still to serve, careers at the exit rates; 0 with the horizon extension off.",
     "net_benefit": "Monetised benefits minus incremental cost (2024 USD, discounted); > 0 means worth more than it costs; "
                    "= perspective_taxpayers + perspective_victims_and_others + perspective_indirect.",
-    "perspective_taxpayers": "Net benefit to taxpayers: prison cost avoided - programme cost (2024 USD, discounted).",
-    "perspective_victims_and_others": "Net benefit to victims and others: value of lives + other crime + user-set values.",
+    "perspective_taxpayers": "Net benefit to taxpayers: prison cost avoided + police and courts + the tax share of earnings - programme cost.",
+    "perspective_participants": "Net benefit to participants: their share of the earnings streams (completion, employment, custody).",
+    "perspective_victims_and_others": "Net benefit to victims and others: lives, victim costs, trafficking, displacement and others' share of earnings.",
     "perspective_indirect": "Indirect: the deadweight cost of taxation on the net public cost (sign included).",
     "bcr": "Benefit-cost ratio: (benefits + prison cost avoided) / programme cost, as WSIPP computes it, from the means shown "
-           "(benefits include the deadweight stream, so a policy whose lives and crime benefits are smaller than its deadweight "
+           "(benefits include the deadweight stream, so a policy whose other benefits are smaller than its deadweight "
            "and added prison costs has none); empty when that numerator is not positive (see bcr_note) or there is no programme spending.",
     "bcr_note": "Why the BCR is empty: 'costs more and does worse' or 'no benefit' (never shown as a negative number).",
     "p_benefit_exceeds_cost": "Share of samples (replicates x economic draws, incl. the VSL range) with net benefit > 0.",
@@ -101,9 +126,13 @@ COLUMN_HELP: dict[str, str] = {
 }
 _INTERVAL = ("program_cost", "prison_cost_change", "incremental_cost", "recruits_averted", "member_years_averted", "homicides_averted",
              "homicides_youth_averted", "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
-             "trafficking_victims_averted", "completions_gained", "cost_per_recruit_averted", "cost_per_homicide_averted",
-             "benefit_lives", "benefit_crime", "benefit_other", "prison_cost_avoided", "benefit_deadweight", "benefits",
-             "net_benefit", "perspective_taxpayers", "perspective_victims_and_others", "perspective_indirect", "bcr")
+             "trafficking_victims_averted", "completions_gained", "offences_violent_averted", "offences_property_averted",
+             "offences_drug_averted", "arrests_averted", "displaced_people_averted", "employed_years_gained",
+             "cost_per_recruit_averted", "cost_per_homicide_averted", *streams.STREAMS, "benefits", "net_benefit",
+             *(f"perspective_{w}" for w in streams.PERSPECTIVES), "bcr", "beyond_horizon_share")
+for _c in streams.PRICED:
+    COLUMN_HELP[f"{_c}_beyond"] = f"Of {_c}, the part after the simulated window (life-course horizon; central prices, mean of replicates)."
+COLUMN_HELP["beyond_horizon_share_interval"] = "10% and 90% quantiles of beyond_horizon_share (JSON only)."
 for _c in _INTERVAL:
     COLUMN_HELP[f"{_c}_lo"] = f"10% quantile of {_c} across paired replicates (and economic draws for money columns)."
     COLUMN_HELP[f"{_c}_hi"] = f"90% quantile of {_c} across paired replicates (and economic draws for money columns)."
@@ -186,8 +215,9 @@ def _with_derived(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_totals(results: pd.DataFrame, discount: float = 0.03, policy_kinds: dict[str, str] | None = None,
-               assumptions: costs_mod.CostAssumptions | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Discounted totals per run (scenario x pairing keys): outcomes, person-years, programme cost by kind.
+               assumptions: costs_mod.CostAssumptions | None = None, life_course: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Discounted totals per run (scenario x pairing keys): outcomes, person-years, programme cost by kind,
+    completers' earnings-years and (``life_course``) what continues past the window.
 
     Returns the totals (index: scenario + keys) and notes about cost columns that could not be priced.
     """
@@ -210,6 +240,7 @@ def run_totals(results: pd.DataFrame, discount: float = 0.03, policy_kinds: dict
             data[f"{col}_years"] = df[col].fillna(0.0).to_numpy(float) / 12.0 * d
     notes: list[str] = []
     a = assumptions or costs_mod.assumptions()
+    data.update(_completion_years(df, discount, a.fixed, life_course))
     for col in [c for c in df if c.startswith("cost_")]:
         name = col[len("cost_"):]
         kind = _policy_kind(name, policy_kinds)
@@ -221,7 +252,35 @@ def run_totals(results: pd.DataFrame, discount: float = 0.03, policy_kinds: dict
         v = df[col].fillna(0.0).to_numpy(float) * factor * d
         data[key] = data[key] + v if key in data else v
     totals = pd.DataFrame(data).groupby(["scenario", *keys], sort=False).sum()
+    beyond = _beyond(df, keys, discount) if life_course else pd.DataFrame(index=totals.index)
+    for col in BEYOND:
+        totals[col] = beyond[col].reindex(totals.index).fillna(0.0) if col in beyond else 0.0
     return totals, notes
+
+
+BEYOND = ("incarcerated_years_beyond", "arrests_beyond", *(f"offences_{k}_beyond" for k in lifecourse.OFFENCE_KINDS))
+
+
+def _completion_years(df: pd.DataFrame, discount: float, fixed: dict, life_course: bool) -> dict[str, np.ndarray]:
+    """Completions x discounted years of their earnings gain, inside the window and (life course) after it."""
+    if "completions" not in df:
+        return {}
+    n = int(df["month"].max()) + 1
+    within, beyond = lifecourse.earnings_factors(n, discount, fixed.get("earnings_growth", 0.01), fixed.get("working_years", 46))
+    m = df["month"].to_numpy(int)
+    c = df["completions"].fillna(0.0).to_numpy(float)
+    return {"completion_years_within": c * within[m], "completion_years_beyond": c * beyond[m] * float(life_course)}
+
+
+def _beyond(df: pd.DataFrame, keys: list[str], discount: float) -> pd.DataFrame:
+    """Per run: custody, offences and arrests carried past the window (``economics.lifecourse``)."""
+    n = int(df["month"].max()) + 1
+    rows = {idx: lifecourse.run_beyond(g.sort_values("month"), n, discount)
+            for idx, g in df.groupby(["scenario", *keys], sort=False)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if len(out):
+        out.index = pd.MultiIndex.from_tuples(list(rows), names=["scenario", *keys])
+    return out
 
 
 def homicide_columns(available, homicide_scope: str = "all", estimator: str = "expected") -> dict[str, str]:
@@ -279,6 +338,15 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
             "incarceration_years_averted": av("incarcerated_years"),
             "trafficking_victims_averted": av("trafficked_new"),
             "completions_gained": -av("completions"),
+            **{f"offences_{k}_averted": av(f"offences_{k}") for k in lifecourse.OFFENCE_KINDS},
+            **{f"offences_{k}_beyond_averted": av(f"offences_{k}_beyond") for k in lifecourse.OFFENCE_KINDS},
+            "arrests_averted": av("arrests"),
+            "arrests_beyond_averted": av("arrests_beyond"),
+            "incarceration_years_beyond_averted": av("incarcerated_years_beyond"),
+            "completion_years_within": -av("completion_years_within"),
+            "completion_years_beyond": -av("completion_years_beyond"),
+            "employed_years_gained": -av("employed_years"),
+            "displaced_people_averted": av("displaced_people"),
             "recruits_averted_undiscounted": av("recruits_undiscounted"),
             "homicides_averted_undiscounted": av(f"{h['total']}_undiscounted"),
         }, index=common)
@@ -294,35 +362,57 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
 
 @dataclass
 class Draws:
-    """Economic parameters: central values and ``n`` joint draws (identical for every scenario)."""
+    """Economic parameters: central values and ``n`` joint draws (identical for every scenario).
 
-    prison: np.ndarray
-    vsl: np.ndarray
-    crime: np.ndarray
-    multipliers: dict[str, np.ndarray]
+    ``samples`` / ``central``: the VSL, the average prison cost, the deadweight rate and the price components
+    of ``economics.prices``; ``multipliers``: programme unit-cost factors by policy kind; ``fixed``: fixed
+    parameters (earnings growth, working years, trafficking ratio, perspective shares).
+    """
+
+    samples: dict[str, np.ndarray]
     central: dict[str, float]
-    deadweight: np.ndarray | None = None
+    multipliers: dict[str, np.ndarray]
+    fixed: dict[str, float]
 
     @classmethod
     def make(cls, a: costs_mod.CostAssumptions, n: int, seed: int = 0, kinds=()) -> Draws:
         rng = np.random.default_rng(seed)
         mult = {k: (a.programs[k].multiplier.sample(rng, n) if k in a.programs else np.ones(n)) for k in sorted(kinds)}
-        prison, life, crime = a.prison_year.sample(rng, n), a.vsl.sample(rng, n), a.crime_member_year.sample(rng, n)
-        dw = a.deadweight.sample(rng, n)  # drawn last: the other draws are those of earlier versions
-        return cls(prison, life, crime, mult, {"prison": a.prison_year.central, "vsl": a.vsl.central,
-                                               "crime": a.crime_member_year.central, "deadweight": a.deadweight.central}, dw)
+        ranges = {"prison": a.prison_year, "vsl": a.vsl, "deadweight": a.deadweight, **a.components}
+        return cls({k: r.sample(rng, n) for k, r in ranges.items()}, {k: r.central for k, r in ranges.items()}, mult,
+                   dict(a.fixed))
+
+    @property
+    def n(self) -> int:
+        return len(self.samples["vsl"])
+
+    def components(self, central: bool, override: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+        c = {k: np.array([v], float) for k, v in self.central.items()} if central else dict(self.samples)
+        return c | {k: np.array([v], float) for k, v in (override or {}).items()}
 
 
-def _net_benefit(p: pd.DataFrame, prog_cols: list[str], *, vsl: float, prison: float, crime: float,
-                 multipliers: dict[str, float], values: tuple[float, float], prison_on: float,
-                 deadweight: float = 0.0) -> np.ndarray:
-    """Net benefit per paired replicate at fixed prices (the central path of ``analyse``)."""
-    prog = sum((p[c].to_numpy(float) * multipliers.get(c[5:], 1.0) for c in prog_cols), np.zeros(len(p)))
-    other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * values[0]
-             + np.nan_to_num(p["completions_gained"].to_numpy(float)) * values[1])
-    public = prog - p["incarceration_years_averted"].to_numpy(float) * prison * prison_on
-    return (p["homicides_averted"].to_numpy(float) * vsl + p["member_years_averted"].to_numpy(float) * crime + other
-            - public * (1.0 + deadweight))
+def money(p: pd.DataFrame, prog_cols: list[str], dr: Draws, prison_on: float, central: bool,
+          override: dict[str, float] | None = None, multipliers: dict[str, float] | None = None) -> dict:
+    """Programme cost, benefit streams (in and beyond the window), net benefit and perspectives per paired
+    replicate (rows) at central prices (one column) or at every economic draw (columns)."""
+    c = dr.components(central, override)
+    u = prices.unit_values(c, dr.fixed)
+    k = len(u["vsl"])
+    prog = np.zeros((len(p), k))
+    for col in prog_cols:
+        m = (np.array([(multipliers or {}).get(col[5:], 1.0)]) if central else dr.multipliers[col[5:]])
+        prog = prog + p[col].to_numpy(float)[:, None] * m[None, :]
+    parts = streams.values(p, u, prison_on)
+    totals = {s: w + b for s, (w, b) in parts.items()}
+    cost = prog - totals["prison_cost_avoided"]  # net public cost (incremental cost)
+    dw, persp = streams.split(totals, cost, c["deadweight"][None, :], dr.fixed)
+    totals |= dw
+    benefits = sum(v for s, v in totals.items() if s != "prison_cost_avoided")
+    beyond = sum(np.abs(b) for _, b in parts.values())
+    within = sum(np.abs(w) for w, _ in parts.values())
+    return {"prog": prog, "cost": cost, "streams": totals, "parts": parts, "benefits": benefits, "net": benefits - cost,
+            "perspectives": persp, "beyond_share": np.divide(beyond, within + beyond, out=np.zeros_like(beyond),
+                                                            where=(within + beyond) > 0)}
 
 
 def _q(x: np.ndarray) -> tuple[float, float]:
@@ -352,21 +442,20 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
             outcome: str = "homicides", homicide_scope: str = "all", homicide_estimator: str = "expected",
             n_draws: int = 200, seed: int = 0,
             include_prison_costs: bool = True, vsl: float | None = None, prison_cost: float | None = None,
-            crime_cost: float | None = None, deadweight: float | None = None, trafficking_value: float = 0.0,
-            completion_value: float = 0.0,
+            deadweight: float | None = None, life_course: bool = True,
             unit_cost_factors: dict[str, float] | None = None, policy_kinds: dict[str, str] | None = None,
             wtp_grid=None, cloud_draws: int = 10, details: bool = True) -> Analysis:
     """Run the whole comparison (see the module docstring); ``scenario_table`` returns its ``table``.
 
     ``details=False`` skips the acceptability curve and the one-way sensitivity (for quick tables, e.g. the app).
+    ``life_course=False`` counts only what happens inside the simulated window (``beyond_horizon_share`` is 0).
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
     if n_draws < 1:
         raise ValueError(f"n_draws must be >= 1, got {n_draws}")
-    a = costs_mod.assumptions(country, vsl_central=vsl, prison_cost=prison_cost, crime_cost=crime_cost,
-                              deadweight_central=deadweight)
-    totals, notes = run_totals(results, discount, policy_kinds, a)
+    a = costs_mod.assumptions(country, vsl_central=vsl, prison_cost=prison_cost, deadweight_central=deadweight)
+    totals, notes = run_totals(results, discount, policy_kinds, a, life_course)
     paired = paired_differences(totals, baseline, homicide_scope, homicide_estimator)
     prog_cols = [c for c in paired if c.startswith("prog_")]
     kinds = [c[len("prog_"):] for c in prog_cols]
@@ -385,7 +474,7 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
         if len(p) == 0:
             notes.append(f"scenario '{s}' has no replicate in common with the baseline: left out")
             continue
-        row = _scenario_row(s, p, prog_cols, dr, prison_on, (trafficking_value, completion_value), effect_col)
+        row = _scenario_row(s, p, prog_cols, dr, prison_on, effect_col)
         row["p_benefit_exceeds_cost"] = row["p_benefit_exceeds_cost"] if s != baseline else np.nan
         if s == baseline:
             row["distinguishable"] = False
@@ -420,10 +509,11 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     if details:
         ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
         sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
-                        homicide_estimator, (trafficking_value, completion_value), prison_on)
+                        homicide_estimator, dr, prison_on, life_course)
     settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
                 "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
-                "seed": seed, "include_prison_costs": include_prison_costs,
+                "seed": seed, "include_prison_costs": include_prison_costs, "life_course": life_course,
+                "life_course_age": lifecourse.LIFE_COURSE_AGE,
                 "price_base": f"{costs_mod.CURRENCY} {costs_mod.BASE_YEAR}",
                 "n_samples": int(table["n_samples"].min()) if len(table) else 0}
     table.attrs.update(settings)
@@ -431,13 +521,24 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
 
 
 NOT_DISTINGUISHABLE = "not distinguishable from no effect"
-#: Money streams of a row (point estimate = mean over paired replicates at central prices) and their perspective.
-STREAMS = {"benefit_lives": "victims_and_others", "benefit_crime": "victims_and_others", "benefit_other": "victims_and_others",
-           "prison_cost_avoided": "taxpayers", "benefit_deadweight": "indirect"}
+STREAMS = streams.STREAMS
+OUTCOME_COLUMNS = ("recruits_averted", "member_years_averted", "homicides_averted", "homicides_youth_averted",
+                   "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
+                   "trafficking_victims_averted", "completions_gained", "offences_violent_averted", "offences_property_averted",
+                   "offences_drug_averted", "arrests_averted", "displaced_people_averted", "employed_years_gained")
 
 
-def _scenario_row(name: str, p: pd.DataFrame, prog_cols: list[str], dr: Draws, prison_on: float,
-                  values: tuple[float, float], effect_col: str) -> dict:
+def _putter(row: dict):
+    def put(col, central, samples=None):
+        central = np.asarray(central, float).ravel()
+        row[col] = float(np.mean(central)) if central.size else np.nan
+        smp = central if samples is None else samples
+        row[f"{col}_lo"], row[f"{col}_hi"] = _q(smp)
+        row[f"{col}_median"] = float(np.median(np.asarray(smp, float))) if np.size(smp) else np.nan
+    return put
+
+
+def _scenario_row(name: str, p: pd.DataFrame, prog_cols: list[str], dr: Draws, prison_on: float, effect_col: str) -> dict:
     """One row of the table: every figure from the same paired samples (see the module docstring).
 
     Additive figures (costs, outcomes, benefit streams, net benefit, perspectives) are **means** over the
@@ -445,64 +546,42 @@ def _scenario_row(name: str, p: pd.DataFrame, prog_cols: list[str], dr: Draws, p
     outcome averted, BCR) are ratios of those means. ``_lo`` / ``_hi`` are 10% / 90% quantiles of the
     per-sample values (for ratios: of the per-sample ratios); ``_median`` columns are medians of the same samples.
     """
-    n_draws = len(dr.vsl)
-    dw_c, dw_k = dr.central.get("deadweight", 0.0), (dr.deadweight if dr.deadweight is not None else np.zeros(n_draws))
-    prog_c = p[prog_cols].to_numpy(float).sum(axis=1) if prog_cols else np.zeros(len(p))
-    prog_k = (sum(p[c].to_numpy(float)[:, None] * dr.multipliers[c[5:]][None, :] for c in prog_cols)
-              if prog_cols else np.zeros((len(p), n_draws)))
-    inc = p["incarceration_years_averted"].to_numpy(float)
-    hom = p["homicides_averted"].to_numpy(float)
-    my = p["member_years_averted"].to_numpy(float)
-    other = (np.nan_to_num(p["trafficking_victims_averted"].to_numpy(float)) * values[0]
-             + np.nan_to_num(p["completions_gained"].to_numpy(float)) * values[1])
-    prison_c = -inc * dr.central["prison"] * prison_on
-    prison_k = -inc[:, None] * dr.prison[None, :] * prison_on
-    cost_c, cost_k = prog_c + prison_c, prog_k + prison_k  # net public cost
-    streams = {
-        "benefit_lives": (hom * dr.central["vsl"], hom[:, None] * dr.vsl[None, :]),
-        "benefit_crime": (my * dr.central["crime"], my[:, None] * dr.crime[None, :]),
-        "benefit_other": (other, np.repeat(other[:, None], n_draws, axis=1)),
-        "prison_cost_avoided": (-prison_c, -prison_k),
-        "benefit_deadweight": (-dw_c * cost_c, -dw_k[None, :] * cost_k),  # sign included: savings reduce the deadweight loss
-    }
-    ben_c = streams["benefit_lives"][0] + streams["benefit_crime"][0] + other + streams["benefit_deadweight"][0]
-    ben_k = streams["benefit_lives"][1] + streams["benefit_crime"][1] + other[:, None] + streams["benefit_deadweight"][1]
-    nb_c, nb_k = ben_c - cost_c, ben_k - cost_k
+    c, k = money(p, prog_cols, dr, prison_on, True), money(p, prog_cols, dr, prison_on, False)
     row: dict = {"name": name, "n_samples": len(p)}
-
-    def put(col, central, samples=None):
-        central = np.asarray(central, float)
-        row[col] = float(np.mean(central)) if central.size else np.nan
-        smp = central if samples is None else samples
-        row[f"{col}_lo"], row[f"{col}_hi"] = _q(smp)
-        row[f"{col}_median"] = float(np.median(np.asarray(smp, float))) if np.size(smp) else np.nan
-
-    put("program_cost", prog_c, prog_k)
-    put("prison_cost_change", prison_c, prison_k)
-    put("incremental_cost", cost_c, cost_k)
-    for col in ("recruits_averted", "member_years_averted", "homicides_averted", "homicides_youth_averted",
-                "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
-                "trafficking_victims_averted", "completions_gained"):
-        put(col, p[col].to_numpy(float))
+    put = _putter(row)
+    put("program_cost", c["prog"], k["prog"])
+    put("prison_cost_change", -c["streams"]["prison_cost_avoided"], -k["streams"]["prison_cost_avoided"])
+    put("incremental_cost", c["cost"], k["cost"])
+    for col in OUTCOME_COLUMNS:
+        put(col, p[col].to_numpy(float) if col in p else np.full(len(p), np.nan))
     for col in ("recruits_averted_undiscounted", "homicides_averted_undiscounted"):
         row[col] = float(np.mean(p[col])) if len(p) else np.nan
-    for col, (c, k) in streams.items():
-        put(col, c, k)
-    put("benefits", ben_c, ben_k)
-    put("net_benefit", nb_c, nb_k)
-    persp = {"taxpayers": (-prog_c - prison_c, -prog_k - prison_k),
-             "victims_and_others": (streams["benefit_lives"][0] + streams["benefit_crime"][0] + other,
-                                    streams["benefit_lives"][1] + streams["benefit_crime"][1] + other[:, None]),
-             "indirect": streams["benefit_deadweight"]}
-    for who, (c, k) in persp.items():
-        put(f"perspective_{who}", c, k)
+    for col in STREAMS:
+        put(col, c["streams"][col], k["streams"][col])
+        if col in c["parts"]:
+            row[f"{col}_beyond"] = float(np.mean(c["parts"][col][1]))
+    put("benefits", c["benefits"], k["benefits"])
+    put("net_benefit", c["net"], k["net"])
+    for who in streams.PERSPECTIVES:
+        put(f"perspective_{who}", c["perspectives"][who], k["perspectives"][who])
+    beyond = sum(abs(row[f"{s}_beyond"]) for s in c["parts"])
+    total = sum(abs(row[s] - row[f"{s}_beyond"]) + abs(row[f"{s}_beyond"]) for s in c["parts"])
+    row["beyond_horizon_share"] = beyond / total if total > 0 else 0.0
+    row["beyond_horizon_share_lo"], row["beyond_horizon_share_hi"] = _q(k["beyond_share"])
     lo, hi = row[f"{effect_col}_lo"], row[f"{effect_col}_hi"]
     row["distinguishable"] = bool(np.isfinite(lo) and np.isfinite(hi) and not (lo <= 0 <= hi))
     for col, denom in (("cost_per_recruit_averted", "recruits_averted"), ("cost_per_homicide_averted", "homicides_averted")):
         d = p[denom].to_numpy(float)
         row[col] = row["incremental_cost"] / row[denom] if row[denom] > 0 else np.nan
-        row[f"{col}_lo"], row[f"{col}_hi"] = _q(cost_k / d[:, None]) if len(d) and np.all(d > 0) else (np.nan, np.nan)
-    # BCR = (benefits + prison cost avoided) / programme cost, from the row's own means; never negative
+        row[f"{col}_lo"], row[f"{col}_hi"] = _q(k["cost"] / d[:, None]) if len(d) and np.all(d > 0) else (np.nan, np.nan)
+    _bcr(row, k, effect_col)
+    row["p_benefit_exceeds_cost"] = float(np.mean(k["net"] > 0))
+    row["_cost_k"] = k["cost"]
+    return row
+
+
+def _bcr(row: dict, k: dict, effect_col: str) -> None:
+    """BCR = (benefits + prison cost avoided) / programme cost, from the row's own means; never negative."""
     numer = row["benefits"] + row["prison_cost_avoided"]
     row["bcr"], row["bcr_note"] = np.nan, ""
     if row["program_cost"] > 0:
@@ -512,53 +591,57 @@ def _scenario_row(name: str, p: pd.DataFrame, prog_cols: list[str], dr: Draws, p
             row["bcr_note"] = "costs more and does worse"
         else:
             row["bcr_note"] = "no benefit"
+    prog_k = k["prog"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        bcr_k = np.where(prog_k > 0, (ben_k - prison_k) / prog_k, np.nan)
+        bcr_k = np.where(prog_k > 0, (k["benefits"] + k["streams"]["prison_cost_avoided"]) / prog_k, np.nan)
     blo, bhi = _q(bcr_k)
     row["bcr_lo"], row["bcr_hi"] = (max(blo, 0.0), max(bhi, 0.0)) if np.isfinite(blo) else (blo, bhi)
     row["bcr_median"] = float(max(np.nanmedian(bcr_k), 0.0)) if np.isfinite(bcr_k).any() else np.nan
-    row["p_benefit_exceeds_cost"] = float(np.mean(nb_k > 0))
-    row["_cost_k"] = cost_k
-    return row
 
 
-SENSITIVITY_INPUTS = ("VSL", "cost per prisoner-year", "crime cost per member-year", "deadweight cost of taxation",
-                      "programme unit costs", "discount rate")
+#: One-way sensitivity: input -> the components set together to their low or high ends.
+SENSITIVITY_GROUPS = {
+    "VSL": ("vsl",), "cost per prisoner-year": ("prison", "prison_marginal_share"),
+    "victim costs per offence": ("victim_violent", "victim_property", "victim_drug"),
+    "police and court costs": ("police", "court", "case_share"),
+    "earnings (completion, employment, custody)": ("earnings_base", "completion_premium", "employment_rate"),
+    "displacement cost": ("idp_year", "years_displaced"), "deadweight cost of taxation": ("deadweight",),
+}
+SENSITIVITY_INPUTS = (*SENSITIVITY_GROUPS, "programme unit costs", "discount rate", "life-course horizon")
+
+
+def _variants(a: costs_mod.CostAssumptions, kinds: list[str]) -> list[tuple[str, str, dict, dict]]:
+    ranges = {"prison": a.prison_year, "vsl": a.vsl, "deadweight": a.deadweight, **a.components}
+    out = []
+    for inp, keys in SENSITIVITY_GROUPS.items():
+        for end in ("low", "high"):
+            out.append((inp, end, {k: getattr(ranges[k], end) for k in keys if k in ranges}, {}))
+    for end in ("low", "high"):
+        out.append(("programme unit costs", end, {}, {k: getattr(a.programs[k].multiplier, end) for k in kinds if k in a.programs}))
+    return out
 
 
 def _one_way(results, paired, prog_cols, a: costs_mod.CostAssumptions, discount, policy_kinds, unit_cost_factors, baseline,
-             homicide_scope, homicide_estimator, values, prison_on) -> pd.DataFrame:
+             homicide_scope, homicide_estimator, dr: Draws, prison_on, life_course: bool) -> pd.DataFrame:
     """Net benefit (mean over paired replicates, like the table) with one economic input at its low or high end."""
-    central = {"vsl": a.vsl.central, "prison": a.prison_year.central, "crime": a.crime_member_year.central,
-               "deadweight": a.deadweight.central}
-    kinds = [c[5:] for c in prog_cols]
-    low_mult = {k: a.programs[k].multiplier.low for k in kinds if k in a.programs}
-    high_mult = {k: a.programs[k].multiplier.high for k in kinds if k in a.programs}
-    variants = [("VSL", "low", {"vsl": a.vsl.low}), ("VSL", "high", {"vsl": a.vsl.high}),
-                ("cost per prisoner-year", "low", {"prison": a.prison_year.low}),
-                ("cost per prisoner-year", "high", {"prison": a.prison_year.high}),
-                ("crime cost per member-year", "low", {"crime": a.crime_member_year.low}),
-                ("crime cost per member-year", "high", {"crime": a.crime_member_year.high}),
-                ("deadweight cost of taxation", "low", {"deadweight": a.deadweight.low}),
-                ("deadweight cost of taxation", "high", {"deadweight": a.deadweight.high}),
-                ("programme unit costs", "low", {"multipliers": low_mult}),
-                ("programme unit costs", "high", {"multipliers": high_mult})]
-    frames = [("central", "", paired, {})] + [(i, s, paired, kw) for i, s, kw in variants]
-    for r in (0.0, 0.05):
-        if r != discount:
-            tot, _ = run_totals(results, r, policy_kinds, a)
-            pr = paired_differences(tot, baseline, homicide_scope, homicide_estimator)
-            for k, f in (unit_cost_factors or {}).items():
-                pr[f"prog_{k}"] *= float(f)
-            frames.append(("discount rate", f"{r:.0%}", pr, {}))
+    frames = [("central", "", paired, {}, {})] + [(i, s, paired, o, m) for i, s, o, m in _variants(a, [c[5:] for c in prog_cols])]
+    reruns = [("discount rate", f"{r:.0%}", r, life_course) for r in (0.0, 0.05) if r != discount]
+    if life_course:
+        reruns.append(("life-course horizon", "off", discount, False))
+    for inp, setting, r, lc in reruns:
+        tot, _ = run_totals(results, r, policy_kinds, a, lc)
+        pr = paired_differences(tot, baseline, homicide_scope, homicide_estimator)
+        for k, f in (unit_cost_factors or {}).items():
+            pr[f"prog_{k}"] *= float(f)
+        frames.append((inp, setting, pr, {}, {}))
     rows = []
-    for inp, setting, pr, kw in frames:
+    for inp, setting, pr, override, mult in frames:
         cols = [c for c in pr if c.startswith("prog_")]
         for s, p in pr.groupby("scenario", sort=False):
-            args = {**central, "multipliers": {}, **kw}
-            nb = _net_benefit(p, cols, values=values, prison_on=prison_on, **args)
+            nb = money(p, cols, dr, prison_on, True, override, mult)["net"]
             rows.append({"scenario": s, "input": inp, "setting": setting, "net_benefit": float(np.mean(nb))})
     return pd.DataFrame(rows)
+
 
 
 def _ceac(parts: dict[str, tuple[np.ndarray, np.ndarray]], wtp_grid=None, mark: float | None = None) -> pd.DataFrame:

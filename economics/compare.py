@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from recruitsim.economics.streams import PERSPECTIVES, STREAMS
 from recruitsim.scenarios import library
 from recruitsim.scenarios.runner import Unit, run_unit
 
@@ -27,12 +28,10 @@ DEFAULT_YEARS = 10.0
 DEFAULT_REPLICATES = 6
 JSON_FIELDS = ("name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted", "incarceration_years_averted",
                "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr", "bcr_note",
-               "p_benefit_exceeds_cost", "on_frontier", "grade", "grade_mix", "grade_note")
-#: Benefit streams that exist today (JSON key -> table column) and the perspective split.
-JSON_STREAMS = {"homicides_vsl": "benefit_lives", "other_crime": "benefit_crime", "prison": "prison_cost_avoided",
-                "deadweight": "benefit_deadweight"}
-JSON_PERSPECTIVES = {"taxpayers": "perspective_taxpayers", "victims_and_others": "perspective_victims_and_others",
-                     "indirect": "perspective_indirect"}
+               "p_benefit_exceeds_cost", "on_frontier", "beyond_horizon_share", "grade", "grade_mix", "grade_note")
+#: Benefit streams (JSON key -> table column) and the perspective split (economics/streams.py).
+JSON_STREAMS = {key: col for col, (_, key, _) in STREAMS.items()}
+JSON_PERSPECTIVES = {w: f"perspective_{w}" for w in PERSPECTIVES}
 
 
 # ---- running ------------------------------------------------------------------------------------
@@ -233,8 +232,11 @@ def json_rows(table: pd.DataFrame) -> list[dict]:
             return float(v) if math.isfinite(v) else None
         return v
     def band(r, col):
-        return {"mean": clean(r.get(col)), "median": clean(r.get(f"{col}_median")), "lo": clean(r.get(f"{col}_lo")),
-                "hi": clean(r.get(f"{col}_hi"))}
+        out = {"mean": clean(r.get(col)), "median": clean(r.get(f"{col}_median")), "lo": clean(r.get(f"{col}_lo")),
+               "hi": clean(r.get(f"{col}_hi"))}
+        if f"{col}_beyond" in r:
+            out["beyond_horizon"] = clean(r.get(f"{col}_beyond"))
+        return out
 
     out = []
     for r in table.to_dict("records"):
@@ -243,5 +245,6 @@ def json_rows(table: pd.DataFrame) -> list[dict]:
         row["bcr_note"] = r.get("bcr_note") or None
         row["benefits"] = {k: band(r, c) for k, c in JSON_STREAMS.items() if c in r}
         row["perspective"] = {k: band(r, c) for k, c in JSON_PERSPECTIVES.items() if c in r}
+        row["beyond_horizon_share_interval"] = [clean(r.get("beyond_horizon_share_lo")), clean(r.get("beyond_horizon_share_hi"))]
         out.append(row)
     return out

@@ -18,13 +18,11 @@ and say so in ``CostAssumptions.notes``.
 
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import numpy as np
+
+from .tables import Range, _csv, valuation_rows  # noqa: F401 (re-exported)
 
 BASE_YEAR = 2024
 CURRENCY = "USD"
@@ -32,33 +30,6 @@ REGIONAL = "LAC"
 #: Where a country's prison cost rests on few figures, its range is widened to at least this share
 #: either side of the central value (average vs marginal cost, exchange-rate timing): ASSUMPTION.
 MIN_PRISON_SPREAD = 0.25
-
-
-@dataclass(frozen=True)
-class Range:
-    """An uncertain positive quantity: central value and plausible low / high (same unit)."""
-
-    central: float
-    low: float
-    high: float
-    source: str = ""
-
-    def __post_init__(self):
-        if not (self.low <= self.central <= self.high) or self.low < 0:
-            raise ValueError(f"need 0 <= low <= central <= high, got {self.low}, {self.central}, {self.high}")
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` draws: triangular on the log scale (mode = central); plain triangular if low is 0."""
-        if self.high == self.low:
-            return np.full(n, float(self.central))
-        if self.low > 0:
-            lo, mode, hi = math.log(self.low), math.log(self.central), math.log(self.high)
-            return np.exp(rng.triangular(lo, mode, hi, n))
-        return rng.triangular(self.low, self.central, self.high, n)
-
-    def scaled(self, factor: float, source: str | None = None) -> Range:
-        return Range(self.central * factor, self.low * factor, self.high * factor,
-                     self.source if source is None else source)
 
 
 @dataclass(frozen=True)
@@ -81,10 +52,12 @@ class CostAssumptions:
     country: str
     prison_year: Range  # USD per prisoner-year
     vsl: Range  # USD per statistical life
-    crime_member_year: Range  # USD of non-homicide, non-prison crime cost per group member-year
     programs: dict[str, ProgramCost] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     deadweight: Range = Range(0.0, 0.0, 0.0, "not counted")  # USD of deadweight loss per USD of net public cost
+    #: uncertain price components of the other outcomes (``economics.prices``) and fixed parameters
+    components: dict[str, Range] = field(default_factory=dict)
+    fixed: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> list[tuple[str, str, str]]:
         """(item, value, source) rows for reports."""
@@ -93,16 +66,29 @@ class CostAssumptions:
         rows = [
             ("Currency and price year", f"{CURRENCY} {BASE_YEAR} (local currency at the price year's exchange rate, then US CPI-U)",
              "IMF_IFS_FX; BLS_CPIU"),
-            ("Cost per prisoner-year", rng(self.prison_year), self.prison_year.source),
+            ("Cost per prisoner-year (average; the marginal share below applies)", rng(self.prison_year), self.prison_year.source),
             ("Value of a statistical life", rng(self.vsl), self.vsl.source),
-            ("Other crime cost per group member-year", rng(self.crime_member_year), self.crime_member_year.source),
             ("Deadweight cost of taxation per USD of net public cost",
              f"{self.deadweight.central:.2f} ({self.deadweight.low:.2f}-{self.deadweight.high:.2f})", self.deadweight.source),
         ]
+        for k, r in self.components.items():
+            label = COMPONENT_LABELS.get(k, k)
+            text = f"{r.central:.2f} ({r.low:.2f}-{r.high:.2f})" if r.high <= 1.0 else rng(r)
+            rows.append((label, text, r.source))
         for p in self.programs.values():
             rows.append((f"Unit cost: {p.kind}", f"{_money(p.unit_cost * p.to_base)} {p.unit} "
                          f"(x{p.multiplier.low:.2g}-x{p.multiplier.high:.2g})", f"{p.source} ({p.price_year} USD)"))
         return rows
+
+
+COMPONENT_LABELS = {
+    "victim_violent": "Victim cost per violent non-lethal offence", "victim_property": "Victim cost per property / extortion offence",
+    "victim_drug": "Third-party cost per drug-market offence", "police": "Police cost per arrest", "court": "Court cost per case",
+    "case_share": "Court cases per arrest", "prison_marginal_share": "Marginal / average cost of a custody-year",
+    "earnings_base": "Base annual earnings (low-skill young adult)", "completion_premium": "Earnings premium of secondary completion",
+    "employment_rate": "Share of working years employed", "idp_year": "Cost per displaced person-year",
+    "years_displaced": "Years a displaced person stays displaced",
+}
 
 
 def _money(x: float) -> str:
@@ -114,12 +100,6 @@ def _money(x: float) -> str:
 
 
 # ---- data ------------------------------------------------------------------------------------
-@cache
-def _csv(name: str) -> tuple[dict[str, str], ...]:
-    with resources.files("recruitsim.economics").joinpath("data", name).open(encoding="utf-8") as f:
-        return tuple(csv.DictReader(f))
-
-
 def cost_rows(category: str | None = None) -> list[dict[str, str]]:
     """Rows of ``economics/data/costs.csv`` (optionally of one category)."""
     return [r for r in _csv("costs.csv") if category is None or r["category"] == category]
@@ -180,11 +160,6 @@ def prison_costs(country: str) -> tuple[Range, list[str]]:
     return Range(mid, min(centrals), max(centrals), src), [note]
 
 
-def valuation_rows(kind: str) -> dict[str, dict[str, str]]:
-    """Rows of ``economics/data/valuation.csv`` of one kind, by key (GNI per capita, VSL transfer, deadweight)."""
-    return {r["key"]: r for r in _csv("valuation.csv") if r["kind"] == kind}
-
-
 def vsl_transfer(country: str) -> Range | None:
     """The VSL transferred from the US by income (ROBINSON2019), 2024 USD; None without GNI per capita.
 
@@ -242,36 +217,6 @@ def vsl(country: str) -> tuple[Range, list[str]]:
     return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
 
 
-def crime_cost_per_member_year(country: str) -> tuple[Range, list[str]]:
-    """Non-homicide, non-prison cost of crime caused per group member-year, 2024 USD.
-
-    Derived (ASSUMPTION): group share x (LAC cost of crime - incarceration cost) / LAC members of all
-    ages, where members = the regional profile's members 10-29 / MEMBERS_YOUTH_SHARE. The regional value
-    is used for every country (no country has both a crime cost and a membership figure in the data).
-    """
-    from recruitsim.model.profiles import MEMBERS_YOUTH_SHARE, get_profile
-
-    rows = {r["key"]: r for r in cost_rows("crime")}
-    crime, prison = rows["cost_of_crime_lac"], rows["incarceration_cost_lac"]
-    share, members_u = rows["group_share"], rows["members_uncertainty"]
-    prof = get_profile(REGIONAL)
-    members = prof.youth_population * prof.params().member_prevalence / MEMBERS_YOUTH_SHARE
-    year = int(crime["price_year"])
-
-    def value(c, s, m):
-        return to_base(float(s) * (float(c) - float(prison["central"])) / (members * float(m)), "USD", year)
-
-    r = Range(value(crime["central"], share["central"], members_u["central"]),
-              value(crime["low"], share["low"], members_u["high"]),
-              value(crime["high"], share["high"], members_u["low"]),
-              "IDB_JAITMAN2017; IDB_PRISON2017; UNODC_GSH2023 (derived)")
-    notes = ["Other crime cost per member-year is a derived regional value (IDB cost of crime less prisons, "
-             "half attributed to groups, per member of all ages)"]
-    if country != REGIONAL:
-        notes.append(f"Crime cost per member-year for {country}: regional value used")
-    return r, notes
-
-
 def program_costs() -> dict[str, ProgramCost]:
     out = {}
     for r in cost_rows("program"):
@@ -283,18 +228,22 @@ def program_costs() -> dict[str, ProgramCost]:
 
 
 def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, prison_cost: float | None = None,
-                crime_cost: float | None = None, deadweight_central: float | None = None) -> CostAssumptions:
-    """The cost assumptions for ``country``; overrides replace a central value and scale its range (0: not counted)."""
+                deadweight_central: float | None = None) -> CostAssumptions:
+    """The cost assumptions for ``country`` (``USA``: US prices, for the Chicago trial); overrides replace a
+    central value and scale its range (0: not counted)."""
+    from . import prices
+
     dw = deadweight()
     if deadweight_central is not None:
         dw = dw.scaled(deadweight_central / dw.central, "user") if deadweight_central > 0 else Range(0.0, 0.0, 0.0, "user: not counted")
-    prison, n1 = prison_costs(country)
-    life, n2 = vsl(country)
-    crime, n3 = crime_cost_per_member_year(country)
+    if country == prices.US:
+        prison, n1, life, n2 = prices.us_prison(), ["US prices (economics/data/prices.csv)"], prices.us_vsl(), []
+    else:
+        prison, n1 = prison_costs(country)
+        life, n2 = vsl(country)
     if vsl_central is not None:
         life = life.scaled(vsl_central / life.central, "user (--vsl)") if life.central else Range(vsl_central, vsl_central, vsl_central, "user")
     if prison_cost is not None:
         prison = prison.scaled(prison_cost / prison.central, "user")
-    if crime_cost is not None:
-        crime = crime.scaled(crime_cost / crime.central, "user") if crime_cost > 0 else Range(0.0, 0.0, 0.0, "user: not counted")
-    return CostAssumptions(country, prison, life, crime, program_costs(), tuple(n1 + n2 + n3), dw)
+    comp, fixed, n3 = prices.components(country, life, prison)
+    return CostAssumptions(country, prison, life, program_costs(), tuple(n1 + n2 + n3), dw, comp, fixed)

@@ -5,9 +5,9 @@
 * ``ce_plane.png``: incremental cost vs outcome averted, each scenario's cloud of samples (replicates x
   economic draws), the point estimates, the efficiency frontier and the VSL line;
 * ``frontier.png``: the frontier with dominated and extendedly dominated options and ICERs;
-* ``outcomes_over_time.png``: 2 x 2 panels (recruits per year, group members, homicide rate per 100,000,
-  prisoners per 100,000) by policy year, baseline vs at most the top 4 options of the ranking, medians
-  across replicates and the baseline's 10-90% band;
+* ``outcomes_over_time.png``: two panels, homicides and recruits averted per policy year (paired
+  differences from the baseline, national counts) for at most the top 4 options of the ranking, medians
+  across replicates with 10-90% bands;
 * ``ceac.png``: cost-effectiveness acceptability curves (probability each option is the best buy at
   each willingness to pay per unit of outcome averted);
 * ``budget.png`` (with ``--budget``): the option grid and the chosen portfolio;
@@ -153,9 +153,38 @@ def over_time_options(table: pd.DataFrame, baseline: str, k: int = OVER_TIME_MAX
     return [n for n in table["name"] if n != baseline][:k]
 
 
+#: The outcomes-over-time figure: paired differences from the baseline per policy year (column candidates, title, unit).
+AVERTED_PANELS = (
+    (("homicides_expected", "homicides"), "Homicides averted", "homicides averted per year (all ages, national)"),
+    (("recruits",), "Recruits averted", "youths not recruited per year (aged 10-29, national)"),
+)
+
+
+def yearly_averted(results: pd.DataFrame, baseline: str, scenarios) -> pd.DataFrame:
+    """Per option, panel metric and policy year: baseline - option (paired by replicate), median and 10/90% (complete years)."""
+    df = results if "replicate" in results else results.assign(replicate=0)
+    df = df.assign(year=df["month"] // 12 + 1)
+    out = []
+    for cols, _title, _unit in AVERTED_PANELS:
+        col = next((c for c in cols if c in df), None)
+        if col is None:
+            continue
+        g = df.groupby(["scenario", "replicate", "year"])[col]
+        v = g.sum()[g.size() == 12]
+        base = v.xs(baseline, level=0)
+        for s in scenarios:
+            if s not in v.index.get_level_values(0):
+                continue
+            d = (base - v.xs(s, level=0)).dropna()
+            q = d.groupby(level="year").quantile([0.5, *economics.QUANTILES]).unstack()
+            out.append(pd.DataFrame({"scenario": s, "metric": cols[0], "year": q.index, "median": q[0.5].to_numpy(),
+                                     "lo": q[economics.QUANTILES[0]].to_numpy(), "hi": q[economics.QUANTILES[1]].to_numpy()}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["scenario", "metric", "year", "median", "lo", "hi"])
+
+
 def plot_over_time(results: pd.DataFrame, baseline: str, path: Path, scenarios=None, labels: dict[str, str] | None = None) -> Path:
-    """2 x 2 panels (recruits per year, members, homicide rate, incarceration rate): levels by policy year,
-    baseline vs at most ``OVER_TIME_MAX_OPTIONS`` options (medians across replicates; the baseline's 10-90% band)."""
+    """Two panels (homicides and recruits averted per year vs the baseline) for at most ``OVER_TIME_MAX_OPTIONS``
+    options: medians of the paired differences across replicates with their 10-90% bands."""
     fig = over_time_figure(results, baseline, scenarios, labels)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -166,31 +195,27 @@ def over_time_figure(results: pd.DataFrame, baseline: str, scenarios=None, label
     """The figure of ``plot_over_time`` (not saved)."""
     names = [n for n in dict.fromkeys(scenarios if scenarios is not None else sorted(set(results["scenario"])))
              if n != baseline][:OVER_TIME_MAX_OPTIONS]
-    ts = yearly_levels(results, [baseline, *names])
+    ts = yearly_averted(results, baseline, names)
     distinct = plt.get_cmap("tab10")  # at most 4 options: clearly different colours, in ranking order
-    styles = {baseline: dict(color="black", lw=2.0, ls="--")} | {n: dict(color=distinct(i), lw=1.6) for i, n in enumerate(names)}
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
-    for ax, (cols, _how, title, unit) in zip(axes.ravel(), OVER_TIME_PANELS, strict=True):
-        for name in [baseline, *names]:
-            g = ts[(ts["scenario"] == name) & (ts["metric"] == cols[0])].sort_values("year")
+    fig, axes = plt.subplots(1, len(AVERTED_PANELS), figsize=(12, 5), sharex=True)
+    for ax, (cols, title, unit) in zip(np.atleast_1d(axes), AVERTED_PANELS, strict=True):
+        ax.axhline(0.0, color="black", lw=1.0, label="no change from the baseline")
+        for i, name in enumerate(names):
+            g = ts[(ts["scenario"] == name) & (ts["metric"].isin(cols))].sort_values("year")
             if not len(g):
                 continue
-            label = (labels or {}).get(name, name)
-            ax.plot(g["year"], g["median"], marker="o", ms=3, label=label, **styles[name])
-            if name == baseline:  # one band only: the options' bands overlap it and would hide the lines
-                ax.fill_between(g["year"], g["lo"], g["hi"], color="grey", alpha=0.15, linewidth=0,
-                                label="baseline 10-90% across replicates")
-        ax.set_title(title, fontsize=10)
+            ax.plot(g["year"], g["median"], marker="o", ms=4, lw=1.8, color=distinct(i), label=(labels or {}).get(name, name))
+            ax.fill_between(g["year"], g["lo"], g["hi"], color=distinct(i), alpha=0.12, linewidth=0)
+        ax.set_title(title, fontsize=11)
         ax.set_ylabel(unit, fontsize=9)
         ax.set_xlabel("year since the policies started")
         ax.grid(alpha=0.3)
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    handles, lbls = axes[0, 0].get_legend_handles_labels()
+    handles, lbls = np.atleast_1d(axes)[0].get_legend_handles_labels()
     fig.legend(handles, lbls, loc="lower center", ncol=min(5, len(lbls)) or 1, fontsize=9, frameon=False)
-    fig.suptitle(f"Baseline (dashed) vs the top {len(names)} option(s) of the ranking: medians across replicates; grey band = the "
-                 "baseline's 10-90% across replicates\n(replicates differ in parameters and chance; each option's difference from "
-                 "the baseline is paired and much tighter: see the tables)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    fig.suptitle(f"Top {len(names)} option(s) of the ranking vs the baseline, per year: median of the paired differences "
+                 "across replicates, shaded 10-90%; above zero = fewer than in the baseline", fontsize=10)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     return fig
 
 
@@ -302,9 +327,10 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               "- **ICER** is the extra cost per extra unit of the frontier outcome compared with the next cheaper option on the "
               "**efficiency frontier**; options off the frontier are *dominated* (something cheaper does more) or *extendedly "
               "dominated* (a mix of two frontier options does more for the money).",
-              "- **Net benefit** = monetised benefits (VSL x homicides averted + other crime cost x member-years averted) minus "
-              "incremental cost; **BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
-              "share of samples (replicates x draws of VSL, prison and programme costs) in which benefits exceed costs. "
+              "- **Net benefit** = monetised benefits (every stream of the table below: lives, victim costs per offence, police and "
+              "courts, earnings of completion, employment and custody, trafficking, displacement, deadweight) minus incremental cost; "
+              "**BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
+              "share of samples (replicates x draws of every price and programme cost) in which benefits exceed costs. "
               "Replicate *r* also runs policy effect set *r* (effect sizes drawn from their evidence distributions, the same "
               "in every scenario), so intervals and P(B>C) include effect uncertainty unless the run used `--point-effects`.",
               "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
@@ -378,7 +404,7 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               "`homicides_youth_averted` is the directly simulated part. Use `--homicide-scope youth` for the conservative analysis.",
               "- Custody: youths 10-29 in custody (`incarcerated`, simulated); the all-ages `prisoners` output scales 18-29 "
               "inmates by a fixed adult ratio meant for levels, so it is not used for policy differences.",
-              "- Not monetised: trafficking victims averted and school completions gained (no LAC values in the evidence base).",
+              "- Every outcome the model produces is priced (docs/economics.md); GUESS-graded prices carry wide ranges.",
               "- Source tags are expanded in `model/data/SOURCES.md` and `docs/economics.md`.", ""]
     lines += ["## Column glossary", "", md_table(pd.DataFrame(
         [(k, v) for k, v in economics.COLUMN_HELP.items() if not k.endswith(("_lo", "_hi"))], columns=["column", "meaning"])), ""]
@@ -394,28 +420,39 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
 
 
 def monetised_section(t: pd.DataFrame) -> list[str]:
-    """The report's benefit streams (each its own column) and the perspective split, as Markdown lines."""
-    from .compare import bcr_text, intervals, money
+    """The report's benefit streams (one row per scenario x non-zero stream) and the perspective split, as Markdown lines."""
+    from .compare import bcr_text, interval, intervals, money
+    from .streams import STREAMS
 
     notes = t["bcr_note"] if "bcr_note" in t else pd.Series("", index=t.index)
-    mon = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
-                        "prison cost change": [money(v) for v in t["prison_cost_change"]],
-                        "homicides (VSL)": intervals(t, "benefit_lives"), "other crime": intervals(t, "benefit_crime"),
-                        "prison avoided": intervals(t, "prison_cost_avoided"), "deadweight": intervals(t, "benefit_deadweight"),
-                        "net benefit": intervals(t, "net_benefit"),
-                        "BCR": [bcr_text(v, n) for v, n in zip(t["bcr"], notes, strict=True)],
-                        "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]]})
+    head = pd.DataFrame({"scenario": t["name"], "programme cost": [money(v) for v in t["program_cost"]],
+                         "benefits": intervals(t, "benefits"), "net benefit": intervals(t, "net_benefit"),
+                         "BCR": [bcr_text(v, n) for v, n in zip(t["bcr"], notes, strict=True)],
+                         "P(B>C)": [_f(v) for v in t["p_benefit_exceeds_cost"]],
+                         "beyond horizon": [_f(v) for v in t.get("beyond_horizon_share", pd.Series(np.nan, index=t.index))]})
+    rows = []
+    for r in t.to_dict("records"):
+        for col, (label, _, who) in STREAMS.items():
+            if col in r and r[col] and math.isfinite(r[col]):
+                rows.append({"scenario": r["name"], "stream": label, "for": who.replace("_", " "),
+                             "value [10%, 90%]": interval(r[col], r[f"{col}_lo"], r[f"{col}_hi"]),
+                             "of which after the window": money(r.get(f"{col}_beyond", 0.0))})
     per = pd.DataFrame({"scenario": t["name"], "taxpayers": intervals(t, "perspective_taxpayers"),
+                        "participants": intervals(t, "perspective_participants"),
                         "victims and others": intervals(t, "perspective_victims_and_others"),
                         "indirect (deadweight)": intervals(t, "perspective_indirect"), "net benefit": [money(v) for v in t["net_benefit"]]})
     return ["## Monetised benefits", "",
-            "Each stream is a mean over paired replicates at central prices [10%, 90% over replicates x economic draws]; "
-            "net benefit = homicides + other crime + deadweight - incremental cost; BCR = (those benefits + prison avoided) / "
-            "programme cost, from the means shown.", "", md_table(mon), "",
+            "Means over paired replicates at central prices [10%, 90% over replicates x economic draws]; benefits = every stream "
+            "except prison (prison is in the incremental cost); net benefit = benefits - incremental cost; BCR = (benefits + prison "
+            "avoided) / programme cost, from the means shown. 'beyond horizon' = share of the streams (absolute values) falling "
+            "after the simulated years (completers' earnings to age 64, custody still to serve, careers).", "", md_table(head), "",
+            "### By stream", "", "Streams that are zero for a scenario are left out; prices and sources: docs/economics.md.", "",
+            md_table(pd.DataFrame(rows)) if rows else "(no monetised streams)", "",
             "## Who gains: perspectives", "",
-            "Taxpayers: prison cost avoided - programme cost. Victims and others: value of lives (VSL) and other crime "
-            "(the IDB aggregate behind it also holds some public policing and justice spending, not split out). Indirect: "
-            "deadweight cost of taxation. The three add up to the net benefit.", "", md_table(per), ""]
+            "Taxpayers: prison, police and court costs avoided and the tax share of earnings, less the programme cost. "
+            "Participants: their share of the earnings streams. Victims and others: lives (VSL), victim costs per offence, "
+            "trafficking, displacement and others' share of earnings. Indirect: deadweight cost of taxation. The four add up "
+            "to the net benefit.", "", md_table(per), ""]
 
 
 def write_all(out: Path, *, results: pd.DataFrame, analysis: economics.Analysis, settings: dict, title: str,

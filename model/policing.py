@@ -60,6 +60,7 @@ def _arrest_probability(model, c: np.ndarray, police: np.ndarray, cache: dict) -
     pq = np.minimum(p, 1.0) * q
     total = 1.0 - np.prod(1.0 - pq, axis=1)  # at least one arrest (the offences' probabilities are each < 1)
     cache["violent_part"] = pq[:, 0] / np.maximum(total, 1e-300)
+    cache["offences"] = np.minimum(p, 1.0)  # expected offences by type (violent, property, drug) this month
     cache["c"] = c
     return total
 

@@ -19,6 +19,7 @@ from recruitsim.app_logic import charts as C
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
+from recruitsim.economics.streams import STREAMS
 from recruitsim.model.outputs import COLUMNS
 from recruitsim.model.params import PARAMETERS
 from recruitsim.model.policies import KINDS, POLICY_PARAMETERS
@@ -408,10 +409,10 @@ def test_cost_table_figures_agree_with_each_other():
     t = ct.table.set_index("name")
     for _, r in t.iterrows():  # one computation per row: the parts shown add up to the totals shown
         assert r["incremental_cost"] == pytest.approx(r["program_cost"] + r["prison_cost_change"])
-        assert r["benefits"] == pytest.approx(r["benefit_lives"] + r["benefit_crime"] + r["benefit_other"] + r["benefit_deadweight"])
+        assert r["benefits"] == pytest.approx(sum(r[c] for c in STREAMS if c != "prison_cost_avoided"))
         assert r["net_benefit"] == pytest.approx(r["benefits"] - r["incremental_cost"])
-        assert r["net_benefit"] == pytest.approx(r["perspective_taxpayers"] + r["perspective_victims_and_others"]
-                                                 + r["perspective_indirect"])
+        assert r["net_benefit"] == pytest.approx(r["perspective_taxpayers"] + r["perspective_participants"]
+                                                 + r["perspective_victims_and_others"] + r["perspective_indirect"])
     assert "means of the paired replicates" in ct.note and "Not distinguishable" in ct.note
     rows = {row["column"]: {c["scenario"]: c for c in row["cells"]} for row in M.table_cells(ct)}
     assert rows["distinguishable"]["x"]["value"] == "yes"

@@ -13,6 +13,7 @@ from recruitsim.cli import main as cli
 from recruitsim.economics import cea as economics
 from recruitsim.economics import optimise
 from recruitsim.economics.compare import money
+from recruitsim.economics.streams import STREAMS
 from recruitsim.scenarios.runner import Unit, run_unit
 
 SMALL = dict(country="LAC", agents=3_000, years=1.5, burn_in=0.5, seed=5)
@@ -142,13 +143,14 @@ def test_compare_writes_report_plots_and_json(tmp_path, capsys):
     for r in rows.values():
         assert list(r) == ["name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
                            "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer",
-                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "grade", "grade_mix", "grade_note",
-                           "benefits", "perspective"]
+                           "net_benefit", "bcr", "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "beyond_horizon_share",
+                           "grade", "grade_mix", "grade_note", "benefits", "perspective", "beyond_horizon_share_interval"]
         assert isinstance(r["on_frontier"], bool) and isinstance(r["distinguishable"], bool)
-        assert set(r["benefits"]) == {"homicides_vsl", "other_crime", "prison", "deadweight"}
-        assert set(r["perspective"]) == {"taxpayers", "victims_and_others", "indirect"}
+        assert set(r["benefits"]) == {key for _, key, _ in STREAMS.values()}
+        assert set(r["perspective"]) == {"taxpayers", "participants", "victims_and_others", "indirect"}
         for band in (*r["benefits"].values(), *r["perspective"].values()):
-            assert set(band) == {"mean", "median", "lo", "hi"}
+            assert {"mean", "median", "lo", "hi"} <= set(band)
+        assert 0.0 <= r["beyond_horizon_share"] <= 1.0
         assert r["bcr"] is None or r["bcr"] >= 0  # never negative; bcr_note says why it is missing
         assert sum(v["mean"] for v in r["perspective"].values()) == pytest.approx(r["net_benefit"], rel=1e-9, abs=1e-6)
         if not r["distinguishable"]:

@@ -12,6 +12,7 @@ import pytest
 from recruitsim.economics import cea as economics
 from recruitsim.economics import costs
 from recruitsim.economics.cea import discount_factors, efficiency_frontier, scenario_table
+from recruitsim.economics.streams import STREAMS
 
 MONTHS = 24
 
@@ -74,7 +75,8 @@ def test_stocks_become_discounted_person_years():
     t = scenario_table(df, "LAC", n_draws=1).set_index("name")
     expected = discount_factors(np.arange(MONTHS), 0.03).sum()
     assert t.loc["p", "incarceration_years_averted"] == pytest.approx(expected)
-    prison = costs.assumptions("LAC").prison_year.central
+    a = costs.assumptions("LAC")
+    prison = a.prison_year.central * a.components["prison_marginal_share"].central  # the marginal cost of a custody-year
     assert t.loc["p", "prison_cost_change"] == pytest.approx(-expected * prison)
 
 
@@ -179,7 +181,7 @@ def test_net_benefit_bcr_and_vsl_uncertainty():
     h = d * 1.0
     pc = h * a.vsl.central / 1.1 / d
     df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": pc}})
-    t = scenario_table(df, "LAC", crime_cost=0, deadweight=0, n_draws=2000).set_index("name").loc["p"]
+    t = scenario_table(df, "LAC", deadweight=0, n_draws=2000).set_index("name").loc["p"]
     assert t["benefit_lives"] == pytest.approx(h * a.vsl.central)
     assert t["net_benefit"] == pytest.approx(h * a.vsl.central - pc * d)
     assert t["bcr"] == pytest.approx(1.1)
@@ -197,21 +199,25 @@ def test_deadweight_is_its_own_stream_on_net_public_cost_and_perspectives_add_up
     df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "incarcerated": 490.0, "cost_jobs": 1000.0}},
                replicates=3, noise={"homicides": 0.5})
     a = costs.assumptions("CHL")
-    t = scenario_table(df, "CHL", crime_cost=0, n_draws=50).set_index("name").loc["p"]
-    public = 1000 * d - 10 / 12 * d * a.prison_year.central
+    t = scenario_table(df, "CHL", n_draws=50).set_index("name").loc["p"]
+    public = 1000 * d - 10 / 12 * d * a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incremental_cost"] == pytest.approx(public)
     assert a.deadweight.central == 0.5 and (a.deadweight.low, a.deadweight.high) == (0.25, 1.0)
-    assert t["benefit_deadweight"] == pytest.approx(-0.5 * public)
+    # the youths kept out of custody keep their earnings: a tax share goes to taxpayers (WSIPP split), the deadweight
+    # applies to the taxpayers' net flow
+    earn = t["benefit_custody_earnings"]
+    assert earn > 0 and t["perspective_taxpayers"] == pytest.approx(-public + 0.24 * earn)
+    assert t["perspective_participants"] == pytest.approx(0.52 * earn)
+    assert t["benefit_deadweight"] == pytest.approx(0.5 * t["perspective_taxpayers"])
     assert t["benefit_deadweight_lo"] < t["benefit_deadweight"] < t["benefit_deadweight_hi"]  # the 0.25-1.0 range is drawn
-    assert t["net_benefit"] == pytest.approx(d * a.vsl.central - 1.5 * public)
-    assert t["perspective_taxpayers"] == pytest.approx(-public)
-    assert t["perspective_victims_and_others"] == pytest.approx(t["benefit_lives"])
+    assert t["net_benefit"] == pytest.approx(d * a.vsl.central + earn - public + t["benefit_deadweight"])
+    assert t["perspective_victims_and_others"] == pytest.approx(t["benefit_lives"] + 0.24 * earn)
     assert t["perspective_indirect"] == pytest.approx(t["benefit_deadweight"])
-    assert (t["perspective_taxpayers"] + t["perspective_victims_and_others"] + t["perspective_indirect"]
-            == pytest.approx(t["net_benefit"]))
+    assert (t["perspective_taxpayers"] + t["perspective_participants"] + t["perspective_victims_and_others"]
+            + t["perspective_indirect"] == pytest.approx(t["net_benefit"]))
     # switched off: the old net benefit
-    off = scenario_table(df, "CHL", crime_cost=0, deadweight=0, n_draws=5).set_index("name").loc["p"]
-    assert off["benefit_deadweight"] == 0 and off["net_benefit"] == pytest.approx(d * a.vsl.central - public)
+    off = scenario_table(df, "CHL", deadweight=0, n_draws=5).set_index("name").loc["p"]
+    assert off["benefit_deadweight"] == 0 and off["net_benefit"] == pytest.approx(d * a.vsl.central + earn - public)
 
 
 def test_each_row_is_one_consistent_computation():
@@ -222,7 +228,7 @@ def test_each_row_is_one_consistent_computation():
     t = scenario_table(df, "LAC", n_draws=40)
     for _, r in t[t["name"] != "baseline"].iterrows():
         assert r["incremental_cost"] == pytest.approx(r["program_cost"] + r["prison_cost_change"])
-        assert r["benefits"] == pytest.approx(r["benefit_lives"] + r["benefit_crime"] + r["benefit_other"] + r["benefit_deadweight"])
+        assert r["benefits"] == pytest.approx(sum(r[c] for c in STREAMS if c != "prison_cost_avoided"))
         assert r["net_benefit"] == pytest.approx(r["benefits"] - r["incremental_cost"])
         if r["homicides_averted"] > 0:
             assert r["cost_per_homicide_averted"] == pytest.approx(r["incremental_cost"] / r["homicides_averted"])
@@ -258,7 +264,7 @@ def test_bcr_is_never_negative():
     # adds prison time and homicides: costs more and does worse
     df = frame({"baseline": {}, "bad": {"incarcerated": 510.0, "homicides": 10.5, "homicides_male": 9.5, "cost_mass_policing": 100.0},
                 "flat": {"incarcerated": 510.0, "cost_mass_policing": 100.0}}, replicates=2)
-    t = scenario_table(df, "LAC", n_draws=20, crime_cost=0).set_index("name")
+    t = scenario_table(df, "LAC", n_draws=20).set_index("name")
     assert math.isnan(t.loc["bad", "bcr"]) and t.loc["bad", "bcr_note"] == "costs more and does worse"
     assert math.isnan(t.loc["flat", "bcr"]) and t.loc["flat", "bcr_note"] == "no benefit"
     assert (t[["bcr", "bcr_lo", "bcr_hi"]].fillna(0) >= 0).all().all()
@@ -267,14 +273,15 @@ def test_bcr_is_never_negative():
 def test_prison_costs_enter_cost_and_bcr():
     # a policy that adds 10 youths in custody every month: its incremental cost includes the extra prison time
     df = frame({"baseline": {}, "p": {"incarcerated": 510.0, "cost_mass_policing": 100.0}})
-    t = scenario_table(df, "CHL", n_draws=1, crime_cost=0, deadweight=0).set_index("name").loc["p"]
+    t = scenario_table(df, "CHL", n_draws=1, deadweight=0).set_index("name").loc["p"]
     d = discount_factors(np.arange(MONTHS), 0.03).sum()
-    prison = costs.assumptions("CHL").prison_year.central
+    a = costs.assumptions("CHL")
+    prison = a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incarceration_years_averted"] == pytest.approx(-10 / 12 * d)
     assert t["prison_cost_change"] == pytest.approx(10 / 12 * d * prison)
     assert t["incremental_cost"] == pytest.approx(100 * d + 10 / 12 * d * prison)
     assert math.isnan(t["bcr"]) and t["bcr_note"] == "no benefit"  # benefits (prison avoided) negative: no BCR shown
-    off = scenario_table(df, "CHL", n_draws=1, crime_cost=0, include_prison_costs=False).set_index("name").loc["p"]
+    off = scenario_table(df, "CHL", n_draws=1, include_prison_costs=False).set_index("name").loc["p"]
     assert off["incremental_cost"] == pytest.approx(100 * d)
 
 
@@ -387,7 +394,7 @@ def test_one_way_sensitivity_by_hand():
     a = costs.assumptions("LAC")
     d = discount_factors(np.arange(MONTHS), 0.03).sum()
     df = frame({"baseline": {}, "p": {"homicides": 9.0, "homicides_male": 8.0, "cost_jobs": 100.0}})
-    an = economics.analyse(df, "LAC", crime_cost=0, n_draws=5)
+    an = economics.analyse(df, "LAC", n_draws=5)
     s = an.sensitivity.set_index(["scenario", "input", "setting"])["net_benefit"]
     assert s[("p", "central", "")] == pytest.approx(an.table.set_index("name").loc["p", "net_benefit"])
     dw = a.deadweight.central  # 0.5 x the net public cost
@@ -421,11 +428,11 @@ def test_vsl_transferred_by_income_matches_the_staging_values():
     assert costs.vsl_transfer("LAC") is None
 
 
-def test_outcomes_over_time_figure_is_four_labelled_panels_with_at_most_four_options():
+def test_outcomes_over_time_figure_is_two_labelled_panels_of_averted_counts_with_at_most_four_options():
     from recruitsim.economics import report
 
     names = ["baseline", *[f"p{i}" for i in range(10)]]
-    df = frame({n: {"recruits": 100.0 - i, "homicide_rate_expected": 20.0 - i / 10, "incarceration_rate": 300.0 + i}
+    df = frame({n: {"recruits": 100.0 - i, "homicides": 10.0 - i / 10, "homicides_male": 9.0}
                 for i, n in enumerate(names)}, replicates=3, noise={"recruits": 2.0})
     table = scenario_table(df, "LAC", n_draws=5)
     opts = report.over_time_options(table, "baseline")
@@ -433,17 +440,16 @@ def test_outcomes_over_time_figure_is_four_labelled_panels_with_at_most_four_opt
     assert opts == [n for n in table["name"] if n != "baseline"][:4]  # the top of the ranking
     fig = report.over_time_figure(df, "baseline", names[1:], {"p3": "p3 (n.d.)"})
     axes = fig.get_axes()
-    assert len(axes) == 4
+    assert len(axes) == 2  # fewer, clearer panels: homicides and recruits averted
     units = [ax.get_ylabel() for ax in axes]
-    assert any("per year" in u for u in units) and any("per 100,000" in u for u in units) and all(units)
+    assert all("per year" in u for u in units) and all(units)
     for ax in axes:
-        assert len(ax.get_lines()) == 5  # baseline + 4 options
+        assert len(ax.get_lines()) == 5  # zero line + 4 options
         assert ax.get_title()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend[0] == "baseline" and "p3 (n.d.)" in legend and "baseline 10-90% across replicates" in legend
-    assert len([t for t in legend if not t.startswith("baseline")]) == 4
-    lv = report.yearly_levels(df, ["baseline"])
-    base = lv[(lv["metric"] == "recruits") & (lv["scenario"] == "baseline")]
-    assert base["year"].tolist() == [1, 2] and np.allclose(base["median"], 1200.0, atol=5)  # 100 a month x 12
+    assert "p3 (n.d.)" in legend and len([t for t in legend if t.startswith("p")]) == 4
+    av = report.yearly_averted(df, "baseline", ["p2"])
+    rec = av[av["metric"] == "recruits"]
+    assert rec["year"].tolist() == [1, 2] and np.allclose(rec["median"], 36.0)  # 3 a month fewer x 12 (shared noise cancels)
     import matplotlib.pyplot as plt
     plt.close(fig)
