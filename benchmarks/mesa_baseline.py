@@ -61,7 +61,7 @@ class Youth(mesa.Agent):
                 m.family_members[self.family] = m.family_members.get(self.family, 0) + 1
                 m.recruits += 1
                 return
-            p_arrest = P.arrest_nonmember * (1.0 if self.male else P.arrest_or_female)
+            p_arrest = P.arrest_nonmember * (1.0 if self.male else P.offend_or_female)  # arrests follow offending
         else:  # desistance
             p_exit = P.desistance * (P.desistance_or_age_25 if self.age_m >= 300 else 1.0)
             if self.employed:
