@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -288,13 +290,15 @@ def parameter_table(country: str = "LAC") -> pd.DataFrame:
             if p.name in post else p.source
         rows.append({"parameter": p.name, "area": p.process, "meaning": p.meaning, "default": f"{p.default:g}",
                      f"in {country}": shown, "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
-                     "distribution": "posterior" if p.name in post else "point", "grade": "-", "source": source})
+                     "distribution": "posterior" if p.name in post else "point", "grade": "-",
+                     "source": with_references(source)})
     # policy parameters: evidence median, 90% interval, distribution (drawn per replicate for effects and
     # fades: model/effects.py) and evidence grade (A-D; docs/policy-evidence.md)
     for p in POLICY_PARAMETERS.values():
         rows.append({"parameter": p.name, "area": f"policy: {POLICY_LABELS.get(p.process, p.process)}", "meaning": p.meaning,
                      "default": f"{p.default:g}", f"in {country}": f"{p.default:g}", "range": f"{p.low:g} – {p.high:g}",
-                     "unit": p.unit, "distribution": p.distribution, "grade": p.grade or "-", "source": p.source})
+                     "unit": p.unit, "distribution": p.distribution, "grade": p.grade or "-",
+                     "source": with_references(p.source)})
     return pd.DataFrame(rows)
 
 
@@ -310,6 +314,29 @@ def _posterior_spread(country: str) -> dict[str, str]:
         q = np.quantile([d[name] for d in draws], [0.05, 0.5, 0.95])
         out[name] = f"{q[1]:.4g} ({q[0]:.3g} – {q[2]:.3g})"
     return out
+
+
+@lru_cache(maxsize=1)
+def reference_list() -> dict[str, str]:
+    """Source tag -> the full reference (author, year, title, address), from ``model/data/SOURCES.md``."""
+    from importlib import resources
+
+    text = resources.files("recruitsim.model.data").joinpath("SOURCES.md").read_text(encoding="utf-8")
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and re.fullmatch(r"[A-Z][A-Z0-9_]+", cells[0]):
+            out[cells[0]] = cells[1].replace("*", "")
+    return out
+
+
+def with_references(source: str) -> str:
+    """A parameter's source with each tag followed by its reference: "WSIPP_BAM: Washington State Institute ..."."""
+    refs = reference_list()
+    found = [t for t in dict.fromkeys(re.findall(r"[A-Z][A-Z0-9_]{3,}", str(source))) if t in refs]
+    if not found:
+        return str(source).replace("GUESS", "documented guess (GUESS)") if "GUESS" in str(source) else str(source)
+    return str(source) + " — " + "; ".join(f"{t}: {refs[t]}" for t in found)
 
 
 def search_parameters(table: pd.DataFrame, text: str) -> pd.DataFrame:

@@ -203,6 +203,8 @@ def _sig3(x: float) -> str:
 def _money(v: float) -> str:
     """One format for every amount: 3 significant figures with k, M, bn ($147 k, $4.70 M, -$3.62 bn)."""
     a, sign = abs(v), "-" if v < 0 else ""
+    if a == 0:
+        return "$0"
     for div, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
         if a >= div * 0.9995:
             return f"{sign}${_sig3(a / div)}{suffix}"
@@ -278,18 +280,18 @@ RANK_COLUMNS = {
     "incarceration_years_averted": ("Custody-years averted", "count", "no clear effect"),
     "incremental_cost": ("Extra public cost", "usd", ""),
     "cost_per_homicide_averted": ("Cost per homicide averted", "usd", ""),
-    "net_benefit": ("Net benefit", "usd", "unclear: could be a gain or a loss"),
+    "net_benefit": ("Net benefit", "usd", "unclear: gain or loss"),
     "p_benefit_exceeds_cost": ("Chance benefits exceed costs", "share", ""),
 }
-FRONTIER_WORDS = {"frontier": "on the frontier", "dominated": "dominated (another option does more for less)",
-                  "extendedly dominated": "extendedly dominated (a mix of two others does better)",
+FRONTIER_WORDS = {"frontier": "on the frontier", "dominated": "dominated", "extendedly dominated": "extendedly dominated",
                   "n/a": "–"}
 RANK_HELP = {
     "rank": ("Rank by net benefit among the baseline and the options with a clear effect "
              "on homicides (10-90% interval of homicides averted excludes zero); options ranked below the baseline do "
              "worse than doing nothing; '–': no clear effect, not ranked."),
     "frontier": "Efficiency frontier of extra public cost against homicides averted, over the baseline and the options with "
-                "a clear effect (recruitsim.economics.cea.efficiency_frontier).",
+                "a clear effect: 'dominated' = another option averts more for less; 'extendedly dominated' = a mix of two "
+                "others does better (recruitsim.economics.cea.efficiency_frontier).",
     "evidence": GRADE_HELP,
 }
 
@@ -307,15 +309,15 @@ def figure(r: Any, col: str, kind: str, unclear_words: str, n: int) -> Cell:
     v, lo, hi = r.get(col), r.get(f"{col}_lo"), r.get(f"{col}_hi")
     text = format_value(v, kind)
     if kind == "share":
-        return Cell(text, "over replicates x economic draws" if n >= 2 else "needs 2+ replicates")
+        return Cell(text)
     if n < 2:
-        return Cell(text, "no interval: 1 replicate", "unclear" if unclear_words else "")
+        return Cell(text, "1 replicate: no interval", "unclear" if unclear_words else "")
     if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
         return Cell(text, "")
     interval = f"{format_value(lo, kind)} to {format_value(hi, kind)}"
     if unclear_words and lo <= 0 <= hi:
-        return Cell(unclear_words, f"{text}; 10-90%: {interval}", "unclear")
-    return Cell(text, f"10-90%: {interval}", "clear" if unclear_words else "")
+        return Cell(unclear_words, f"mean {text}; {interval}", "unclear")
+    return Cell(text, interval, "clear" if unclear_words else "")
 
 
 def rank_rows(ct: CostTable, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -336,8 +338,9 @@ def rank_rows(ct: CostTable, labels: dict[str, str]) -> list[dict[str, Any]]:
         if not clear and not base:
             cells["cost_per_homicide_averted"] = Cell("–", "no clear effect on homicides")
         status = str(r.get("frontier_status", ""))
-        cells["frontier"] = Cell("reference point" if base else FRONTIER_WORDS.get(status, "– (no clear effect)"))
-        cells["evidence"] = Cell(str(r.get("grade", "–") or "–"), str(r.get("grade_note", "") or ""))
+        cells["frontier"] = Cell("reference" if base else FRONTIER_WORDS.get(status, "off: no clear effect"))
+        note = str(r.get("grade_note", "") or "")
+        cells["evidence"] = Cell(str(r.get("grade", "–") or "–"), "mainly expert guesses" if note else "")
         rows.append({"name": name, "label": labels.get(name, name), "baseline": base, "clear": clear, "cells": cells})
     return rows
 
@@ -378,6 +381,36 @@ def ranking_csv(ct: CostTable, labels: dict[str, str], settings: Settings, compl
     return t.to_csv(index=False)
 
 
+def best_option(ct: CostTable | None) -> str | None:
+    """The top-ranked option with a clear effect (None when none is ranked)."""
+    if ct is None or ct.table is None or ct.replicates < 2:
+        return None
+    t = ct.table[(ct.table["name"] != "baseline") & ct.table["distinguishable"].astype(bool)]
+    return str(t.sort_values("rank").iloc[0]["name"]) if len(t) else None
+
+
+def history_html(runs: list) -> str:
+    """This session's runs side by side: one row per run and option, the headline figures of each ranking."""
+    e = html.escape
+    out = ['<table class="rs-table"><thead><tr><th>Run</th><th>Settings</th><th>Option</th><th>Rank</th>'
+           '<th>Homicides averted</th><th>Net benefit</th><th>Chance benefits exceed costs</th></tr></thead><tbody>']
+    for i, snap in enumerate(runs):
+        s = snap.settings
+        ct = cost_effectiveness(complete_pairs(snap.results), s.country, s.policy_kinds(), s.seed) if snap.replicates_done else None
+        rows = [r for r in rank_rows(ct, s.labels) if not r["baseline"]] if ct is not None else []
+        what = e(f"{s.describe()}; {snap.replicates_done} of {s.replicates} replicates done")
+        if not rows:
+            out.append(f"<tr><td>{i + 1}</td><td>{what}</td><td colspan=5>no finished replicate</td></tr>")
+        for j, r in enumerate(rows):
+            c = r["cells"]
+            lead = f'<td rowspan="{len(rows)}">{i + 1}</td><td rowspan="{len(rows)}">{what}</td>' if j == 0 else ""
+            out.append(f"<tr>{lead}<td>{e(r['label'])}</td><td>{e(c['rank'].text)}</td>"
+                       + "".join(f'<td class="num">{e(c[k].text)}<br><span class="rs-range">{e(c[k].detail)}</span></td>'
+                                 for k in ("homicides_averted", "net_benefit", "p_benefit_exceeds_cost")) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
 # ---- download --------------------------------------------------------------------------------------------
 def results_csv(snap) -> str:
     """The tidy monthly results of every finished run (both scenarios, all replicates) as CSV."""
@@ -389,8 +422,7 @@ def results_csv(snap) -> str:
     return df.to_csv(index=False)
 
 
-def csv_filename(s: Settings) -> str:
-    safe = s.scenario_name.replace(" + ", "+").replace(" ", "_")
-    return f"recruitsim_{s.country}_{safe}_{s.agents}agents_{s.years}y_seed{s.seed}.csv"
-
-
+def csv_filename(s: Settings, done: int, kind: str = "monthly") -> str:
+    """The download's name says what it holds: ``..._partial-2of5reps.csv`` until every replicate has finished."""
+    part = "" if done >= s.replicates else f"_partial-{done}of{s.replicates}reps"
+    return f"recruitsim_{kind}_{s.country}_{len(s.options)}options_{s.agents}agents_{s.years}y_seed{s.seed}{part}.csv"
