@@ -50,6 +50,9 @@ CSS = """
 .rs-table th { background: #f5f5f5; font-weight: 600; }
 .rs-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rs-rank td.rs-unclear { color: #666; font-style: italic; }
+.rs-rank td.num { white-space: nowrap; }
+.rs-rank th { font-size: 12px; }
+.rs-ranking-table { overflow-x: auto; }
 .rs-rank tr.rs-rank-baseline td { background: #fafafa; color: #555; }
 .rs-rank td.rs-rank-option { font-weight: 600; min-width: 180px; }
 .rs-rank td.rs-rank-n { font-size: 18px; font-weight: 700; }
@@ -132,9 +135,10 @@ def OptionsPanel(country, chosen, n_years: int):
         for opt in cat.values():
             with solara.Div(classes=[f"rs-opt-{opt.name}"], style={"margin": "-10px 0"}):
                 solara.Checkbox(label=opt.label, value=opt.name in names, on_value=lambda on, o=opt: toggle(o, on))
-        own = [o for o in chosen.value if o.origin == "own"]
-        if own:
-            solara.HTML(tag="div", unsafe_innerHTML="<b>Your packages</b>", style="margin: 8px 0 0 0")
+        with solara.Column(gap="0px"):  # always there, so the builder below keeps its state when a package is added
+            own = [o for o in chosen.value if o.origin == "own"]
+            if own:
+                solara.HTML(tag="div", unsafe_innerHTML="<b>Your packages</b>", style="margin: 8px 0 0 0")
             for o in own:
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button(icon_name="mdi-close", icon=True, small=True, on_click=lambda o=o: toggle(o, False))
@@ -434,7 +438,8 @@ def Comparison(fields: dict, chosen, settings: S.Settings | None, problems: list
         if snap is not None:  # the run shown so far stays listed
             runs.set([*runs.value, snap])
         viewing.set(None)
-        router.push("?" + O.to_query(s.country, s.agents, s.years, s.seed, s.replicates, s.options))
+        if router.set_path is not None:  # served (not rendered in a test): the address bar holds the settings
+            router.push("?" + O.to_query(s.country, s.agents, s.years, s.seed, s.replicates, s.options))
         task(s)
 
     def precise():

@@ -70,7 +70,7 @@ class Option:
 
     def toml(self) -> str:
         """The option as a scenario file for ``recruitsim compare --scenarios FILE`` (and for upload here)."""
-        return to_toml(self.name, self.description or self.label, self.specs)
+        return to_toml(self.label if self.origin == "own" else self.name, self.description or self.label, self.specs)
 
 
 def _option(name: str, label: str, description: str, specs: list[dict], origin: str) -> Option:
