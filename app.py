@@ -176,7 +176,7 @@ def PackageBuilder(chosen, n_years: int):
         message.set(f"Added '{opt.label}' from {str(data.get('name', ''))[:60]}.")
 
     with solara.Details("Build your own package, or upload one", expand=False):
-        solara.InputText("Package name", value=name, classes=["rs-package-name"])
+        solara.InputText("Package name", value=name, continuous_update=True, classes=["rs-package-name"])
         for c in choices.value:
             PolicyEditor(c, n_years, change)
         solara.Button("Add this package to the comparison", on_click=add, outlined=True, icon_name="mdi-plus",

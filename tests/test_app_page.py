@@ -179,12 +179,12 @@ def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     for name in O.DEFAULT_OPTIONS:
         assert html.escape(O.catalogue()[name].label) in table.unsafe_innerHTML
     assert table.unsafe_innerHTML.count('class="rs-rank-') >= 5 and " to " in table.unsafe_innerHTML
-    assert "rests on 2 replicates of 2,000 simulated youths" in re.sub(r"\s+", " ", page_text(rc))
+    assert "rest on 2 replicates of 2,000 simulated youths" in re.sub(r"\s+", " ", page_text(rc))
     charts = [w for w in widgets(rc) if isinstance(w, EchartsWidget)]
     trends = [c for c in charts if c.option.get("series") and c.option["series"][0]["type"] == "line"]
     assert len(trends) == 4 and all(len(c.option["series"]) == 5 for c in trends)  # baseline + 4 options
     assert any(c.option.get("series") and c.option["series"][-1].get("name") == "Efficiency frontier" for c in charts)
-    downloads = [text_of(w) for w in widgets(rc) if isinstance(w, v.Btn)]
+    downloads = [text_of(w).replace("mdi-cloud-download-outline ", "") for w in widgets(rc) if isinstance(w, v.Btn)]
     assert "Download the ranking (CSV)" in downloads and "Download the monthly results (CSV)" in downloads
     assert sum(t.endswith("(.toml)") for t in downloads) == 4
     rc.close()
