@@ -50,11 +50,13 @@ CSS = """
 .rs-table th { background: #f5f5f5; font-weight: 600; }
 .rs-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rs-rank td.rs-unclear { color: #666; font-style: italic; }
-.rs-rank td.num { white-space: nowrap; }
+.rs-rank td.num { white-space: normal; min-width: 64px; }
+.rs-rank td.num .rs-range { display: block; }
 .rs-rank th { font-size: 12px; }
+.rs-rank td.rs-rank-option { min-width: 140px; }
 .rs-ranking-table { overflow-x: auto; }
 .rs-rank tr.rs-rank-baseline td { background: #fafafa; color: #555; }
-.rs-rank td.rs-rank-option { font-weight: 600; min-width: 180px; }
+.rs-rank td.rs-rank-option { font-weight: 600; }
 .rs-rank td.rs-rank-n { font-size: 18px; font-weight: 700; }
 .rs-help { cursor: help; border-bottom: 1px dotted #888; }
 .rs-range { color: #666; font-size: 11px; font-style: normal; }
@@ -334,7 +336,7 @@ def Charts(snap, yearly):
         for metric, (title, _, _, meaning) in S.CHART_METRICS.items():
             with solara.Card(title, margin=0, classes=[f"rs-chart-{metric}", "rs-chart"]):
                 solara.FigureEcharts(option=C.trend_option(lookup, metric, s.labels, s.years),
-                                     attributes={"style": "height: 300px; width: 100%"}, responsive=True)
+                                     attributes={"style": "height: 380px; width: 100%"}, responsive=True)
                 solara.HTML(tag="div", unsafe_innerHTML=meaning + " Lines: medians across replicates; the ranking above "
                             "gives the intervals of the differences.", classes=["rs-caption"])
 

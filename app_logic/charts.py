@@ -76,8 +76,9 @@ def trend_option(band: pd.DataFrame | dict, metric: str, labels: dict[str, str],
                        "itemStyle": {"color": col[name]}})
     option = {
         "animation": False,
-        "grid": {"left": 52, "right": 16, "top": 28, "bottom": 24 + 18 * math.ceil(len(labels) / 2)},
-        "legend": {"data": list(labels.values()), "bottom": 0, "textStyle": {"fontSize": 10}, "itemWidth": 16},
+        "grid": {"left": 52, "right": 16, "top": 28, "bottom": 44 + 17 * len(labels)},
+        "legend": {"data": list(labels.values()), "bottom": 0, "orient": "vertical", "left": 52,
+                   "textStyle": {"fontSize": 10}, "itemWidth": 16, "itemHeight": 8},
         "tooltip": {"trigger": "axis", "valueFormatter": None},
         "xAxis": {"type": "category", "data": [str(y) for y in range(1, years + 1)], "name": "Year after the policies start",
                   "nameLocation": "middle", "nameGap": 22, "boundaryGap": False},

@@ -1,15 +1,11 @@
-"""Running a comparison for the app: baseline and scenario, a few replicates, results as they come.
+"""Running a comparison for the app: the baseline and several options, a few replicates, results as they come.
 
-Replicate ``r`` uses the seed ``replicate_seed(seed, r)`` in both baseline and scenario (common random
-numbers), so their difference is not swamped by noise. :func:`run_comparison` is a generator of
-:class:`Snapshot` s, so the page can draw results while the rest is still running:
-
-1. replicate 0 of the scenario runs in the calling (background) thread, month by month, with a
-   snapshot every ``live_every`` seconds (the charts grow as it runs); its baseline runs meanwhile in
-   a worker process, or comes from the baseline cache; the neighbourhood maps follow when both finish;
-2. the other replicates run in worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
-   everything in the thread), baseline and scenario of a replicate from one shared burn-in
-   (:func:`simulate_pair`), and each finished pair widens the uncertainty band.
+Replicate ``r`` uses the seed ``replicate_seed(seed, r)`` in the baseline and in every option (common random
+numbers), so their differences are not swamped by noise. :func:`run_comparison` is a generator of
+:class:`Snapshot` s, so the page can draw results while the rest is still running. :func:`plan_tasks` orders
+the work: replicate 1 first, split across the worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
+everything in the calling thread), then one task per replicate; each task runs one burn-in and a copy of it
+per scenario (:func:`simulate_group`). Every finished task gives a snapshot.
 
 Per-user state lives in the page. The only module-level state here is the worker pool and the
 baseline cache: a baseline depends on (country, agents, years, seed, replicate) and never on anyone's

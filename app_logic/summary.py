@@ -363,7 +363,7 @@ def ranking_html(rows: list[dict[str, Any]], help_: dict[str, str]) -> str:
         for c, _ in heads[2:]:
             cell = row["cells"][c]
             tone = f" rs-{cell.tone}" if cell.tone else ""
-            detail = f'<br><span class="rs-range">{e(cell.detail)}</span>' if cell.detail else ""
+            detail = f'<span class="rs-range">{e(cell.detail)}</span>' if cell.detail else ""
             out.append(f'<td class="num rs-cell-{c}{tone}" title="{e(tips.get(c, ""))}">{e(cell.text)}{detail}</td>')
         out.append("</tr>")
     out.append("</tbody></table>")

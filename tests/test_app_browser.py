@@ -132,15 +132,15 @@ def test_default_comparison_ranks_four_options_with_intervals(server, page, arti
     assert page.locator(".rs-plane canvas").count() == 1 and page.locator(".rs-chart canvas").count() == 4
     assert "?" in page.url and "options=" in page.url  # the settings are in the address bar
 
+    page.set_viewport_size({"width": 1440, "height": 2300})
+    time.sleep(1)
+    page.screenshot(path=str(DOCS / "app-screenshot.png"))  # before the download scrolls the page
     with page.expect_download() as dl:
         page.get_by_text("Download the ranking (CSV)").click()
     assert "partial" not in dl.value.suggested_filename
     table = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
     assert len(table) == 5 and {r["complete"] for r in table} == {"True"}
 
-    page.set_viewport_size({"width": 1440, "height": 2300})
-    time.sleep(1)
-    page.screenshot(path=str(DOCS / "app-screenshot.png"))
     app_first = float(status.split("first results after ")[1].split(" s")[0]) if "first results after" in status else None
     record = {"wait_before_run_s": WAIT_BEFORE_RUN, "run_to_first_results_s": round(first, 2), "run_to_all_replicates_s": round(done, 2),
               "app_reported_first_results_s": app_first, "options": [r["label"] for r in rows],
@@ -173,8 +173,8 @@ def test_a_link_builds_a_comparison_and_an_uploaded_scenario_joins_it(server, pa
     page.get_by_text("Build your own package, or upload one").click()
     page.locator(".rs-upload-input").set_input_files(str(path))
     page.get_by_text("Added 'Uploaded mix'").wait_for(timeout=20_000)
-    page.locator(".rs-run").click()
-    page.locator(".rs-status-done").wait_for(timeout=600_000)
+    page.locator(".rs-run").click()  # the previous run's "Done" stays until the new run reports: wait for this one's
+    page.locator(".rs-status-done", has_text="of the baseline and 3 options").wait_for(timeout=600_000)
     time.sleep(1)
     labels = [r["label"] for r in ranked_rows(page)]
     assert "Uploaded mix" in labels and len(labels) == 3, labels
