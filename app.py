@@ -1,20 +1,23 @@
-"""recruitsim app: compare a policy package with the baseline, in the browser.
+"""recruitsim app: compare prevention and enforcement options side by side, in the browser.
 
     recruitsim app                 # serves http://127.0.0.1:8765
     solara run app.py              # the same, from the repository root
 
-Pick a country, switch policies on, press **Run**. The baseline (no new policy) and the scenario run
-with the same random numbers for a few replicates; the charts, neighbourhood maps and the
-cost-effectiveness table fill in as replicates finish. The work happens in a background thread and
-worker processes (``app_logic/run.py``); this file is only the page. Each browser session has its
-own state: everything below lives in component hooks, nothing in module-level variables.
+Pick a country and several options (library scenarios, single levers or your own packages; a sensible set is
+chosen on arrival), press **Run**. The baseline and every option run with the same random numbers for a few
+replicates, and the options are ranked with the metrics of ``recruitsim compare`` (``recruitsim.economics``):
+the cost-effectiveness plane, the efficiency frontier, outcomes averted, net benefit and the chance that benefits
+exceed costs, each with its interval and evidence grade. The work happens in worker processes
+(``app_logic/run.py``); this file is only the page. Each browser session has its own state (component hooks);
+the settings travel in the page's URL, so a link reproduces a run.
 
-Why not Mesa's ``SolaraViz``: it drives *one* model instance step by step from its own sidebar, while
-this page compares two scenarios over several replicates run off the page's thread; the charts and
-maps here are plain Solara components fed from the model's outputs and property layers.
+Why not Mesa's ``SolaraViz``: it drives *one* model instance step by step from its own sidebar, while this page
+compares many scenarios over several replicates run off the page's thread.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import markdown
 import solara
@@ -22,11 +25,13 @@ import solara.lab
 
 from recruitsim.app_logic import charts as C
 from recruitsim.app_logic import hostguard
+from recruitsim.app_logic import options as O
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
 from recruitsim.model.policies import KINDS
 from recruitsim.model.profiles import get_profile
+from recruitsim.scenarios import library
 
 try:  # the fixed "runs on Solara" banner covers the charts' corner
     import solara.server.settings
@@ -38,71 +43,65 @@ except Exception:  # pragma: no cover - other Solara versions
 # Host/Origin checks (DNS rebinding, cross-site WebSocket) when served by `recruitsim app`
 hostguard.install()
 
-TITLE = "recruitsim: youth recruitment into criminal groups, and the policies that prevent it"
+TITLE = "recruitsim: which policies keep young people out of criminal groups, and at what cost"
 CSS = """
-.rs-table { border-collapse: collapse; width: 100%; font-size: 14px; }
-.rs-table th, .rs-table td { border-bottom: 1px solid #e0e0e0; padding: 6px 10px; text-align: left; vertical-align: top; }
+.rs-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.rs-table th, .rs-table td { border-bottom: 1px solid #e0e0e0; padding: 5px 8px; text-align: left; vertical-align: top; }
 .rs-table th { background: #f5f5f5; font-weight: 600; }
-.rs-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.rs-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.rs-rank td.rs-unclear { color: #666; font-style: italic; }
+.rs-rank td.num { white-space: normal; min-width: 64px; }
+.rs-rank td.num .rs-range { display: block; }
+.rs-rank th { font-size: 12px; }
+.rs-rank td.rs-rank-option { min-width: 140px; }
+.rs-ranking-table { overflow-x: auto; }
+.rs-rank tr.rs-rank-baseline td { background: #fafafa; color: #555; }
+.rs-rank td.rs-rank-option { font-weight: 600; }
+.rs-rank td.rs-rank-n { font-size: 18px; font-weight: 700; }
 .rs-help { cursor: help; border-bottom: 1px dotted #888; }
-.rs-range { color: #666; font-size: 12px; }
+.rs-range { color: #666; font-size: 11px; font-style: normal; }
 .rs-caption { color: #555; font-size: 13px; margin: 2px 4px 4px 4px; }
-.rs-change { font-size: 24px; font-weight: 600; line-height: 1.3; }
-.rs-policy-desc { color: #555; font-size: 12px; margin: -10px 0 6px 44px; line-height: 1.35; }
+.rs-option-desc { color: #555; font-size: 12px; margin: -14px 0 4px 32px; line-height: 1.3; }
 .rs-prose p { margin: 4px 0; }
 .rs-prose ul { margin: 4px 0 8px 0; }
+.rs-basis { font-size: 14px; background: #FFF8E1; border: 1px solid #F0DFA8; border-radius: 6px; padding: 6px 10px; }
 """
 
 ABOUT = """
 ### What the page shows
 
-* **Baseline** (grey, dashed): the country as it is, with no new policy.
-* **With the policies** (blue): the same country with the policies you switched on.
-* Both run with the **same random numbers**, replicate by replicate, so the gap between the two lines is the
-  effect of the policies and not chance. Each **replicate** repeats the pair with other random numbers;
-  the lines are the median across replicates and the **shaded bands** their 10-90% range.
+* **Baseline**: the country as it is, with no new policy. Every option is compared with it.
+* The baseline and every option run with the **same random numbers**, replicate by replicate, so the
+  differences are the options' effects and not chance. Each **replicate** repeats the comparison with other
+  random numbers (and, in a calibrated profile, another draw of the calibrated parameters and of the policy
+  effect sizes); the intervals are the 10-90% range across replicates (and economic draws, for money).
+* **No clear effect**: an outcome whose 10-90% interval includes zero cannot be told apart from no effect. The
+  page says so in words and never shows it as a gain or a loss; such an option is not ranked and is kept off the
+  efficiency frontier (the same rule as `recruitsim compare`).
 * Figures are **national**: each simulated youth stands for many real ones (the country's population aged
-  10-29 divided by the number of simulated youths). More simulated youths give less noise but take longer.
+  10-29 divided by the number of simulated youths). More simulated youths and replicates give narrower
+  intervals but take longer: **More precise run** runs 10 replicates of 50,000 youths.
 * Each run first simulates a 5-year **burn-in** (not shown) so that the starting point is settled; year 1
   is the first year after the policies start.
 
-### The outcomes
+### The ranking
 
-* **Recruitment**: youths 10-29 joining a criminal group during the year (outside and inside prison).
-* **Group membership**: youths 10-29 who are members at the end of the year.
-* **Homicide rate**: homicides of all ages per 100,000 population per year.
-* **Incarceration**: prisoners of all ages per 100,000 population.
-* **Neighbourhood maps**: which group controls each neighbourhood and how violent it is, at the end of
-  replicate 1 (from the model's neighbourhood property layers).
-* **Cost-effectiveness table**: the extra cost against the baseline and what it buys (recruits, homicides
-  and prison-years averted; cost per outcome; net benefit). Hover over a measure for its definition.
-
-### The policies
-
-* **Individual programmes** (mentoring, school support, employment, family-violence prevention) enrol a
-  share of the eligible youths (*coverage*); *who is enrolled first* sets the targeting.
-* **Area policies** (mass policing, focused deterrence) act in a share of neighbourhoods, the most violent first.
-* **National policies** (reporting hotline, border interdiction) act everywhere.
-* *Active from year ... to year ...* sets when a policy starts and stops (year 0 = when the comparison starts).
-* Every effect size and cost, with its range and source, is on the *Parameters and outputs* tab.
+* **Rank**: by net benefit, among the baseline and the options with a clear effect on homicides.
+* **Homicides, recruits, custody-years averted**: against the baseline, discounted at 3% a year, over the run.
+* **Extra public cost**: programme spending plus the change in prison spending, 2024 USD, discounted.
+* **Net benefit**: the value of lives saved (value of a statistical life), other crime avoided and the deadweight
+  cost of taxes, minus the extra cost. **Chance benefits exceed costs**: share of samples with a positive net benefit.
+* **Efficiency frontier**: the options for which no other option (or mix of two) averts more homicides for less.
+* **Evidence grade**: the weakest grade of the effect sizes the option rests on (A randomised trial in Latin
+  America; B trial elsewhere or strong LAC quasi-experiment; C meta-analysis of weaker designs; D expert guess).
+* All figures of a row come from **one computation** (`recruitsim.economics.cea`): means of paired replicates,
+  so the parts add up; ratios are ratios of those means.
 
 ### Caveats
 
 Many effect sizes are documented guesses (marked `GUESS`, with what they rest on) and the country profiles
 are built from published figures. Treat the results as a structured, transparent way to compare options
 and their uncertainty, not as forecasts. The model is described in full (ODD protocol) in the project's `docs/`.
-"""
-
-INTRO = """
-**How to use it:** pick a country on the left, switch on one or more policies (or start from a library
-scenario), and press **Run**. You will see:
-
-* four charts (recruitment, group membership, homicide rate, incarceration), baseline in grey and your
-  scenario in blue, growing year by year while the simulation runs, with an uncertainty band once the
-  replicates finish;
-* maps of which group controls each neighbourhood and how violent it is, with and without the policies;
-* a cost-effectiveness table against the baseline (hover over a measure for its meaning);
-* buttons to download the results as CSV.
 """
 
 
@@ -112,7 +111,87 @@ def Prose(text: str, classes: list[str] | None = None):
     return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text), classes=["rs-prose", *(classes or [])])
 
 
-# ---- left column: the scenario ---------------------------------------------------------------------------
+@solara.component_vue(str(Path(__file__).resolve().parent / "app_logic" / "toml_upload.vue"))
+def TomlUpload(label: str = "Upload a scenario file (.toml)", event_upload=None):
+    pass
+
+
+# ---- left column: country and options --------------------------------------------------------------------
+@solara.component
+def OptionsPanel(country, chosen, n_years: int):
+    options = solara.use_memo(S.country_options, [])
+    by_label = {v: k for k, v in options.items()}
+    cat = solara.use_memo(O.catalogue, [])
+    names = {o.name for o in chosen.value}
+
+    def toggle(opt: O.Option, on: bool):
+        rest = [o for o in chosen.value if o.name != opt.name]
+        chosen.set(tuple([*rest, opt] if on else rest))
+
+    with solara.Card("1. Country", margin=0):
+        solara.Select("Country profile", values=list(options.values()), value=options.get(country.value),
+                      on_value=lambda label: country.set(by_label.get(label, S.DEFAULTS["country"])), classes=["rs-country"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "<i>calibrated</i>: fitted to the country's published figures; <i>sparse data</i>: some inputs are regional averages."))
+    with solara.Card(f"2. Options to compare ({len(chosen.value)} chosen)", margin=0, style={"margin-top": "12px"}):
+        for opt in cat.values():
+            with solara.Div(classes=[f"rs-opt-{opt.name}"], style={"margin": "-10px 0"}):
+                solara.Checkbox(label=opt.label, value=opt.name in names, on_value=lambda on, o=opt: toggle(o, on))
+        with solara.Column(gap="0px"):  # always there, so the builder below keeps its state when a package is added
+            own = [o for o in chosen.value if o.origin == "own"]
+            if own:
+                solara.HTML(tag="div", unsafe_innerHTML="<b>Your packages</b>", style="margin: 8px 0 0 0")
+            for o in own:
+                with solara.Row(style={"align-items": "center"}):
+                    solara.Button(icon_name="mdi-close", icon=True, small=True, on_click=lambda o=o: toggle(o, False))
+                    solara.Text(f"{o.label}: " + "; ".join(S.describe_spec(sp) for sp in o.specs), style={"font-size": "13px"})
+        PackageBuilder(chosen, n_years)
+
+
+@solara.component
+def PackageBuilder(chosen, n_years: int):
+    choices = solara.use_reactive(S.default_choices())
+    name = solara.use_reactive("My package")
+    message = solara.use_reactive("")
+
+    def change(new):
+        choices.set(S.replace_choice(choices.value, new))
+
+    def add():
+        try:
+            opt = O.own_option(name.value, S.specs_from_choices(choices.value, n_years))
+            if not opt.specs:
+                raise library.ScenarioError("switch on at least one lever")
+        except library.ScenarioError as e:
+            message.set(f"Not added: {e}")
+            return
+        chosen.set(O.unique([*chosen.value, opt]))
+        message.set(f"Added '{opt.label}'.")
+
+    def uploaded(data):
+        try:
+            opt = O.from_upload(str(data.get("text", "")).encode(), str(data.get("name", "upload.toml")))
+        except library.ScenarioError as e:
+            message.set(f"Not added: {e}")
+            return
+        chosen.set(O.unique([*chosen.value, opt]))
+        message.set(f"Added '{opt.label}' from {str(data.get('name', ''))[:60]}.")
+
+    with solara.Details("Build your own package, or upload one", expand=False):
+        solara.InputText("Package name", value=name, continuous_update=True, classes=["rs-package-name"])
+        for c in choices.value:
+            PolicyEditor(c, n_years, change)
+        solara.Button("Add this package to the comparison", on_click=add, outlined=True, icon_name="mdi-plus",
+                      classes=["rs-add-package"])
+        TomlUpload(event_upload=uploaded)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "The same TOML file <code>recruitsim compare --scenarios FILE</code> reads; each option's file can be "
+            "downloaded under the results."))
+    if message.value:
+        (solara.Error if message.value.startswith("Not") else solara.Success)(message.value, dense=True,
+                                                                              classes=["rs-package-message"])
+
+
 @solara.component
 def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
     kind = KINDS[choice.kind]
@@ -124,223 +203,302 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
     solara.Switch(label=S.POLICY_LABELS[choice.kind], value=choice.on, on_value=lambda on: set_(on=on),
                   classes=[f"rs-switch-{choice.kind}"])
     solara.HTML(tag="div", unsafe_innerHTML=f"{kind.description}. Costs {cost.default:,.0f} {cost.unit}.",
-                classes=["rs-policy-desc"])
+                classes=["rs-option-desc"])
     if not choice.on:
         return
-    with solara.Column(gap="0px", style={"margin": "0 0 10px 44px", "padding-left": "10px",
+    with solara.Column(gap="0px", style={"margin": "0 0 10px 32px", "padding-left": "10px",
                                          "border-left": f"3px solid {C.SCENARIO_COLOUR}"}):
         if choice.level == "national":
             solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
         else:
             solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
                              step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
-            solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"],
-                        style="margin: -2px 0 12px 0")
+            solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"])
         if choice.level == "individual":
             names = {v: k for k, v in S.TARGETING_LABELS.items()}
             solara.Select("Who is enrolled first", values=list(names), value=S.TARGETING_LABELS[choice.targeting],
                           on_value=lambda label: set_(targeting=names.get(label, choice.targeting)), dense=True)
         end = years if choice.end_year is None else min(choice.end_year, years)
-        start = choice.start_year  # shown as stored; validation explains a start after the run's end
 
         def set_years(span):
             lo, hi = int(span[0]), int(span[1])
             set_(start_year=lo, end_year=None if hi >= years else hi)
 
-        solara.SliderRangeInt(f"Active from year {start} to year {end}", value=(min(start, years), end), min=0, max=years,
-                              on_value=set_years, thumb_label=False)
+        solara.SliderRangeInt(f"Active from year {choice.start_year} to year {end}", value=(min(choice.start_year, years), end),
+                              min=0, max=years, on_value=set_years, thumb_label=False)
+
+
+# ---- right column: settings, Run, results -----------------------------------------------------------------
+SETTING_BOXES = (("agents", "Simulated youths", "More: narrower intervals, slower."),
+                 ("years", "Years", "After a 5-year burn-in."),
+                 ("replicates", "Replicates", "For the intervals."),
+                 ("seed", "Seed", "Same seed, same results."))
 
 
 @solara.component
-def ScenarioPanel(country, agents, years, seed, replicates, choices, preset):
-    n_years = S.years_or_default(years.value)
-    options = solara.use_memo(S.country_options, [])
-    by_label = {v: k for k, v in options.items()}
-    presets = solara.use_memo(S.presets, [])
-    preset_labels = {f"{desc} ({name})": name for name, desc in presets.items()}
-
-    def pick_preset(label):
-        preset.set(label)
-        if label in preset_labels:
-            choices.set(S.choices_from_preset(preset_labels[label], n_years))
-
-    def change(new):
-        choices.set(S.replace_choice(choices.value, new))
-        preset.set(None)
-
-    with solara.Card("1. Country and policies", margin=0):
-        solara.Select("Country profile", values=list(options.values()), value=options.get(country.value),
-                      on_value=lambda label: country.set(by_label.get(label, S.DEFAULTS["country"])))
-        solara.Select("Start from a library scenario (optional)", values=list(preset_labels), value=preset.value,
-                      on_value=pick_preset)
-        solara.HTML(tag="div", unsafe_innerHTML="<b>Policies</b>: switch on one or more.", style="margin: 8px 0 4px 0")
-        for c in choices.value:
-            PolicyEditor(c, n_years, change)
-    with solara.Card("2. Simulation settings", margin=0, style={"margin-top": "12px"}):
-        for label, ref, key, hint in (
-            ("Population (simulated youths)", agents, "agents", "More youths: less noise, slower."),
-            ("Years after the policies start", years, "years", "Plus a 5-year burn-in, not shown."),
-            ("Replicates (for the uncertainty band)", replicates, "replicates", "Each uses other random numbers."),
-            ("Seed", seed, "seed", "Same seed and settings give the same results."),
-        ):
-            lo, hi = S.LIMITS[key]
-            problem = S.field_problem(ref.value, label.split(" (")[0], lo, hi)
-            solara.InputText(label, value=ref, continuous_update=True, error=bool(problem),
-                             message=problem or f"{hint} Allowed: {lo:,} to {hi:,}.", classes=[f"rs-input-{key}"])
-
-
-# ---- right column: run bar and results -------------------------------------------------------------------
-@solara.component
-def RunBar(problems: list[str], snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool, on_run, on_stop):
-    with solara.Column(classes=["rs-runbar"], gap="6px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
-                                                                 "border-radius": "6px", "padding": "10px 14px"}):
-        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "background-color": "transparent"}):
+def RunBar(fields: dict, problems: list[str], snap, running: bool, stale: bool, on_run, on_stop, on_precise, link: str):
+    with solara.Column(classes=["rs-runbar"], gap="4px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
+                                                                "border-radius": "6px", "padding": "10px 14px"}):
+        with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap", "background-color": "transparent"}):
             solara.Button("Run", on_click=on_run, color="primary", disabled=bool(problems), icon_name="mdi-play",
-                          classes=["rs-run"], style={"min-width": "120px"})
+                          classes=["rs-run"], style={"min-width": "110px", "margin-top": "10px"})
             if running:
-                solara.Button("Stop", on_click=on_stop, outlined=True, icon_name="mdi-stop", classes=["rs-stop"])
-            Status(snap, running, stopped, stale)
+                solara.Button("Stop", on_click=on_stop, outlined=True, icon_name="mdi-stop", classes=["rs-stop"],
+                              style={"margin-top": "10px"})
+            for key, label, hint in SETTING_BOXES:
+                lo, hi = S.LIMITS[key]
+                problem = S.field_problem(fields[key].value, label, lo, hi)
+                solara.InputText(label, value=fields[key], continuous_update=True, error=bool(problem),
+                                 message=problem or f"{hint} {lo:,}-{hi:,}.", classes=[f"rs-input-{key}"],
+                                 style={"max-width": "150px"})
+        Status(snap, running, stale)
         for p in problems:
             solara.Error(p, dense=True, classes=["rs-problem"])
         if running and snap is not None:
             solara.ProgressLinear(value=max(3.0, 100 * snap.fraction), color="primary")
+        with solara.Row(style={"align-items": "center", "background-color": "transparent"}):
+            solara.Button("More precise run (10 replicates x 50,000 youths)", on_click=on_precise, text=True, small=True,
+                          disabled=bool(problems) or running, icon_name="mdi-target", classes=["rs-precise"])
+            solara.HTML(tag="a", unsafe_innerHTML="Link to these settings", attributes={"href": link, "class": "rs-link"},
+                        style="font-size: 13px")
 
 
 @solara.component
-def Status(snap: R.Snapshot | None, running: bool, stopped: bool, stale: bool):
-    style = {"font-size": "14px", "flex": "1", "min-width": "240px"}
+def Status(snap, running: bool, stale: bool):
+    style = {"font-size": "14px"}
     if snap is None:
-        solara.Text("Switch on a policy, then press Run. A default run shows its first results in a second or two.",
-                    classes=["rs-status"], style=style)
+        solara.Text("A sensible set of options is already chosen: press Run to rank them against the baseline "
+                    "(first results in a few seconds).", classes=["rs-status"], style=style)
     elif snap.status == "error":
         solara.Text(snap.message, classes=["rs-status", "rs-status-error"], style={**style, "color": "#B00020"})
     elif running and snap.status == "running":
         solara.Text(snap.message, classes=["rs-status"], style=style)
-    elif stopped or snap.status == "cancelled":
-        solara.Text("Stopped. The results shown are those finished before you pressed Stop.", classes=["rs-status"],
-                    style=style)
+    elif snap.status == "cancelled":
+        solara.Text(f"Stopped: {snap.replicates_done} of {snap.settings.replicates} replicates finished; the results rest on "
+                    "those.", classes=["rs-status", "rs-status-stopped"], style=style)
     else:
         first = f"first results after {snap.first_results_seconds:.1f} s, " if snap.first_results_seconds else ""
         more = " You have changed the settings since: press Run to update." if stale else ""
-        solara.Text(f"Done: {snap.replicates_done} replicate(s) of baseline and scenario ({first}all in "
-                    f"{snap.elapsed:.1f} s).{more}", classes=["rs-status", "rs-status-done"], style=style)
+        solara.Text(f"Done: {snap.replicates_done} replicate(s) of the baseline and {len(snap.settings.options)} options "
+                    f"({first}all in {snap.elapsed:.1f} s).{more}", classes=["rs-status", "rs-status-done"], style=style)
 
 
 @solara.component
-def Headline(snap: R.Snapshot, yearly):
-    changes = solara.use_memo(lambda: M.headline(yearly, snap.settings.scenario_name, snap.settings.years),
-                              [snap.replicates_done, id(snap.settings)])
-    if not changes:
-        return
-    years = snap.settings.years
-    with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
-        for c in changes:
-            pct = 0.0 if abs(c.pct) < 0.05 else c.pct  # no "-0.0%"
-            arrow = "▼" if pct < 0 else ("▲" if pct > 0 else "=")
-            colour = "#1B7F3B" if pct < 0 else ("#B23B1B" if pct > 0 else "#555555")
-            total = snap.replicates_done
-            of = "" if c.n == total else f" of {total}"
-            if c.n > 1:
-                span = f"range {c.pct_lo:+.1f}% to {c.pct_hi:+.1f}% across {c.n}{of} replicates"
-            elif total == 1:
-                span = "one replicate so far" if snap.status == "running" else "one replicate"
-            else:
-                span = f"from 1 of {total} replicates"
-            if c.n < total:
-                span += " (the others had none in the baseline)"
-            tip = (f"Scenario against baseline over {years} years: median of the per-replicate changes "
-                   f"(each replicate pairs baseline and scenario on the same random numbers). Baseline: "
-                   f"{c.baseline:,.1f}; with the policies: {c.scenario:,.1f}.")
-            with solara.Card(margin=0, style={"min-width": "200px", "flex": "1"}, classes=["rs-headline"]):
-                solara.HTML(tag="div", unsafe_innerHTML=c.label, style="font-size: 13px; color: #555")
-                solara.HTML(tag="div", unsafe_innerHTML=f"{arrow} {pct:+.1f}%" if pct else "≈ 0%", classes=["rs-change"],
-                            style=f"color: {colour}", attributes={"title": tip})
-                solara.HTML(tag="div", unsafe_innerHTML=f"vs baseline; {span}", classes=["rs-range"],
-                            attributes={"title": tip})
-
-
-@solara.component
-def Charts(snap: R.Snapshot, yearly):
+def Basis(snap):
     s = snap.settings
-    band = solara.use_memo(lambda: M.bands(yearly), [id(yearly)])
-    lookup = solara.use_memo(lambda: C.band_lookup(band), [id(band)])
-    active = [(c.start_year, c.end_year or s.years) for c in s.active]
-    reps = int(band["n"].max()) if not band.empty else 0
-    with solara.ColumnsResponsive(default=12, large=6):
-        for metric, (title, _, _, meaning) in S.CHART_METRICS.items():
-            with solara.Card(title, margin=0, classes=[f"rs-chart-{metric}", "rs-chart"]):
-                solara.FigureEcharts(option=C.trend_option(lookup, metric, s.scenario_name, "With the policies", s.years, active),
-                                     attributes={"style": "height: 280px; width: 100%"}, responsive=True)
-                more = (f" Lines: median of {reps} replicates; shading: their 10-90% range." if reps > 1
-                        else " The band appears as more replicates finish.")
-                solara.HTML(tag="div", unsafe_innerHTML=meaning + more, classes=["rs-caption"])
+    partial = "" if snap.complete else f" (of {s.replicates} asked; {'running' if snap.status == 'running' else 'partial'})"
+    solara.HTML(tag="div", classes=["rs-basis"], unsafe_innerHTML=(
+        f"These results rest on <b>{snap.replicates_done} replicate{'s' if snap.replicates_done != 1 else ''}</b>{partial} of "
+        f"<b>{s.agents:,} simulated youths</b> each, {get_profile(s.country).name}, {s.years} years, seed {s.seed}. "
+        + ("With one replicate there are no intervals yet, so nothing is ranked. " if snap.replicates_done < 2 else "")
+        + "For narrower intervals, use <i>More precise run</i>."))
 
 
 @solara.component
-def Maps(snap: R.Snapshot):
-    layers = snap.layers
-    n_groups = solara.use_memo(lambda: int(get_profile(snap.settings.country).params().n_groups), [snap.settings.country])
-    if not layers:
-        return
-    vmax = max(float(lay["violence"].max()) for lay in layers.values())
-    titles = {"baseline": "Baseline", "scenario": "With the policies"}
-    with solara.Card("Neighbourhoods at the end of replicate 1", margin=0, classes=["rs-maps"]):
-        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
-            "Each square is a neighbourhood. Left: which criminal group controls it (grey: none). Right: the violence "
-            "index, from group presence and rivals' conflict. Hover a square for details."))
-        with solara.ColumnsResponsive(default=12, medium=6):
-            for key in ("baseline", "scenario"):
-                if key not in layers:
-                    continue
-                lay = layers[key]
-                share = float((lay["control"] >= 0).mean())
-                solara.FigureEcharts(option=C.map_option(lay, "control", f"{titles[key]}: group control ({share:.0%} of "
-                                                                         "neighbourhoods)", n_groups),
-                                     attributes={"style": "height: 320px; width: 100%"}, responsive=True)
-                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{titles[key]}: violence (mean "
-                                                                          f"{float(lay['violence'].mean()):.2f})",
-                                                         n_groups, vmax),
-                                     attributes={"style": "height: 320px; width: 100%"}, responsive=True)
-
-
-@solara.component
-def CostTableCard(snap: R.Snapshot):
-    ct = solara.use_memo(lambda: M.cost_effectiveness(M.complete_pairs(snap.results), snap.settings.country)
-                         if snap.replicates_done else None, [snap.replicates_done, id(snap.settings)])
-    with solara.Card("Cost-effectiveness against the baseline", margin=0, classes=["rs-cost"]):
-        if ct is None:
-            solara.Text("The table appears when replicate 1 of both runs has finished.")
-            return
-        rows = M.table_cells(ct)
+def Ranking(snap, ct: M.CostTable):
+    s = snap.settings
+    with solara.Card("Options ranked against the baseline", margin=0, classes=["rs-ranking"]):
+        rows = M.rank_rows(ct, s.labels)
         if not rows:
             solara.Info(ct.note, classes=["rs-cost-note"])
             return
-        describe = "; ".join(a.describe(snap.settings.years) for a in snap.settings.active)
-        solara.HTML(tag="div", unsafe_innerHTML=M.table_html(rows, describe), classes=["rs-cost-table"])
-        solara.HTML(tag="div", unsafe_innerHTML=ct.note + " Hover over a measure or a figure for its definition.",
-                    classes=["rs-caption"])
-        solara.FileDownload(lambda: ct.table.to_csv(index=False), filename=f"cost_effectiveness_{snap.settings.country}.csv",
-                            label="Download this table (CSV)", mime_type="text/csv")
+        solara.HTML(tag="div", unsafe_innerHTML=M.ranking_html(rows, ct.help), classes=["rs-ranking-table"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "Discounted at 3% a year over the run, 2024 USD; small print: the 10-90% interval. <i>No clear effect</i>: "
+            "the interval includes zero, so the option cannot be told apart from doing nothing on that outcome. "
+            "Hover a heading for its definition. The same analysis as <code>recruitsim compare</code>."))
+        solara.FileDownload(lambda: M.ranking_csv(ct, s.labels, s, snap.complete),
+                            filename=M.csv_filename(s, snap.replicates_done, "ranking"),
+                            label=("Download the ranking (CSV)" if snap.complete else
+                                   f"Download the ranking so far (CSV, partial: {snap.replicates_done} of {s.replicates} replicates)"),
+                            mime_type="text/csv")
 
 
 @solara.component
-def Results(snap: R.Snapshot):
+def Plane(snap, ct: M.CostTable):
+    if ct.table is None or ct.cloud is None or ct.table.empty:
+        return
+    with solara.Card("Cost-effectiveness plane", margin=0, classes=["rs-plane"]):
+        solara.FigureEcharts(option=C.plane_option(ct.table, ct.cloud, snap.settings.labels),
+                             attributes={"style": "height: 400px; width: 100%"}, responsive=True)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "Each large dot is an option's mean; the faint dots are its samples (replicates x economic draws), showing "
+            "the uncertainty. Right is more homicides averted, up is more costly. The dotted line is the efficiency "
+            "frontier from the baseline (0, 0) through the options with a clear effect that nothing beats."))
+
+
+@solara.component
+def Charts(snap, yearly):
     s = snap.settings
-    yearly = solara.use_memo(lambda: M.annual(snap.results), [id(snap)])  # shared by the headline and the charts
+    band = solara.use_memo(lambda: M.bands(yearly), [id(yearly)])
+    lookup = solara.use_memo(lambda: C.band_lookup(band), [id(band)])
+    with solara.ColumnsResponsive(default=12, large=6):
+        for metric, (title, _, _, meaning) in S.CHART_METRICS.items():
+            with solara.Card(title, margin=0, classes=[f"rs-chart-{metric}", "rs-chart"]):
+                solara.FigureEcharts(option=C.trend_option(lookup, metric, s.labels, s.years),
+                                     attributes={"style": "height: 380px; width: 100%"}, responsive=True)
+                solara.HTML(tag="div", unsafe_innerHTML=meaning + " Lines: medians across replicates; the ranking above "
+                            "gives the intervals of the differences.", classes=["rs-caption"])
+
+
+@solara.component
+def Maps(snap, best: str | None):
+    layers = snap.layers
+    n_groups = solara.use_memo(lambda: int(get_profile(snap.settings.country).params().n_groups), [snap.settings.country])
+    keys = [k for k in ("baseline", best) if k and k in layers]
+    if not keys:
+        return
+    vmax = max(float(layers[k]["violence"].max()) for k in keys)
+    with solara.Card("Neighbourhoods at the end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "The model's neighbourhoods, a synthetic grid (not a real map): which criminal group controls each square "
+            "(grey: none) and its violence index, in the baseline and with the top-ranked option."))
+        with solara.ColumnsResponsive(default=12, medium=6):
+            for key in keys:
+                lay, label = layers[key], snap.settings.labels.get(key, key)
+                share = float((lay["control"] >= 0).mean())
+                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}: group control ({share:.0%})", n_groups),
+                                     attributes={"style": "height: 300px; width: 100%"}, responsive=True)
+                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}: violence (mean "
+                                                         f"{float(lay['violence'].mean()):.2f})", n_groups, vmax),
+                                     attributes={"style": "height: 300px; width: 100%"}, responsive=True)
+
+
+@solara.component
+def Details(snap, ct: M.CostTable):
+    rows = M.table_cells(ct, snap.settings.labels)
+    if not rows:
+        return
+    with solara.Details("Every measure of the comparison (costs, benefit streams, perspectives)", expand=False):
+        solara.HTML(tag="div", unsafe_innerHTML=M.table_html(rows), classes=["rs-cost-table", "rs-cost"])
+        solara.HTML(tag="div", unsafe_innerHTML=ct.note, classes=["rs-caption"])
+
+
+@solara.component
+def Downloads(snap):
+    s = snap.settings
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        label = ("Download the monthly results (CSV)" if snap.complete else
+                 f"Download the monthly results so far (CSV, partial: {snap.replicates_done} of {s.replicates} replicates)")
+        solara.FileDownload(lambda: M.results_csv(snap), filename=M.csv_filename(s, snap.replicates_done),
+                            label=label, mime_type="text/csv")
+        for o in s.options:
+            solara.FileDownload(o.toml, filename=f"{o.name.replace(':', '_')}.toml", label=f"{o.label} (.toml)",
+                                mime_type="application/toml")
+
+
+@solara.component
+def Results(snap):
+    s = snap.settings
+    yearly = solara.use_memo(lambda: M.annual(snap.results), [id(snap)])
+    ct = solara.use_memo(lambda: M.cost_effectiveness(M.complete_pairs(snap.results), s.country, s.policy_kinds(), s.seed)
+                         if snap.replicates_done else None, [snap.replicates_done, id(s)])
     with solara.Column(gap="12px"):
-        Prose(f"**{get_profile(s.country).name}** · {s.agents:,} simulated youths · {s.years} years · seed {s.seed} · "
-              f"{s.replicates} replicate(s)  \n**Scenario:** {'; '.join(c.describe(s.years) for c in s.active)}")
-        Headline(snap, yearly)
+        Basis(snap)
+        if ct is None:
+            solara.Text("The ranking appears when replicate 1 of the baseline and every option has finished.")
+            return
+        Ranking(snap, ct)
+        Plane(snap, ct)
         Charts(snap, yearly)
-        Maps(snap)
-        CostTableCard(snap)
-        if not snap.results.empty:
-            with solara.Row(style={"align-items": "center"}):
-                solara.FileDownload(lambda: M.results_csv(snap), filename=M.csv_filename(s),
-                                    label="Download the monthly results (CSV)", mime_type="text/csv")
-                solara.HTML(tag="span", classes=["rs-caption"], unsafe_innerHTML=(
-                    "One row per scenario, replicate and month; the columns are explained on the "
-                    "<i>Parameters and outputs</i> tab."))
+        Maps(snap, M.best_option(ct))
+        Details(snap, ct)
+        Downloads(snap)
+
+
+@solara.component
+def History(runs: list, viewing, current):
+    if len(runs) < 2:
+        return
+    with solara.Card(f"Runs this session ({len(runs)})", margin=0, classes=["rs-history"]):
+        table = solara.use_memo(lambda: M.history_html(runs), [tuple(id(r) for r in runs)])
+        solara.HTML(tag="div", unsafe_innerHTML=table, classes=["rs-history-table"])
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            for i, _ in enumerate(runs):
+                shown = (viewing.value if viewing.value is not None else len(runs) - 1) == i
+                solara.Button(f"Show run {i + 1}", on_click=lambda i=i: viewing.set(i), small=True, outlined=not shown,
+                              color="primary", classes=[f"rs-show-run-{i + 1}"])
+
+
+# ---- the page --------------------------------------------------------------------------------------------
+@solara.component
+def Comparison(fields: dict, chosen, settings: S.Settings | None, problems: list[str]):
+    """Settings, Run and results. It owns the background task, so a result update redraws this part only."""
+    runs = solara.use_reactive([])  # this session's earlier runs (their last snapshots)
+    viewing = solara.use_reactive(None)
+    router = solara.use_router()
+
+    def work(s: S.Settings):
+        # runs in a background thread; stops when Stop or Run is pressed again, or the page is closed
+        yield from R.run_comparison(s, should_stop=lambda: not task.is_current())
+
+    task = solara.lab.use_task(work, dependencies=None, raise_error=False)
+    solara.use_effect(R.warm_up_in_background, [])  # start the workers while the user reads the page
+    snap = task.latest if isinstance(task.latest, R.Snapshot) else None
+
+    def start(s: S.Settings):
+        if snap is not None:  # the run shown so far stays listed
+            runs.set([*runs.value, snap])
+        viewing.set(None)
+        if router.set_path is not None:  # served (not rendered in a test): the address bar holds the settings
+            router.push("?" + O.to_query(s.country, s.agents, s.years, s.seed, s.replicates, s.options))
+        task(s)
+
+    def precise():
+        agents = str(max(50_000, settings.agents if settings is not None else 0))
+        fields["agents"].set(agents)
+        fields["replicates"].set("10")
+        s, _ = S.validate(fields["country"].value, agents, fields["years"].value, fields["seed"].value, "10", chosen.value)
+        if s is not None:
+            start(s)
+
+    listed = [*runs.value, snap] if snap is not None else list(runs.value)
+    shown = listed[viewing.value] if viewing.value is not None and viewing.value < len(listed) else snap
+    if task.error:  # run_comparison reports its own failures; this catches anything else
+        problems = [*problems, f"The run failed: {task.exception}"]
+    link = "?" + O.to_query(fields["country"].value, fields["agents"].value, fields["years"].value, fields["seed"].value,
+                            fields["replicates"].value, chosen.value)
+    with solara.Column(gap="12px"):
+        RunBar(fields, problems, snap, task.pending, snap is not None and settings != snap.settings,
+               lambda: settings is not None and start(settings), task.cancel, precise, link)
+        History(listed, viewing, snap)
+        if shown is None:
+            Prose("**Press Run** to rank the chosen options against the baseline. The ranking, the cost-effectiveness "
+                  "plane, the trends and the maps appear as replicates finish; figures whose interval includes zero "
+                  "read *no clear effect*.")
+            solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
+        else:
+            Results(shown)
+
+
+@solara.component
+def Page():
+    router = solara.use_router()
+    start = solara.use_memo(lambda: O.from_query(router.search), [])  # the link's settings, read once
+    given, linked, link_problems = start
+    fields = {k: solara.use_reactive(given.get(k, str(S.DEFAULTS[k]))) for k in ("country", "agents", "years", "replicates", "seed")}
+    chosen = solara.use_reactive(linked if linked is not None else O.default_options())
+    settings, problems = S.validate(fields["country"].value, fields["agents"].value, fields["years"].value,
+                                    fields["seed"].value, fields["replicates"].value, chosen.value)
+
+    solara.Style(CSS)
+    solara.Title("recruitsim: compare policies")
+    with solara.Column(style={"padding": "12px 16px"}, gap="8px"):
+        solara.HTML(tag="h2", unsafe_innerHTML=TITLE, style="margin: 0; font-weight: 500")
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "An agent-based simulation of how young people (10-29) in Latin America and the Caribbean are drawn into "
+            "criminal groups, and of what prevention and enforcement policies change, at what cost."))
+        for p in link_problems:
+            solara.Warning(p, dense=True)
+        with solara.lab.Tabs():
+            with solara.lab.Tab("Compare options", icon_name="mdi-scale-balance"):
+                with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
+                    OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value))
+                    Comparison(fields, chosen, settings, problems)
+            with solara.lab.Tab("Parameters and sources", icon_name="mdi-table-search"):
+                ParametersView(fields["country"].value)
+            with solara.lab.Tab("How to read this", icon_name="mdi-help-circle-outline"):
+                Prose(ABOUT)
 
 
 # ---- other tabs ------------------------------------------------------------------------------------------
@@ -350,87 +508,17 @@ def ParametersView(country: str):
     table = solara.use_memo(lambda: S.parameter_table(country), [country])
     shown = S.search_parameters(table, query.value)
     Prose("Every number the model uses: what it means, its default, its value in the chosen country profile, "
-          "its allowed range, unit and source. `GUESS` marks a documented guess that calibration or future evidence "
-          "should replace. In a calibrated profile the calibrated parameters show their posterior median and 90% interval: "
-          "replicate *r* of a run takes posterior draw *r*, in baseline and scenario alike (`docs/calibration.md`). "
-          "Policy effects show the evidence median, its 90% interval, the distribution replicate *r* draws effect set *r* "
-          "from (the same in baseline and scenario) and the evidence grade: A randomised trial in Latin America, B trial "
-          "elsewhere or strong LAC quasi-experiment, C meta-analysis of weaker designs, D expert guess "
-          "(`docs/policy-evidence.md`). Source tags are explained in the project's `docs/EVIDENCE.md`.")
-    solara.InputText("Search (e.g. recruit, prison, mentoring, PROTON)", value=query, continuous_update=True,
+          "its allowed range, unit and the references it rests on. `GUESS` marks a documented guess that calibration or "
+          "future evidence should replace. In a calibrated profile the calibrated parameters show their posterior median "
+          "and 90% interval. Policy effects show the evidence median, its 90% interval, the distribution replicate *r* "
+          "draws effect set *r* from and the evidence grade: A randomised trial in Latin America, B trial elsewhere or "
+          "strong LAC quasi-experiment, C meta-analysis of weaker designs, D expert guess (`docs/policy-evidence.md`).")
+    solara.InputText("Search (e.g. recruit, prison, mentoring, Heller)", value=query, continuous_update=True,
                      classes=["rs-param-search"])
     solara.Text(f"{len(shown)} of {len(table)} parameters", classes=["rs-param-count"], style={"color": "#555555"})
     solara.DataFrame(shown, items_per_page=20)
     Prose("### Outputs: the columns of the results CSV")
     solara.DataFrame(S.outputs_table(), items_per_page=15)
-
-
-# ---- the page --------------------------------------------------------------------------------------------
-@solara.component
-def Comparison(settings: S.Settings | None, problems: list[str]):
-    """The run bar and the results. It owns the background task, so a result update redraws this part
-    of the page only, not the controls on the left."""
-    stopped = solara.use_reactive(False)
-
-    def work(s: S.Settings):
-        # runs in a background thread; stops when Stop or Run is pressed again, or the page is closed
-        yield from R.run_comparison(s, should_stop=lambda: not task.is_current())
-
-    task = solara.lab.use_task(work, dependencies=None, raise_error=False)
-    solara.use_effect(R.warm_up_in_background, [])  # start the workers while the user reads the page
-
-    def run():
-        if settings is not None:
-            stopped.set(False)
-            task(settings)
-
-    def stop():
-        if task.pending:
-            task.cancel()
-            stopped.set(True)
-
-    snap = task.latest if isinstance(task.latest, R.Snapshot) else None
-    if task.error:  # run_comparison reports its own failures; this catches anything else
-        problems = [*problems, f"The run failed: {task.exception}"]
-    stale = snap is not None and settings != snap.settings
-    with solara.Column(gap="12px"):
-        RunBar(problems, snap, task.pending, stopped.value, stale, run, stop)
-        if snap is None:
-            Prose(INTRO)
-            # load the chart library now, not after Run (an invisible, empty chart)
-            solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
-        else:
-            Results(snap)
-
-
-@solara.component
-def Page():
-    country = solara.use_reactive(S.DEFAULTS["country"])
-    agents = solara.use_reactive(str(S.DEFAULTS["agents"]))
-    years = solara.use_reactive(str(S.DEFAULTS["years"]))
-    seed = solara.use_reactive(str(S.DEFAULTS["seed"]))
-    replicates = solara.use_reactive(str(S.DEFAULTS["replicates"]))
-    choices = solara.use_reactive(S.default_choices())
-    preset = solara.use_reactive(None)
-    settings, problems = S.validate(country.value, agents.value, years.value, seed.value, replicates.value, choices.value)
-
-    solara.Style(CSS)
-    solara.Title("recruitsim")
-    with solara.Column(style={"padding": "12px 16px"}, gap="8px"):
-        solara.HTML(tag="h2", unsafe_innerHTML=TITLE, style="margin: 0; font-weight: 500")
-        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
-            "An agent-based simulation of how young people (10-29) in Latin America and the Caribbean are drawn into "
-            "criminal groups, and of what prevention and enforcement policies change, at what cost. Figures are "
-            "national: each simulated youth stands for many real ones."))
-        with solara.lab.Tabs():
-            with solara.lab.Tab("Compare policies", icon_name="mdi-chart-line"):
-                with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
-                    ScenarioPanel(country, agents, years, seed, replicates, choices, preset)
-                    Comparison(settings, problems)
-            with solara.lab.Tab("Parameters and outputs", icon_name="mdi-table-search"):
-                ParametersView(country.value)
-            with solara.lab.Tab("How to read this", icon_name="mdi-help-circle-outline"):
-                Prose(ABOUT)
 
 
 page = Page

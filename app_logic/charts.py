@@ -51,67 +51,81 @@ def band_lookup(band: pd.DataFrame) -> dict[tuple[str, str], dict[int, tuple[flo
     return out
 
 
-def trend_option(band: pd.DataFrame | dict, metric: str, scenario: str, scenario_label: str, years: int,
-                 active: list[tuple[int, int]] | None = None) -> dict:
-    """Baseline and scenario by year: median line and a shaded 10-90% band across replicates.
+OPTION_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C564B", "#000000"]
 
-    ``band`` is :func:`recruitsim.app_logic.summary.bands` output (or its :func:`band_lookup`). ``active`` holds
-    the (start, end) years of the scenario's policies, shaded when they do not cover the whole run.
-    """
+
+def colours(names: list[str]) -> dict[str, str]:
+    """The same colour for an option in every chart; the baseline grey."""
+    return {"baseline": BASELINE_COLOUR, **{n: OPTION_COLOURS[i % len(OPTION_COLOURS)] for i, n in enumerate(names)}}
+
+
+def trend_option(band: pd.DataFrame | dict, metric: str, labels: dict[str, str], years: int) -> dict:
+    """The baseline (grey, dashed) and every option by year: the median across replicates (the table gives the
+    intervals of the differences, which are what matter; bands of eight overlapping levels would hide them)."""
     factor, unit = SCALE.get(metric, (1.0, CHART_METRICS[metric][1]))
-    years_axis = [str(y) for y in range(1, years + 1)]
     lookup = band if isinstance(band, dict) else band_lookup(band)
-    fields = {"median": 0, "lo": 1, "hi": 2}
-
-    def column(name: str, field: str) -> list[float | None]:
+    col = colours([n for n in labels if n != "baseline"])
+    series, has_data = [], False
+    for name, label in labels.items():
         by_year = lookup.get((metric, name), {})
-        k = fields[field]
-        return [_round(by_year[y][k] / factor) if y in by_year else None for y in range(1, years + 1)]
-
-    series: list[dict] = []
-    has_data = False
-    for name, label, colour, dash in (("baseline", "Baseline", BASELINE_COLOUR, "dashed"),
-                                      (scenario, scenario_label, SCENARIO_COLOUR, "solid")):
-        med, lo, hi = column(name, "median"), column(name, "lo"), column(name, "hi")
+        med = [_round(by_year[y][0] / factor) if y in by_year else None for y in range(1, years + 1)]
         has_data |= any(v is not None for v in med)
-        series.append({"name": label, "type": "line", "data": med, "symbolSize": 5, "z": 3,
-                       "lineStyle": {"color": colour, "width": 2.5, "type": dash}, "itemStyle": {"color": colour}})
-        # invisible lines carrying the band's edges (for the tooltip) ...
-        for edge, vals in (("10%", lo), ("90%", hi)):
-            series.append({"name": f"{label} {edge}", "type": "line", "data": vals, "symbol": "none",
-                           "lineStyle": {"opacity": 0}, "silent": True})
-    for name, label, colour in (("baseline", "Baseline", BASELINE_COLOUR), (scenario, scenario_label, SCENARIO_COLOUR)):
-        lo, hi = column(name, "lo"), column(name, "hi")
-        width = [None if a is None or b is None else _round(b - a) for a, b in zip(lo, hi, strict=True)]
-        stack = f"band-{name}"
-        # ... and the band itself: an invisible base plus a filled width, stacked
-        series.append({"name": f"{label} band base", "type": "line", "data": lo, "stack": stack, "symbol": "none",
-                       "lineStyle": {"opacity": 0}, "silent": True})
-        series.append({"name": f"{label} band", "type": "line", "data": width, "stack": stack, "symbol": "none",
-                       "lineStyle": {"opacity": 0}, "areaStyle": {"color": colour, "opacity": 0.18}, "silent": True})
-    mark = []
-    for start, end in active or []:
-        if start > 0 or end < years:
-            mark.append([{"xAxis": str(max(start + 1, 1))}, {"xAxis": str(min(end, years))}])
-    if mark:
-        series[3]["markArea"] = {"silent": True, "itemStyle": {"color": "rgba(0,114,178,0.06)"}, "data": mark}
+        base = name == "baseline"
+        series.append({"name": label, "type": "line", "data": med, "symbolSize": 4, "z": 2 if base else 3,
+                       "lineStyle": {"color": col[name], "width": 3 if base else 2, "type": "dashed" if base else "solid"},
+                       "itemStyle": {"color": col[name]}})
     option = {
         "animation": False,
-        "grid": {"left": 52, "right": 16, "top": 28, "bottom": 66},
-        "legend": {"data": ["Baseline", scenario_label], "bottom": 0, "textStyle": {"fontSize": 11}},
-        "tooltip": {"trigger": "axis",
-                    "formatter": ("Year {b0}<br/>{a0}: <b>{c0}</b> (range {c1} to {c2})<br/>"
-                                  "{a3}: <b>{c3}</b> (range {c4} to {c5})<br/>" + unit)},
-        "xAxis": {"type": "category", "data": years_axis, "name": "Year after the policies start",
-                  "nameLocation": "middle", "nameGap": 24, "boundaryGap": False},
-        "yAxis": {"type": "value", "name": unit, "nameLocation": "end", "nameGap": 10,
+        "grid": {"left": 52, "right": 16, "top": 28, "bottom": 44 + 17 * len(labels)},
+        "legend": {"data": list(labels.values()), "bottom": 0, "orient": "vertical", "left": 52,
+                   "textStyle": {"fontSize": 10}, "itemWidth": 16, "itemHeight": 8},
+        "tooltip": {"trigger": "axis", "valueFormatter": None},
+        "xAxis": {"type": "category", "data": [str(y) for y in range(1, years + 1)], "name": "Year after the policies start",
+                  "nameLocation": "middle", "nameGap": 22, "boundaryGap": False},
+        "yAxis": {"type": "value", "name": unit, "nameLocation": "end", "nameGap": 10, "scale": True,
                   "nameTextStyle": {"fontSize": 11, "align": "left", "color": "#555555"}},
         "series": series,
     }
+    del option["tooltip"]["valueFormatter"]
     if not has_data:
-        option["title"] = {"text": "Waiting for the first simulated year…", "left": "center", "top": "middle",
+        option["title"] = {"text": "Waiting for the first replicate…", "left": "center", "top": "middle",
                            "textStyle": {"color": "#999999", "fontSize": 13, "fontWeight": "normal"}}
     return option
+
+
+def plane_option(table: pd.DataFrame, cloud: pd.DataFrame, labels: dict[str, str]) -> dict:
+    """The cost-effectiveness plane: homicides averted (x) against extra public cost (y) for every option, a
+    cloud of samples (replicates x economic draws) around each mean, and the efficiency frontier through the
+    baseline and the options on it (figures from ``recruitsim.economics.cea``, nothing recomputed)."""
+    names = [n for n in table["name"] if n != "baseline"]
+    col = colours(names)
+    series = []
+    for name in names:
+        c = cloud[cloud["scenario"] == name]
+        r = table[table["name"] == name].iloc[0]
+        series.append({"name": labels.get(name, name), "type": "scatter", "symbolSize": 4, "itemStyle": {"color": col[name],
+                       "opacity": 0.25}, "data": [[_round(x), _round(y / 1e6)] for x, y in zip(c["effect"], c["cost"], strict=True)],
+                       "tooltip": {"show": False}, "silent": True})
+        series.append({"name": labels.get(name, name), "type": "scatter", "symbolSize": 13, "z": 5,
+                       "itemStyle": {"color": col[name], "borderColor": "#000", "borderWidth": 1},
+                       "data": [{"value": [_round(r["homicides_averted"]), _round(r["incremental_cost"] / 1e6)],
+                                 "name": labels.get(name, name)}]})
+    front = table[table["on_frontier"].astype(bool) | (table["name"] == "baseline")].sort_values("incremental_cost")
+    series.append({"name": "Efficiency frontier", "type": "line", "symbol": "none", "z": 4,
+                   "lineStyle": {"color": "#000", "width": 1.5, "type": "dotted"},
+                   "data": [[_round(a), _round(b / 1e6)] for a, b in zip(front["homicides_averted"], front["incremental_cost"],
+                                                                          strict=True)]})
+    return {
+        "animation": False,
+        "grid": {"left": 70, "right": 20, "top": 20, "bottom": 48 + 18 * math.ceil((len(names) + 1) / 2)},
+        "legend": {"data": [*[labels.get(n, n) for n in names], "Efficiency frontier"], "bottom": 0, "textStyle": {"fontSize": 10}},
+        "tooltip": {"trigger": "item", "formatter": "{b}: homicides averted, extra cost (USD M) = {c}"},
+        "xAxis": {"type": "value", "name": "Homicides averted (discounted, over the run)", "nameLocation": "middle", "nameGap": 26,
+                  "axisLine": {"onZero": False}},
+        "yAxis": {"type": "value", "name": "Extra public cost, USD million", "nameLocation": "middle", "nameGap": 56,
+                  "axisLine": {"onZero": False}},
+        "series": series,
+    }
 
 
 def _grid_data(values: np.ndarray, names: list[str]) -> list[dict]:

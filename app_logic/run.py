@@ -1,15 +1,11 @@
-"""Running a comparison for the app: baseline and scenario, a few replicates, results as they come.
+"""Running a comparison for the app: the baseline and several options, a few replicates, results as they come.
 
-Replicate ``r`` uses the seed ``replicate_seed(seed, r)`` in both baseline and scenario (common random
-numbers), so their difference is not swamped by noise. :func:`run_comparison` is a generator of
-:class:`Snapshot` s, so the page can draw results while the rest is still running:
-
-1. replicate 0 of the scenario runs in the calling (background) thread, month by month, with a
-   snapshot every ``live_every`` seconds (the charts grow as it runs); its baseline runs meanwhile in
-   a worker process, or comes from the baseline cache; the neighbourhood maps follow when both finish;
-2. the other replicates run in worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
-   everything in the thread), baseline and scenario of a replicate from one shared burn-in
-   (:func:`simulate_pair`), and each finished pair widens the uncertainty band.
+Replicate ``r`` uses the seed ``replicate_seed(seed, r)`` in the baseline and in every option (common random
+numbers), so their differences are not swamped by noise. :func:`run_comparison` is a generator of
+:class:`Snapshot` s, so the page can draw results while the rest is still running. :func:`plan_tasks` orders
+the work: replicate 1 first, split across the worker processes (``RECRUITSIM_APP_WORKERS``, default 2; 0 runs
+everything in the calling thread), then one task per replicate; each task runs one burn-in and a copy of it
+per scenario (:func:`simulate_group`). Every finished task gives a snapshot.
 
 Per-user state lives in the page. The only module-level state here is the worker pool and the
 baseline cache: a baseline depends on (country, agents, years, seed, replicate) and never on anyone's
@@ -105,20 +101,23 @@ def simulate(job: Job, progress: Callable[[], Any] | None = None) -> Outcome:
     return outcome_of(model, job)
 
 
-def simulate_pair(base: Job, scen: Job, progress: Callable[[], Any] | None = None) -> tuple[Outcome, Outcome]:
-    """Baseline and scenario of one replicate from one burn-in (a worker-process entry point).
+def simulate_group(jobs: tuple[Job, ...], progress: Callable[[], Any] | None = None) -> list[Outcome]:
+    """Several scenarios of one replicate from one burn-in (a worker-process entry point).
 
-    Policies act only from month 0, so the burn-in is the same for both: run it once, deep-copy the model
-    and attach the scenario's policies (as ``scenarios.runner.run_group`` does; the results are identical
-    to two separate runs, which ``tests/test_app_logic.py`` checks).
+    Policies act only from month 0, so the burn-in is the same for all: run it once, deep-copy the model
+    for each scenario and attach its policies (as ``scenarios.runner.run_group`` does; the results are
+    identical to separate runs, which ``tests/test_app_logic.py`` checks).
     """
-    model = make_model(base, progress)
-    other = copy.deepcopy(model)
-    for p in scen.policies:
-        other.add_policy(Policy(**p))
-    model.run()
-    other.run()
-    return outcome_of(model, base), outcome_of(other, scen)
+    first = jobs[0]
+    base = make_model(Job(first.country, first.agents, first.years, first.seed, first.replicate, "baseline"), progress)
+    out = []
+    for i, job in enumerate(jobs):
+        model = base if i == len(jobs) - 1 else copy.deepcopy(base)
+        for p in job.policies:
+            model.add_policy(Policy(**p))
+        model.run()
+        out.append(outcome_of(model, job))
+    return out
 
 
 def policy_dicts(policies: list[Policy]) -> tuple[dict, ...]:
@@ -282,39 +281,6 @@ def baseline_source(job: Job, pool: ProcessPoolExecutor | None, start: bool = Tr
     return fut
 
 
-def pair_source(base: Job, scen: Job, pool: ProcessPoolExecutor | None) -> tuple[str, Outcome | Future | None]:
-    """How to get replicate ``base.replicate``: ("cached", baseline) or ("inflight", baseline future) -- then the
-    scenario runs alone -- or ("pair", future of both), a new worker job whose baseline other sessions can
-    join meanwhile, or ("none", None) without a pool."""
-    with _shared.lock:
-        key = base.baseline_key
-        out = _shared.baselines.get(key)
-        if out is not None:
-            _shared.baselines.move_to_end(key)
-            return "cached", out
-        fut = _shared.inflight.get(key)
-        if fut is not None and not fut.cancelled():
-            return "inflight", fut
-        if pool is None:
-            return "none", None
-        pair = pool.submit(simulate_pair, base, scen)  # BrokenProcessPool / RuntimeError go to the caller
-        baseline = Future()
-        baseline.set_running_or_notify_cancel()  # nobody may cancel it: it finishes with the pair
-        _shared.inflight[key] = baseline
-
-    def relay(f: Future) -> None:
-        if f.cancelled():
-            baseline.set_exception(CancelledError())
-        elif f.exception() is not None:
-            baseline.set_exception(f.exception())
-        else:
-            baseline.set_result(f.result()[0])
-
-    baseline.add_done_callback(lambda f: _baseline_done(base, f))
-    pair.add_done_callback(relay)
-    return "pair", pair
-
-
 def _baseline_done(job: Job, f: Future) -> None:
     with _shared.lock:
         if _shared.inflight.get(job.baseline_key) is f:
@@ -350,9 +316,9 @@ class Snapshot:
     settings: Settings
     status: str  # running | done | error | cancelled
     message: str
-    results: pd.DataFrame  # tidy monthly rows so far: scenario, replicate, month, year, outputs
-    layers: dict[str, dict[str, np.ndarray]]  # {"baseline"|"scenario": {layer: 2-D array}}, replicate 0 finished
-    replicates_done: int
+    results: pd.DataFrame  # tidy monthly rows of finished runs: scenario, replicate, month, year, outputs
+    layers: dict[str, dict[str, np.ndarray]]  # {scenario: {layer: 2-D array}} at the end of replicate 1
+    replicates_done: int  # replicates in which the baseline and every option have finished
     units_done: int
     units_total: int
     elapsed: float
@@ -362,203 +328,165 @@ class Snapshot:
     def fraction(self) -> float:
         return self.units_done / max(self.units_total, 1)
 
+    @property
+    def complete(self) -> bool:
+        return self.status == "done" and self.replicates_done == self.settings.replicates
+
 
 def empty() -> pd.DataFrame:
     """Results with no rows (before the first Run)."""
     return pd.DataFrame(columns=["scenario", "replicate", "month", "year"])
 
 
-def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda: False,
-                   live_every: float = 1.0, use_pool: bool = True) -> Iterator[Snapshot]:
-    """Run baseline and scenario for ``settings.replicates`` replicates, yielding snapshots as it goes.
+def make_jobs(settings: Settings) -> dict[tuple[str, int], Job]:
+    """One job per (scenario, replicate): the baseline and every option, the same seed per replicate (CRN)."""
+    specs = {"baseline": ()} | {o.name: policy_dicts(o.scenario().policies()) for o in settings.options}
+    return {(name, r): Job(settings.country, settings.agents, settings.years, settings.seed, r, name, pol)
+            for r in range(settings.replicates) for name, pol in specs.items()}
 
-    Never raises for a failed simulation: the last snapshot then has ``status == "error"`` and a
-    message for the page. Stops (last status ``cancelled``) within a simulated month of
-    ``should_stop()`` turning True.
-    """
-    tic = time.perf_counter()
-    name = settings.scenario_name
-    R = settings.replicates
-    policies = policy_dicts(settings.model_policies())
-    jobs = {(sc, r): Job(settings.country, settings.agents, settings.years, settings.seed, r, sc,
-                         () if sc == "baseline" else policies)
-            for r in range(R) for sc in ("baseline", name)}
-    done: dict[tuple[str, int], Outcome] = {}
-    live: dict[tuple[str, int], Any] = {}  # models stepping in this thread
-    futures: dict[Future, tuple[str, int]] = {}
-    first: list[float] = []
-    pool = get_pool() if use_pool else None
 
-    def check() -> None:
-        if should_stop():
+def plan_tasks(jobs: dict[tuple[str, int], Job], have: set[tuple[str, int]], workers: int) -> list[tuple[Job, ...]]:
+    """What to simulate, in order: replicate 1 first, split across the workers (first results soon), then one
+    task per replicate (one shared burn-in each). Jobs in ``have`` (cached baselines) are left out."""
+    reps = sorted({r for _, r in jobs})
+    tasks = []
+    for r in reps:
+        todo = [j for (name, rr), j in jobs.items() if rr == r and (name, rr) not in have]
+        k = max(1, min(workers, len(todo))) if r == reps[0] else 1
+        tasks += [tuple(todo[i::k]) for i in range(k) if todo[i::k]]
+    return tasks
+
+
+class _Run:
+    """The state of one comparison while it runs (used by :func:`run_comparison` only)."""
+
+    def __init__(self, settings: Settings, should_stop: Callable[[], bool]):
+        self.settings, self.should_stop = settings, should_stop
+        self.tic = time.perf_counter()
+        self.jobs = make_jobs(settings)
+        self.done: dict[tuple[str, int], Outcome] = {}
+        self.first: float | None = None
+
+    def check(self) -> None:
+        if self.should_stop():
             raise Cancelled
 
-    def snapshot(status: str, message: str) -> Snapshot:
-        frames = [o.results for o in done.values()] + [tidy(m.results(), jobs[k]) for k, m in live.items() if m.rows]
+    def finish(self, out: Outcome, job: Job) -> None:
+        self.done[(job.scenario, job.replicate)] = out
+        if job.scenario == "baseline":
+            store_baseline(job, out)
+        if self.first is None and self.pairs_done() >= 1:
+            self.first = time.perf_counter() - self.tic
+
+    def pairs_done(self) -> int:
+        names = ["baseline", *self.settings.names]
+        return sum(1 for r in range(self.settings.replicates) if all((n, r) in self.done for n in names))
+
+    def snapshot(self, status: str, message: str) -> Snapshot:
+        frames = [o.results for o in self.done.values()]
         results = pd.concat(frames, ignore_index=True) if frames else empty()
         if not results.empty:
             results = results.sort_values(["scenario", "replicate", "month"], kind="stable", ignore_index=True)
-        layers: dict[str, dict[str, np.ndarray]] = {}
-        if ("baseline", 0) in done and (name, 0) in done:  # maps once replicate 1 of both has finished
-            layers = {"baseline": done[("baseline", 0)].layers, "scenario": done[(name, 0)].layers}
-        return Snapshot(settings, status, message, results, layers, pairs_done(), len(done), len(jobs),
-                        time.perf_counter() - tic, first[0] if first else None)
+            cost_cols = [c for c in results if c.startswith(("cost_", "enrolled_", "starts_"))]
+            results[cost_cols] = results[cost_cols].fillna(0.0)
+        layers = {k[0]: o.layers for k, o in self.done.items() if k[1] == 0}
+        return Snapshot(self.settings, status, message, results, layers, self.pairs_done(), len(self.done), len(self.jobs),
+                        time.perf_counter() - self.tic, self.first)
 
-    def pairs_done() -> int:
-        return sum(1 for r in range(R) if ("baseline", r) in done and (name, r) in done)
+    def progress_message(self) -> str:
+        R, n = self.settings.replicates, len(self.settings.options)
+        done = self.pairs_done()
+        if done == 0:
+            return (f"Replicate 1 of {R}: simulating the baseline and {n} option{'s' if n != 1 else ''} "
+                    f"({len(self.done)} of {n + 1} runs done)…")
+        return f"{done} of {R} replicates done; the intervals narrow as more finish…"
 
-    def finish(key: tuple[str, int], out: Outcome) -> None:
-        done[key] = out
-        if key[0] == "baseline":
-            store_baseline(jobs[key], out)
 
-    def here(key: tuple[str, int]) -> Outcome:
-        return simulate(jobs[key], progress=check)
+def run_comparison(settings: Settings, should_stop: Callable[[], bool] = lambda: False,
+                   use_pool: bool = True) -> Iterator[Snapshot]:
+    """Run the baseline and every option for ``settings.replicates`` replicates, yielding snapshots as runs finish.
 
-    def source(key: tuple[str, int]) -> None:
-        """Take a job from the cache, join a worker already on it, or hand it to a worker."""
-        nonlocal pool
-        if key[0] == "baseline":
-            got = baseline_source(jobs[key], pool)
-            if isinstance(got, Outcome):
-                done[key] = got
-                return
-            if isinstance(got, Future):
-                futures[got] = key
-                return
-        elif pool is not None:
-            try:
-                futures[pool.submit(simulate, jobs[key])] = key
-                return
-            except (BrokenProcessPool, RuntimeError):  # the pool died or was shut down
-                reset_pool(pool)
-                pool = None
-        queue.append(key)
-
-    def here_pair(r: int) -> None:
-        b, sc = simulate_pair(jobs[("baseline", r)], jobs[(name, r)], progress=check)
-        finish(("baseline", r), b)
-        finish((name, r), sc)
-
-    def source_pair(r: int) -> None:
-        """Replicate ``r`` (>= 1): from the cache or a worker already on its baseline plus a scenario-only
-        job, or one worker job for both (one shared burn-in), or this thread."""
-        nonlocal pool
-        try:
-            how, got = pair_source(jobs[("baseline", r)], jobs[(name, r)], pool)
-        except (BrokenProcessPool, RuntimeError):  # the pool died or was shut down
-            reset_pool(pool)
-            pool = None
-            how, got = "none", None
-        if how == "cached":
-            done[("baseline", r)] = got
-            source((name, r))
-        elif how == "inflight":
-            futures[got] = ("baseline", r)
-            source((name, r))
-        elif how == "pair":
-            futures[got] = ("pair", r)
-        else:
-            queue.append(("pair", r))
-
-    def collect(f: Future, key: tuple[str, int]) -> None:
-        try:
-            if key[0] == "pair":
-                b, sc = f.result()
-                finish(("baseline", key[1]), b)
-                finish((name, key[1]), sc)
-            else:
-                finish(key, f.result())
-        except CancelledError:  # someone else's cancelled baseline: compute it here
-            if key[0] == "pair":
-                here_pair(key[1])
-            else:
-                finish(key, here(key))
-        except BrokenProcessPool:
-            reset_pool(pool)
-            raise RuntimeError("a simulation worker process stopped unexpectedly (it may have run out of memory); "
-                               "try fewer simulated youths or replicates") from None
-
-    queue: list[tuple[str, int]] = []  # jobs to run in this thread
+    Replicate ``r`` of every scenario uses the same seed (common random numbers) and, in a calibrated profile,
+    posterior draw ``r``. Baselines come from the shared cache when they can. Never raises for a failed
+    simulation: the last snapshot then has ``status == "error"`` and a message for the page. Stops (last
+    status ``cancelled``) soon after ``should_stop()`` turns True, keeping the runs that finished.
+    """
+    run = _Run(settings, should_stop)
+    pool = get_pool() if use_pool else None
+    waiting: dict[Future, tuple[Job, ...]] = {}
     try:
-        yield snapshot("running", f"Setting up {settings.agents:,} youths and running the {BURN_IN_YEARS}-year burn-in…")
-        # --- replicate 0: the scenario here, month by month; its baseline from the cache or a worker
-        source(("baseline", 0))
-        if queue:  # no worker for the baseline either: both here, from one burn-in (see simulate_pair)
-            queue.clear()
-            base = live[("baseline", 0)] = make_model(jobs[("baseline", 0)], progress=check)  # includes the burn-in
-            scen = live[(name, 0)] = copy.deepcopy(base)
-            for p in jobs[(name, 0)].policies:
-                scen.add_policy(Policy(**p))
-        else:
-            live[(name, 0)] = make_model(jobs[(name, 0)], progress=check)
-        last = time.perf_counter()
-        while any(m.running for m in live.values()):
-            for m in live.values():
-                if m.running:
-                    m.step()
-            if time.perf_counter() - last >= live_every:
-                month = max(m.month for m in live.values())
-                yield snapshot("running", f"Replicate 1 of {R}: simulating year {min(month // 12 + 1, settings.years)} "
-                                          f"of {settings.years}…")
-                last = time.perf_counter()
-        for key, m in list(live.items()):
-            finish(key, outcome_of(m, jobs[key]))
-            del live[key]
-        for f, key in list(futures.items()):  # the baseline of replicate 0, if a worker has it
-            del futures[f]
-            if f.cancel():  # not started (the workers are busy): quicker to run it here
-                finish(key, here(key))
-            else:
-                while not f.done():
-                    wait([f], timeout=0.1)
-                    check()
-                collect(f, key)
-        first.append(time.perf_counter() - tic)
-        if R == 1:
-            yield snapshot("done", f"Done in {time.perf_counter() - tic:.1f} s.")
-            return
-        yield snapshot("running", f"Replicate 1 of {R} done; running {R - 1} more for the uncertainty band…")
-
-        # --- the other replicates: worker processes (or this thread), each pair widening the band
-        for r in range(1, R):
-            if ("baseline", r) in done:
-                source((name, r))
-            else:
-                source_pair(r)
-        reps = pairs_done()
-        while futures or queue:
-            if futures:
-                finished, _ = wait(list(futures), timeout=0.1, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    collect(f, futures.pop(f))
-            else:
-                key = queue.pop(0)
-                if key[0] == "pair":
-                    here_pair(key[1])
-                else:
-                    finish(key, here(key))
-            check()
-            if pairs_done() > reps:
-                reps = pairs_done()
-                if reps < R:
-                    yield snapshot("running", f"{reps} of {R} replicates done…")
-        yield snapshot("done", f"Done: {R} replicates in {time.perf_counter() - tic:.1f} s.")
+        yield run.snapshot("running", f"Setting up {settings.agents:,} youths and running the {BURN_IN_YEARS}-year burn-in…")
+        for key, job in run.jobs.items():  # baselines: cached, or being computed for someone (join it)
+            if key[0] == "baseline":
+                got = baseline_source(job, pool, start=False)
+                if isinstance(got, Outcome):
+                    run.done[key] = got
+                elif isinstance(got, Future):
+                    waiting[got] = (job,)
+        have = set(run.done) | {(js[0].scenario, js[0].replicate) for js in waiting.values()}
+        queue = plan_tasks(run.jobs, have, pool_workers() if pool is not None else 1)
+        pool = _submit(queue, waiting, pool)
+        shown = -1
+        while waiting or queue:
+            run.check()
+            _step(run, waiting, queue)
+            if len(run.done) != shown:
+                shown = len(run.done)
+                if run.pairs_done() < settings.replicates:
+                    yield run.snapshot("running", run.progress_message())
+        yield run.snapshot("done", f"Done: {settings.replicates} replicates in {time.perf_counter() - run.tic:.1f} s.")
     except Cancelled:
-        _cancel(futures, jobs)
-        live.clear()
-        yield snapshot("cancelled", "Stopped. The results shown are those finished before you pressed Stop.")
+        _cancel(waiting)
+        yield run.snapshot("cancelled", "Stopped. The results shown are those finished before you pressed Stop.")
     except Exception as e:  # a failed simulation must not take the page (or the server) down
-        _cancel(futures, jobs)
-        live.clear()
+        _cancel(waiting)
         log.exception("run failed")
-        yield snapshot("error", friendly_error(e))
+        yield run.snapshot("error", friendly_error(e))
 
 
-def _cancel(futures: dict[Future, tuple[str, int]], jobs: dict) -> None:
-    """Drop this run's pending work; baselines stay queued (the cache, or another user, may want them)."""
-    for f, key in futures.items():
-        if key[0] != "baseline":
+def _submit(queue: list[tuple[Job, ...]], waiting: dict[Future, tuple[Job, ...]],
+            pool: ProcessPoolExecutor | None) -> ProcessPoolExecutor | None:
+    """Hand the queued tasks to the workers (all of them: the pool runs them in order); without a pool, or
+    when it has died, they stay in ``queue`` for this thread."""
+    if pool is None:
+        return None
+    try:
+        while queue:
+            waiting[pool.submit(simulate_group, queue[0])] = queue[0]
+            queue.pop(0)
+    except (BrokenProcessPool, RuntimeError):  # the pool died or was shut down
+        reset_pool(pool)
+        return None
+    return pool
+
+
+def _step(run: _Run, waiting: dict[Future, tuple[Job, ...]], queue: list[tuple[Job, ...]]) -> None:
+    """Collect what the workers finished in the next 0.1 s, or run one queued task in this thread."""
+    if waiting:
+        finished, _ = wait(list(waiting), timeout=0.1, return_when=FIRST_COMPLETED)
+        for f in finished:
+            jobs = waiting.pop(f)
+            try:
+                got = f.result()
+                outs = [got] if isinstance(got, Outcome) else got
+            except CancelledError:  # someone else's cancelled baseline: compute it here
+                outs = simulate_group(jobs, progress=run.check)
+            except BrokenProcessPool:
+                reset_pool()
+                raise RuntimeError("a simulation worker process stopped unexpectedly (it may have run out of memory); "
+                                   "try fewer simulated youths or replicates") from None
+            for out, job in zip(outs, jobs, strict=True):
+                run.finish(out, job)
+    elif queue:
+        jobs = queue.pop(0)
+        for out, job in zip(simulate_group(jobs, progress=run.check), jobs, strict=True):
+            run.finish(out, job)
+
+
+def _cancel(waiting: dict[Future, tuple[Job, ...]]) -> None:
+    """Drop this run's pending work; baselines others are waiting for stay queued."""
+    for f, jobs in waiting.items():
+        if not (len(jobs) == 1 and jobs[0].scenario == "baseline"):
             f.cancel()
 
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from recruitsim.model.params import PARAMETERS, ParameterError
-from recruitsim.model.policies import KINDS, POLICY_PARAMETERS, TARGETING, Policy
+from recruitsim.model.policies import KINDS, POLICY_PARAMETERS, Policy
 from recruitsim.model.profiles import all_codes, get_profile
+from recruitsim.scenarios import library
+
+from .options import MAX_OPTIONS, Option, default_options
 
 log = logging.getLogger("recruitsim.app")
 
@@ -122,23 +127,66 @@ def with_policy(choices: tuple[PolicyChoice, ...], kind: str, **changes: Any) ->
 
 @dataclass(frozen=True)
 class Settings:
+    """One comparison: a country, the run size and the options ranked against the baseline."""
+
     country: str = "LAC"
     agents: int = 20_000
     years: int = 10
     seed: int = 1
     replicates: int = 5
-    policies: tuple[PolicyChoice, ...] = field(default_factory=default_choices)
+    options: tuple[Option, ...] = field(default_factory=default_options)
 
     @property
-    def active(self) -> list[PolicyChoice]:
-        return [p for p in self.policies if p.on]
+    def names(self) -> list[str]:
+        return [o.name for o in self.options]
 
     @property
-    def scenario_name(self) -> str:
-        return " + ".join(p.kind for p in self.active) or "baseline"
+    def labels(self) -> dict[str, str]:
+        return {"baseline": "Baseline (no new policy)", **{o.name: o.label for o in self.options}}
 
-    def model_policies(self) -> list[Policy]:
-        return [p.to_policy(self.years) for p in self.active]
+    def option(self, name: str) -> Option:
+        return next(o for o in self.options if o.name == name)
+
+    def policy_kinds(self) -> dict[str, str]:
+        """Policy name -> kind over all options (cost columns are named after policies)."""
+        return {s.get("name", s["kind"]): s["kind"] for o in self.options for s in o.specs}
+
+    def describe(self) -> str:
+        return (f"{get_profile(self.country).name}, {self.agents:,} simulated youths, {self.years} years, "
+                f"{self.replicates} replicate{'s' if self.replicates != 1 else ''}, seed {self.seed}")
+
+
+def specs_from_choices(choices: tuple[PolicyChoice, ...], years: int) -> list[dict[str, Any]]:
+    """The switched-on levers of the package editor as [[policy]] tables (months, as scenario files count)."""
+    out = []
+    for c in choices:
+        if not c.on:
+            continue
+        spec: dict[str, Any] = {"kind": c.kind}
+        if c.level != "national":
+            spec["coverage"] = round(float(c.coverage), 4)
+        if c.level == "individual" and c.targeting != KINDS[c.kind].targeting:
+            spec["targeting"] = c.targeting
+        if c.start_year:
+            spec["start"] = int(c.start_year) * 12
+        if c.end_year is not None and c.end_year < years:
+            spec["end"] = int(c.end_year) * 12
+        out.append(spec)
+    return out
+
+
+def describe_spec(spec: dict) -> str:
+    """"Mentoring / CBT 30%, years 0-5" for one [[policy]] table."""
+    k = KINDS[spec["kind"]]
+    parts = [POLICY_LABELS.get(spec["kind"], spec["kind"])]
+    if "budget" in spec:
+        parts.append(f"USD {spec['budget']:,.0f} a year")
+    elif k.level != "national":
+        parts.append(f"{float(spec.get('coverage', k.coverage)):.0%}")
+    if "start" in spec or "end" in spec:
+        end = spec.get("end")
+        parts.append(f"months {spec.get('start', 0)}-{end if end is not None else 'end'}")
+    return " ".join(parts)
 
 
 def parse_whole(text: Any, label: str, lo: int, hi: int) -> int:
@@ -177,7 +225,7 @@ def field_problem(text: Any, label: str, lo: int, hi: int) -> str | None:
 
 
 def validate(country: str, agents: Any, years: Any, seed: Any, replicates: Any,
-             policies: tuple[PolicyChoice, ...]) -> tuple[Settings | None, list[str]]:
+             options: tuple[Option, ...]) -> tuple[Settings | None, list[str]]:
     """Check everything the page collected. Returns the settings (or None) and the problems found."""
     problems: list[str] = []
     values: dict[str, Any] = {}
@@ -190,63 +238,30 @@ def validate(country: str, agents: Any, years: Any, seed: Any, replicates: Any,
             values[key] = parse_whole(text, label, lo, hi)
         except InputProblem as e:
             problems.append(str(e))
-    n_years = values.get("years")
-    for p in policies:
-        if not p.on:
-            continue
-        name = POLICY_LABELS.get(p.kind, p.kind)
-        if p.kind not in KINDS:
-            problems.append(f"Unknown policy '{p.kind}'.")
-            continue
-        if not isinstance(p.coverage, (int, float)) or not 0 <= p.coverage <= 1 or p.coverage != p.coverage:
-            problems.append(f"{name}: coverage must be between 0% and 100%.")
-        if p.targeting not in TARGETING:
-            problems.append(f"{name}: targeting must be one of {', '.join(TARGETING_LABELS.values())}.")
-        if p.start_year < 0:
-            problems.append(f"{name}: the start year cannot be negative.")
-        if n_years is not None:
-            # an end after the run (e.g. the run was shortened) means "to the end of the run"
-            end = n_years if p.end_year is None else min(p.end_year, n_years)
-            if p.start_year >= n_years:
-                problems.append(f"{name}: it starts in year {p.start_year}, when the {n_years}-year run is over; "
-                                f"move its start earlier or lengthen the run.")
-            elif p.start_year >= end:
-                problems.append(f"{name}: it must start before it ends (start year {p.start_year}, end year {end}).")
-    if not any(p.on for p in policies):
-        problems.append("Switch on at least one policy to compare it with the baseline.")
+    if not options:
+        problems.append("Choose at least one option to compare with the baseline.")
+    if len(options) > MAX_OPTIONS:
+        problems.append(f"Compare at most {MAX_OPTIONS} options at a time ({len(options)} chosen).")
+    if len({o.name for o in options}) != len(options):
+        problems.append("Two options have the same name; rename one.")
+    for o in options:
+        try:
+            sc = o.scenario()
+            if "years" in values:
+                library.check_horizon(sc, values["years"] * 12, o.label)
+            sc.policies()
+        except (library.ScenarioError, ParameterError) as e:
+            problems.append(f"{o.label}: {e}")
     if problems:
         return None, problems
-    s = Settings(country, values["agents"], values["years"], values["seed"], values["replicates"], tuple(policies))
-    try:
-        s.model_policies()
-    except ParameterError as e:
-        return None, [str(e)]
-    return s, []
+    return Settings(country, values["agents"], values["years"], values["seed"], values["replicates"], tuple(options)), []
 
 
-# ---- library presets ----------------------------------------------------------------------------
-def presets() -> dict[str, str]:
-    """Library scenarios the page offers as starting points: name -> description."""
-    from recruitsim.scenarios import library
-
-    out = {}
-    for name in library.names():
-        if name == "baseline":
-            continue
-        try:
-            out[name] = library.load(name).description or name
-        except library.ScenarioError:  # a broken file must not break the page
-            log.exception("scenario %s", name)
-    return out
-
-
-def choices_from_preset(name: str, years: int | None) -> tuple[PolicyChoice, ...]:
-    """Policy choices matching a library scenario (others switched off)."""
-    from recruitsim.scenarios import library
-
-    sc = library.load(name)
+# ---- library scenarios into the package editor -------------------------------------------------------
+def choices_from_specs(specs: list[dict[str, Any]], years: int | None) -> tuple[PolicyChoice, ...]:
+    """Package-editor settings matching [[policy]] tables (other levers switched off)."""
     by_kind = {c.kind: c for c in default_choices()}
-    for spec in sc.policy_specs:
+    for spec in specs:
         k = KINDS[spec["kind"]]
         start = int(spec.get("start", 0)) // 12
         end = spec.get("end")
@@ -275,13 +290,15 @@ def parameter_table(country: str = "LAC") -> pd.DataFrame:
             if p.name in post else p.source
         rows.append({"parameter": p.name, "area": p.process, "meaning": p.meaning, "default": f"{p.default:g}",
                      f"in {country}": shown, "range": f"{p.low:g} – {p.high:g}", "unit": p.unit,
-                     "distribution": "posterior" if p.name in post else "point", "grade": "-", "source": source})
+                     "distribution": "posterior" if p.name in post else "point", "grade": "-",
+                     "source": with_references(source)})
     # policy parameters: evidence median, 90% interval, distribution (drawn per replicate for effects and
     # fades: model/effects.py) and evidence grade (A-D; docs/policy-evidence.md)
     for p in POLICY_PARAMETERS.values():
         rows.append({"parameter": p.name, "area": f"policy: {POLICY_LABELS.get(p.process, p.process)}", "meaning": p.meaning,
                      "default": f"{p.default:g}", f"in {country}": f"{p.default:g}", "range": f"{p.low:g} – {p.high:g}",
-                     "unit": p.unit, "distribution": p.distribution, "grade": p.grade or "-", "source": p.source})
+                     "unit": p.unit, "distribution": p.distribution, "grade": p.grade or "-",
+                     "source": with_references(p.source)})
     return pd.DataFrame(rows)
 
 
@@ -299,6 +316,29 @@ def _posterior_spread(country: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def reference_list() -> dict[str, str]:
+    """Source tag -> the full reference (author, year, title, address), from ``model/data/SOURCES.md``."""
+    from importlib import resources
+
+    text = resources.files("recruitsim.model.data").joinpath("SOURCES.md").read_text(encoding="utf-8")
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and re.fullmatch(r"[A-Z][A-Z0-9_]+", cells[0]):
+            out[cells[0]] = cells[1].replace("*", "")
+    return out
+
+
+def with_references(source: str) -> str:
+    """A parameter's source with each tag followed by its reference: "WSIPP_BAM: Washington State Institute ..."."""
+    refs = reference_list()
+    found = [t for t in dict.fromkeys(re.findall(r"[A-Z][A-Z0-9_]{3,}", str(source))) if t in refs]
+    if not found:
+        return str(source).replace("GUESS", "documented guess (GUESS)") if "GUESS" in str(source) else str(source)
+    return str(source) + " — " + "; ".join(f"{t}: {refs[t]}" for t in found)
+
+
 def search_parameters(table: pd.DataFrame, text: str) -> pd.DataFrame:
     """Rows whose any text column contains every word of ``text`` (case-insensitive)."""
     words = [w for w in str(text).lower().split() if w]
@@ -312,14 +352,23 @@ def search_parameters(table: pd.DataFrame, text: str) -> pd.DataFrame:
 
 
 def country_options() -> dict[str, str]:
-    """ISO3 -> "Name (ISO3)" for the country picker, regional default first."""
-    out = {}
+    """ISO3 -> "Name · calibrated" (or "· sparse data") for the country picker: the regional default first,
+    then the countries sorted by name. *Calibrated*: the profile has a posterior fitted to its targets
+    (``recruitsim profiles``); *sparse data*: some of its inputs fell back to regional values."""
+    from recruitsim.model import posteriors
+
+    rows = []
     for code in all_codes():
         try:
-            out[code] = f"{get_profile(code).name} ({code})"
+            prof = get_profile(code)
         except KeyError:
             continue
-    return out
+        marks = ["calibrated" if posteriors.is_calibrated(code) else "not calibrated"]
+        if prof.fallbacks:
+            marks.append("sparse data")
+        name = "Latin America and the Caribbean (regional average)" if code == "LAC" else prof.name
+        rows.append((code != "LAC", name.casefold(), code, f"{name} · {' · '.join(marks)}"))
+    return {code: label for _, _, code, label in sorted(rows)}
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -16,20 +17,28 @@ import pandas as pd
 import pytest
 
 from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import options as O
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
 from recruitsim.economics.streams import STREAMS
 from recruitsim.model.outputs import COLUMNS
 from recruitsim.model.params import PARAMETERS
-from recruitsim.model.policies import KINDS, POLICY_PARAMETERS
+from recruitsim.model.policies import POLICY_PARAMETERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def settings(agents="2000", years="2", seed="3", reps="2", kind="mentoring", **changes):
+def option(kind="mentoring", years="2", **changes) -> O.Option:
+    """A library option, or an own package of one lever with ``changes`` (coverage, targeting, years)."""
+    if not changes and kind in O.catalogue():
+        return O.catalogue()[kind]
     choices = S.with_policy(S.default_choices(), kind, on=True, **changes)
-    s, problems = S.validate("LAC", agents, years, seed, reps, choices)
+    return O.own_option(kind, S.specs_from_choices(choices, int(years)))
+
+
+def settings(agents="2000", years="2", seed="3", reps="2", kind="mentoring", extra=(), **changes):
+    s, problems = S.validate("LAC", agents, years, seed, reps, (option(kind, years, **changes), *extra))
     assert problems == [] and s is not None
     return s
 
@@ -42,12 +51,13 @@ def fresh_cache():
 
 
 # ---- settings and validation ------------------------------------------------------------------------
-def test_defaults_are_valid_once_a_policy_is_on():
-    s, problems = S.validate("LAC", "20000", "10", "1", "5", S.default_choices())
-    assert s is None and problems == ["Switch on at least one policy to compare it with the baseline."]
-    s = settings("20000", "10", "1", "5")
-    assert (s.country, s.agents, s.years, s.seed, s.replicates) == ("LAC", 20_000, 10, 1, 5)
-    assert s.scenario_name == "mentoring" and [p.kind for p in s.model_policies()] == ["mentoring"]
+def test_defaults_are_valid_and_compare_several_options():
+    s, problems = S.validate("LAC", "20000", "10", "1", "5", O.default_options())
+    assert problems == [] and (s.country, s.agents, s.years, s.seed, s.replicates) == ("LAC", 20_000, 10, 1, 5)
+    assert len(s.options) >= 4 and s.names == list(O.DEFAULT_OPTIONS)
+    assert all(not lab.startswith(("mentoring", "mass_")) for lab in s.labels.values())  # readable names, not ids
+    s, problems = S.validate("LAC", "20000", "10", "1", "5", ())
+    assert s is None and problems == ["Choose at least one option to compare with the baseline."]
 
 
 @pytest.mark.parametrize("field, text, expected", [
@@ -65,8 +75,7 @@ def test_defaults_are_valid_once_a_policy_is_on():
 ])
 def test_out_of_range_inputs_get_a_message(field, text, expected):
     values = {"agents": "20000", "years": "10", "seed": "1", "replicates": "5", field: text}
-    choices = S.with_policy(S.default_choices(), "jobs", on=True)
-    s, problems = S.validate("LAC", values["agents"], values["years"], values["seed"], values["replicates"], choices)
+    s, problems = S.validate("LAC", values["agents"], values["years"], values["seed"], values["replicates"], (option("jobs"),))
     assert s is None and len(problems) == 1 and expected in problems[0], problems
 
 
@@ -75,47 +84,60 @@ def test_thousands_separators_are_accepted():
     assert settings(agents=" 20 000 ").agents == 20_000
 
 
-def test_policy_problems_are_reported():
-    base = S.default_choices()
+def test_option_problems_are_reported():
     bad = [
-        (S.with_policy(base, "jobs", on=True, coverage=1.5), "coverage must be between 0% and 100%"),
-        (S.with_policy(base, "jobs", on=True, coverage=float("nan")), "coverage must be between 0% and 100%"),
-        (S.with_policy(base, "jobs", on=True, start_year=5, end_year=5), "must start before it ends"),
-        (S.with_policy(base, "jobs", on=True, start_year=10), "starts in year 10, when the 10-year run is over"),
-        (S.with_policy(base, "jobs", on=True, start_year=-1), "cannot be negative"),
-        (S.with_policy(base, "jobs", on=True, targeting="friends"), "targeting must be one of"),
+        ({"kind": "jobs", "coverage": 1.5}, "outside its allowed range"),
+        ({"kind": "jobs", "start": 120}, "at or after the end of the 120-month horizon"),
+        ({"kind": "jobs", "targeting": "friends"}, "'targeting' must be one of"),
+        ({"kind": "hotline", "coverage": 0.3}, "not used by hotline policies"),
     ]
-    for choices, message in bad:
-        s, problems = S.validate("LAC", "20000", "10", "1", "5", choices)
+    for spec, message in bad:
+        opt = O.Option("own:x", "x", "x", O.json.dumps([spec]), "own")
+        s, problems = S.validate("LAC", "20000", "10", "1", "5", (opt,))
         assert s is None and any(message in p for p in problems), (message, problems)
-    s, problems = S.validate("XYZ", "20000", "10", "1", "5", S.with_policy(base, "jobs", on=True))
+    s, problems = S.validate("XYZ", "20000", "10", "1", "5", (option("jobs"),))
     assert s is None and "Unknown country 'XYZ'" in problems[0]
 
 
-def test_policy_choice_becomes_a_model_policy():
-    s = settings(years="10", kind="jobs", coverage=0.45, targeting="universal", start_year=2, end_year=7)
-    (p,) = s.model_policies()
+def test_package_editor_becomes_a_scenario_file():
+    choices = S.with_policy(S.default_choices(), "jobs", on=True, coverage=0.45, targeting="universal", start_year=2, end_year=7)
+    choices = S.with_policy(choices, "hotline", on=True, coverage=0.1)
+    specs = S.specs_from_choices(choices, 10)
+    assert specs == [{"kind": "jobs", "coverage": 0.45, "targeting": "universal", "start": 24, "end": 84}, {"kind": "hotline"}]
+    opt = O.own_option("Jobs and a hotline", specs)
+    (p, h) = opt.scenario().policies()
     assert (p.kind, p.start, p.end, p.targeting, p.values["coverage"]) == ("jobs", 24, 84, "universal", 0.45)
-    (p,) = settings(years="10", kind="jobs", end_year=10).model_policies()
-    assert p.end is None  # to the horizon
-    (p,) = settings(years="5", kind="jobs", start_year=2, end_year=8).model_policies()
-    assert (p.start, p.end) == (24, None)  # the run was shortened after the end was set: to its end
-    (p,) = settings(kind="hotline", coverage=0.1).model_policies()
-    assert p.values["coverage"] == KINDS["hotline"].coverage  # national: coverage does not apply
-    assert "nationwide" in settings(kind="hotline").active[0].describe(2)
-    assert "45% of eligible youths, years 2-7" in settings(years="10", kind="jobs", coverage=0.45, start_year=2,
-                                                           end_year=7).active[0].describe(10)
+    again = O.from_upload(opt.toml().encode(), "jobs_hotline.toml")  # download -> upload gives the same option
+    assert again.specs == opt.specs and again.label == "Jobs and a hotline"
+    assert S.choices_from_specs(specs, 10)[2].coverage == 0.45  # back into the editor
 
 
-def test_library_presets_switch_the_right_policies_on():
-    presets = S.presets()
-    assert "baseline" not in presets and "mentoring" in presets and presets["mentoring"].startswith("CBT mentoring")
-    on = {c.kind: c for c in S.choices_from_preset("prevention_package", 10) if c.on}
-    assert set(on) == {"mentoring", "schooling", "jobs", "family_violence"}
-    assert on["jobs"].coverage == pytest.approx(0.2)
-    for name in presets:  # every preset gives settings that validate
-        s, problems = S.validate("LAC", "20000", "10", "1", "5", S.choices_from_preset(name, 10))
-        assert problems == [], (name, problems)
+def test_catalogue_and_links():
+    cat = O.catalogue()
+    assert "baseline" not in cat and {"mentoring", "prevention_package", "mass_policing"} <= set(cat)
+    for opt in cat.values():  # every library option validates
+        assert S.validate("LAC", "20000", "10", "1", "5", (opt,))[1] == []
+    own = O.own_option("Mine", [{"kind": "jobs", "coverage": 0.5}])
+    query = O.to_query("HND", "30000", "8", "4", "3", (cat["hotline"], own))
+    fields, opts, problems = O.from_query(query)
+    assert fields == {"country": "HND", "agents": "30000", "years": "8", "replicates": "3", "seed": "4"} and problems == []
+    assert [o.name for o in opts] == ["hotline", own.name] and opts[1].specs == own.specs
+    fields, opts, problems = O.from_query("options=hotline,nosuch&pkg=!!!")
+    assert [o.name for o in opts] == ["hotline"] and len(problems) == 2
+    assert O.from_query("") == ({}, None, [])
+
+
+@pytest.mark.parametrize("text, message", [
+    (b"name = 'x'\n[params]\nrecruit_or_neet = 1.5\n[[policy]]\nkind = 'jobs'\n", "[params]"),
+    (b"name = 'x'\n", "no [[policy]]"),
+    (b"[[policy]]\nkind = 'nope'\n", "'kind' must be one of"),
+    (b"not toml =", "not valid TOML"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b"x" * 30_000, "too large"),
+])
+def test_bad_uploads_say_what_is_wrong(text, message):
+    with pytest.raises(O.library.ScenarioError, match=re.escape(message)):
+        O.from_upload(text, "up.toml")
 
 
 # ---- runs ----------------------------------------------------------------------------------------------
@@ -123,31 +145,34 @@ def run_all(s: S.Settings, **kw) -> list[R.Snapshot]:
     return list(R.run_comparison(s, use_pool=kw.pop("use_pool", False), **kw))
 
 
-def test_comparison_runs_pairs_with_common_random_numbers():
-    s = settings(reps="2")
-    snaps = run_all(s, live_every=0.0)
+def test_comparison_runs_every_option_with_common_random_numbers():
+    s = settings(reps="2", extra=(option("mass_policing"),))
+    snaps = run_all(s)
     last = snaps[-1]
-    assert last.status == "done" and last.replicates_done == 2 and last.units_done == last.units_total == 4
+    assert last.status == "done" and last.complete and last.replicates_done == 2 and last.units_done == last.units_total == 6
     assert [sn.units_done for sn in snaps] == sorted(sn.units_done for sn in snaps)  # progress never goes back
-    assert any(sn.status == "running" and 0 < len(sn.results) for sn in snaps[:-2])  # live rows during replicate 1
     res = last.results
-    assert set(res["scenario"]) == {"baseline", "mentoring"}
-    assert res.groupby(["scenario", "replicate"]).size().tolist() == [24] * 4
+    assert set(res["scenario"]) == {"baseline", "mentoring", "mass_policing"}
+    assert res.groupby(["scenario", "replicate"]).size().tolist() == [24] * 6
     assert {"recruits", "members", "homicide_rate", "incarceration_rate", "cost_mentoring"} <= set(res.columns)
-    assert set(last.layers) == {"baseline", "scenario"}
-    assert all(not sn.layers for sn in snaps if sn.replicates_done == 0)  # maps once replicate 1 is complete
-    side = int(np.sqrt(last.layers["baseline"]["control"].size))
-    assert last.layers["scenario"]["violence"].shape == (side, side)
+    assert set(last.layers) == {"baseline", "mentoring", "mass_policing"}
     assert last.first_results_seconds is not None and last.first_results_seconds <= last.elapsed
-    # common random numbers: the baseline of a replicate does not depend on the scenario it is paired with
+    # common random numbers: the baseline of a replicate does not depend on the options it is compared with
     R.clear_baselines()
-    other = run_all(settings(reps="2", kind="mass_policing"))[-1].results
+    other = run_all(settings(reps="2", kind="jobs"))[-1].results
     cols = ["replicate", "month", "recruits", "members", "homicides"]
     pd.testing.assert_frame_equal(res[res.scenario == "baseline"][cols].reset_index(drop=True),
                                   other[other.scenario == "baseline"][cols].reset_index(drop=True))
-    # ... and replicates differ from each other
-    b = res[res.scenario == "baseline"]
+    b = res[res.scenario == "baseline"]  # ... and replicates differ from each other
     assert not np.array_equal(b[b.replicate == 0]["recruits"].to_numpy(), b[b.replicate == 1]["recruits"].to_numpy())
+
+
+def test_plan_puts_replicate_one_first_split_across_workers():
+    s = settings(reps="3", extra=(option("mass_policing"), option("hotline")))
+    jobs = R.make_jobs(s)
+    tasks = R.plan_tasks(jobs, {("baseline", 0)}, workers=2)
+    assert [len(t) for t in tasks] == [2, 1, 4, 4] and {j.replicate for t in tasks[:2] for j in t} == {0}
+    assert all(len({j.replicate for j in t}) == 1 for t in tasks)  # one burn-in per task
 
 
 def test_worker_processes_give_the_same_numbers_as_the_thread(monkeypatch):
@@ -166,51 +191,16 @@ def test_worker_processes_give_the_same_numbers_as_the_thread(monkeypatch):
 
 @pytest.mark.parametrize("kind", ["mentoring", "mass_policing", "interdiction"])
 def test_shared_burn_in_gives_the_same_runs(kind):
-    """Baseline and scenario from one burn-in (the band's worker jobs) equal two separate runs."""
+    """Scenarios of one replicate from one burn-in (the worker tasks) equal separate runs."""
     s = settings(reps="1", kind=kind, start_year=1)
-    base = R.Job(s.country, s.agents, s.years, s.seed, 0, "baseline")
-    scen = R.Job(s.country, s.agents, s.years, s.seed, 0, s.scenario_name, R.policy_dicts(s.model_policies()))
-    pair = R.simulate_pair(base, scen)
-    for shared, alone in zip(pair, (R.simulate(base), R.simulate(scen)), strict=True):
+    jobs = R.make_jobs(s)
+    base, scen = jobs[("baseline", 0)], jobs[(s.names[0], 0)]
+    group = R.simulate_group((base, scen))
+    for shared, alone in zip(group, (R.simulate(base), R.simulate(scen)), strict=True):
         pd.testing.assert_frame_equal(shared.results, alone.results)
         for layer in R.LAYERS:
             np.testing.assert_array_equal(shared.layers[layer], alone.layers[layer])
-    assert f"cost_{kind}" in pair[1].results and f"cost_{kind}" not in pair[0].results
-
-
-class ManualPool:
-    """A pool whose futures the test completes by hand."""
-
-    def __init__(self):
-        self.submitted = []
-
-    def submit(self, fn, *args):
-        f = R.Future()
-        self.submitted.append((fn, args, f))
-        return f
-
-
-def test_a_pair_in_a_worker_lets_other_sessions_join_its_baseline():
-    s = settings(reps="2")
-    base = R.Job(s.country, s.agents, s.years, s.seed, 1, "baseline")
-    scen = R.Job(s.country, s.agents, s.years, s.seed, 1, s.scenario_name, R.policy_dicts(s.model_policies()))
-    pool = ManualPool()
-    how, pair = R.pair_source(base, scen, pool)
-    assert how == "pair" and pool.submitted[0][0] is R.simulate_pair
-    how, joined = R.pair_source(base, R.Job(s.country, s.agents, s.years, s.seed, 1, "jobs"), pool)
-    assert how == "inflight" and len(pool.submitted) == 1 and not joined.cancel()  # nobody can cancel it
-    out_b, out_s = R.Outcome(pd.DataFrame({"x": [1]}), {}, 0.0), R.Outcome(pd.DataFrame({"x": [2]}), {}, 0.0)
-    pair.set_result((out_b, out_s))
-    assert joined.result() is out_b and R.cached_baseline(base) is out_b
-    assert R.pair_source(base, scen, pool) == ("cached", out_b)
-    # a pair cancelled before it started: those who joined its baseline are told, and compute it themselves
-    base2 = R.Job(s.country, s.agents, s.years, s.seed, 2, "baseline")
-    _, pair2 = R.pair_source(base2, scen, pool)
-    _, joined2 = R.pair_source(base2, scen, pool)
-    assert pair2.cancel()
-    with pytest.raises(R.CancelledError):
-        joined2.result()
-    assert R.cached_baseline(base2) is None and R.pair_source(base2, scen, pool)[0] == "pair"
+    assert f"cost_{kind}" in group[1].results and f"cost_{kind}" not in group[0].results
 
 
 def test_baselines_are_cached_and_shared():
@@ -220,12 +210,12 @@ def test_baselines_are_cached_and_shared():
     assert key in R._shared.baselines
     # another scenario with the same settings reuses the cached baselines: only the scenario runs
     calls = []
-    orig = R.make_model
+    orig = R.outcome_of
     try:
-        R.make_model = lambda job, progress=None: calls.append(job.scenario) or orig(job, progress)
+        R.outcome_of = lambda model, job: calls.append(job.scenario) or orig(model, job)
         last = run_all(settings(reps="2", kind="jobs"))[-1]
     finally:
-        R.make_model = orig
+        R.outcome_of = orig
     assert last.status == "done" and calls == ["jobs", "jobs"]
 
 
@@ -234,9 +224,9 @@ def test_stop_cancels_promptly():
     stop = threading.Event()
     snaps = []
     tic = time.perf_counter()
-    for sn in R.run_comparison(s, should_stop=stop.is_set, live_every=0.0, use_pool=False):
+    for sn in R.run_comparison(s, should_stop=stop.is_set, use_pool=False):
         snaps.append(sn)
-        if len(snaps) == 3:
+        if len(snaps) == 1:
             stop.set()
     assert snaps[-1].status == "cancelled" and "Stopped" in snaps[-1].message
     assert snaps[-1].replicates_done == 0
@@ -305,7 +295,7 @@ def synthetic(years=2, reps=3) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_annual_bands_and_headline():
+def test_annual_bands():
     res = synthetic()
     yearly = M.annual(res)
     b0 = yearly[(yearly.scenario == "baseline") & (yearly.replicate == 0)]
@@ -316,14 +306,9 @@ def test_annual_bands_and_headline():
     band = M.bands(yearly)
     rec = band[(band.scenario == "baseline") & (band.metric == "recruits") & (band.year == 1)].iloc[0]
     assert (rec["median"], rec["n"]) == (1212.0, 3) and rec["lo"] < rec["median"] < rec["hi"]
-    changes = {c.metric: c for c in M.headline(yearly, "x", 2)}
-    assert changes["recruits"].pct == pytest.approx(-10.0) and changes["recruits"].pct_lo == pytest.approx(-10.0)
-    assert changes["homicide_rate_expected"].pct == pytest.approx(0.0) and changes["recruits"].n == 3
     # an unfinished year is left out, and an unfinished replicate is not paired
     partial = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]
     assert len(M.annual(partial)) == len(yearly) - 1
-    assert {c.n for c in M.headline(M.annual(partial), "x", 2)} == {2}
-    assert M.headline(M.annual(partial), "y", 2) == []
     assert set(M.complete_pairs(partial)["replicate"]) == {0, 1}
 
 
@@ -336,44 +321,44 @@ def test_cost_table_without_the_economics_module(monkeypatch):
 def test_cost_table_follows_the_economics_contract(monkeypatch):
     seen = {}
 
-    def scenario_table(results, country, baseline="baseline", discount=0.03):
+    def analyse(results, country, policy_kinds=None, seed=0, details=True):
         seen.update(country=country, scenarios=sorted(set(results["scenario"])), reps=sorted(set(results["replicate"])))
-        return pd.DataFrame([
+        return types.SimpleNamespace(cloud=pd.DataFrame(columns=["scenario", "effect", "cost"]), table=pd.DataFrame([
             {"name": "baseline", "incremental_cost": 0.0, "recruits_averted": 0.0, "on_frontier": True},
             {"name": "x", "incremental_cost": 2.5e9, "incremental_cost_lo": 1.0e9, "incremental_cost_hi": 4.0e9,
              "recruits_averted": 1234.4, "recruits_averted_lo": np.nan, "recruits_averted_hi": np.nan,
              "cost_per_recruit_averted": float("nan"), "bcr": 1.234, "p_benefit_exceeds_cost": 0.62,
              "net_benefit": -3.2e6, "on_frontier": False},
-        ])
+        ]))
 
     fake = types.ModuleType("recruitsim.economics.cea")
-    fake.scenario_table = scenario_table
+    fake.analyse = analyse
     fake.COLUMN_HELP = {"incremental_cost": "Net cost to the public purse versus the baseline."}
     monkeypatch.setitem(sys.modules, "recruitsim.economics.cea", fake)
     res = synthetic()
     res = res[~((res.scenario == "x") & (res.replicate == 2) & (res.month >= 18))]  # replicate 2 unfinished
     ct = M.cost_effectiveness(res, "HND")
     assert seen == {"country": "HND", "scenarios": ["baseline", "x"], "reps": [0, 1]}
-    assert list(ct.table["name"]) == ["x"] and "2 replicates" in ct.note
+    assert list(ct.table["name"]) == ["baseline", "x"] and "2 replicates" in ct.note and ct.replicates == 2
     rows = {r["column"]: r for r in M.table_cells(ct)}
-    assert rows["incremental_cost"]["cells"] == [{"scenario": "x", "value": "$2.50 bn", "range": "$1.00 bn to $4.00 bn"}]
+    assert rows["incremental_cost"]["cells"] == [{"scenario": "x", "label": "x", "value": "$2.50 bn", "range": "$1.00 bn to $4.00 bn"}]
     assert rows["incremental_cost"]["help"] == "Net cost to the public purse versus the baseline."
-    assert rows["recruits_averted"]["cells"][0] == {"scenario": "x", "value": "1,234", "range": ""}
+    assert rows["recruits_averted"]["cells"][0] == {"scenario": "x", "label": "x", "value": "1,230", "range": ""}
     assert rows["recruits_averted"]["help"] == "Recruits averted"  # no help given: the label
     assert rows["cost_per_recruit_averted"]["cells"][0]["value"] == "–"
     assert rows["bcr"]["cells"][0]["value"] == "1.23" and rows["p_benefit_exceeds_cost"]["cells"][0]["value"] == "62%"
-    assert rows["net_benefit"]["cells"][0]["value"] == "-$3.2 M" and rows["on_frontier"]["cells"][0]["value"] == "no"
+    assert rows["net_benefit"]["cells"][0]["value"] == "-$3.20 M" and rows["on_frontier"]["cells"][0]["value"] == "no"
     assert "icer" not in rows  # columns the module did not return are left out
 
-    page = M.table_html(M.table_cells(ct), "x <policy>")
-    assert page.count("<tr class=") == len(rows) and 'title="x &lt;policy&gt;"' in page  # escaped
+    page = M.table_html(M.table_cells(ct, {"x": "x <policy>"}))
+    assert page.count("<tr class=") == len(rows) and "x &lt;policy&gt;" in page  # escaped
     assert 'title="Net cost to the public purse versus the baseline."' in page and "$1.00 bn to $4.00 bn" in page
     assert M.table_html([]) == ""
 
     def broken(*a, **k):
         raise ValueError("no costs")
 
-    fake.scenario_table = broken
+    fake.analyse = broken
     ct = M.cost_effectiveness(synthetic(), "LAC")
     assert ct.table is None and "could not be computed: no costs" in ct.note
 
@@ -439,26 +424,37 @@ def test_results_csv_is_tidy():
     df = pd.read_csv(io.StringIO(M.results_csv(last)))
     assert list(df.columns[:6]) == ["country", "scenario", "replicate", "seed", "agents", "month"]
     assert len(df) == 2 * 2 * 24 and set(df["country"]) == {"LAC"}
-    assert M.csv_filename(s) == "recruitsim_LAC_mentoring_2000agents_2y_seed3.csv"
+    assert M.csv_filename(s, 2) == "recruitsim_monthly_LAC_1options_2000agents_2y_seed3.csv"
+    assert M.csv_filename(s, 1, "ranking") == "recruitsim_ranking_LAC_1options_2000agents_2y_seed3_partial-1of2reps.csv"
 
 
 # ---- charts --------------------------------------------------------------------------------------------
-def test_trend_chart_has_baseline_scenario_and_band():
+def test_trend_chart_has_baseline_and_every_option():
     band = M.bands(M.annual(synthetic(years=3)))
-    opt = C.trend_option(band, "recruits", "x", "With the policies", 3, [(0, 3)])
-    names = [s["name"] for s in opt["series"]]
-    assert names[0] == "Baseline" and names[3] == "With the policies"
+    opt = C.trend_option(band, "recruits", {"baseline": "Baseline", "x": "Option x"}, 3)
+    assert [s["name"] for s in opt["series"]] == ["Baseline", "Option x"]
     assert opt["series"][0]["data"] == [1.21, 1.21, 1.21]  # thousands, three significant figures
-    assert opt["series"][3]["data"] == [1.09, 1.09, 1.09]
-    width = next(s for s in opt["series"] if s["name"] == "Baseline band")["data"]
-    assert all(w > 0 for w in width)
-    assert opt["xAxis"]["data"] == ["1", "2", "3"] and "thousand" in opt["yAxis"]["name"]
-    assert "{a0}" in opt["tooltip"]["formatter"] and "title" not in opt
-    # policies active only part of the time are shaded
-    assert "markArea" in C.trend_option(band, "recruits", "x", "x", 3, [(1, 2)])["series"][3]
-    # nothing yet: a placeholder, and years not simulated yet are gaps
-    empty = C.trend_option(M.bands(M.annual(R.empty())), "members", "x", "x", 3)
+    assert opt["series"][1]["data"] == [1.09, 1.09, 1.09] and opt["series"][0]["lineStyle"]["type"] == "dashed"
+    assert opt["xAxis"]["data"] == ["1", "2", "3"] and "thousand" in opt["yAxis"]["name"] and "title" not in opt
+    empty = C.trend_option(M.bands(M.annual(R.empty())), "members", {"baseline": "Baseline"}, 3)
     assert "title" in empty and empty["series"][0]["data"] == [None, None, None]
+
+
+def test_ranking_says_no_clear_effect_when_the_interval_includes_zero():
+    ct = M.cost_effectiveness(econ_frame(), "LAC")
+    rows = {r["name"]: r for r in M.rank_rows(ct, {"x": "Option x", "noise": "Noise"})}
+    x, noise = rows["x"]["cells"], rows["noise"]["cells"]
+    assert rows["x"]["clear"] and x["homicides_averted"].tone == "clear" and " to " in x["homicides_averted"].detail
+    assert x["rank"].text.isdigit() and noise["rank"].text == "–"
+    assert noise["homicides_averted"].text == "no clear effect" and " to " in noise["homicides_averted"].detail
+    assert noise["frontier"].text == "off: no clear effect" and noise["cost_per_homicide_averted"].text == "–"
+    assert rows["baseline"]["baseline"]
+    page = M.ranking_html(list(rows.values()), ct.help)
+    assert "no clear effect" in page and "▲" not in page and "▼" not in page  # never an arrow
+    plane = C.plane_option(ct.table, ct.cloud, {"x": "Option x", "noise": "Noise"})
+    assert plane["series"][-1]["name"] == "Efficiency frontier" and len(plane["series"]) == 5
+    one = M.CostTable(ct.table, ct.help, "", ct.cloud, replicates=1)  # one replicate: no interval, nothing ranked
+    assert all(r["cells"]["rank"].text == "–" for r in M.rank_rows(one, {})) and M.best_option(one) is None
 
 
 def test_map_chart_shows_control_and_violence():
@@ -496,7 +492,10 @@ def test_outputs_table_explains_every_output():
 
 def test_country_options_list_every_profile():
     options = S.country_options()
-    assert next(iter(options)) == "LAC" and len(options) == 25 and options["HND"] == "Honduras (HND)"
+    assert next(iter(options)) == "LAC" and len(options) == 25 and options["HND"].startswith("Honduras · ")
+    names = [v.split(" · ")[0] for k, v in options.items() if k != "LAC"]
+    assert names == sorted(names)  # by name, not by code
+    assert all(("calibrated" in v) for v in options.values())
 
 
 def test_pool_workers_end_when_the_server_is_killed(tmp_path):
