@@ -233,7 +233,7 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
     if not isinstance(p, dict):
         raise ScenarioError(f"{where}: each [[policy]] must be a table")
     kind = p.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ScenarioError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
     k = KINDS[kind]
     allowed = POLICY_FIELDS | set(k.params)
