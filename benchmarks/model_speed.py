@@ -46,13 +46,15 @@ def mesa_core(agents: int, steps: int) -> float:
 
 def array_core(agents: int, steps: int) -> float:
     """Agent-steps per second of the same three processes in the array model (recruitment, arrest and
-    custody, desistance; no other process runs), in a child process."""
+    custody, desistance; no other process runs), in a child process. Arrests come from offences in the
+    model, so the month's offences are drawn too (``offending.step``)."""
     code = (
-        "import time; from recruitsim.model import RecruitmentModel, recruitment, policing, desistance\n"
+        "import time; from recruitsim.model import RecruitmentModel, recruitment, offending, policing, desistance, outputs\n"
         f"m = RecruitmentModel('LAC', n_agents={agents}, years=1, burn_in_years=0, rng=1, collect=False)\n"
         "t = time.perf_counter()\n"
         f"for _ in range({steps}):\n"
-        "    recruitment.step(m); policing.step(m); desistance.step(m); m.t += 1; m.month += 1\n"
+        "    m.stats = outputs.new_counters(); recruitment.step(m); offending.step(m); policing.step(m); desistance.step(m)\n"
+        "    m.t += 1; m.month += 1\n"
         f"print({agents} * {steps} / (time.perf_counter() - t))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
