@@ -12,7 +12,9 @@ Each month (``step``), from group totals only (so nothing depends on how many ag
   plus ``succession_conflict`` x the succession level (decays with ``succession_halflife``; +10 x the share of
   leaders killed or jailed without command in a month, capped at 1);
 * **capacity** = initial capacity x (cells / initial)^``territory_elasticity`` x market growth x (1 -
-  interdiction cut) x (command / initial command)^``leader_disruption`` (jailed leaders keep ``prison_command``);
+  interdiction cut) x ``model.revenue_factor`` x (command / initial command)^``leader_disruption`` (jailed
+  leaders keep ``prison_command``; the revenue factor is 1 unless a regional run sets it from the country's
+  share of the trafficking flows, ``recruitsim.region``);
 * **effort** adapts to a lasting gap, effort x (capacity / workforce)^``effort_adaptation``; **demand** = effort x
   (capacity / workforce)^``demand_elasticity``, at most ``demand_max``: groups refill vacancies.
 
@@ -201,6 +203,8 @@ def step(model) -> None:
     cells = np.bincount(control[control >= 0].astype(np.int64), minlength=k)
     growth = np.exp(P.market_growth * max(model.month, 0) / 12.0)
     cut = model.group_effect("revenue")
+    if model.revenue_factor != 1.0:  # set month by month by a regional driver (recruitsim.region); 1 alone
+        cut = cut * model.revenue_factor
     demand = np.empty(k)
     for g in groups:  # a handful of group agents, not youths
         i = g.gid

@@ -107,6 +107,9 @@ class RecruitmentModel(mesa.Model):
         self.stats = outputs.new_counters()
         self.join_ages = np.zeros(20, np.int64)
         self.policies: list[Policy] = []
+        #: multiplier on the groups' illicit revenue (capacity) set each month by an external driver: a regional
+        #: run (recruitsim.region) sets it from the country's share of the trafficking flows; 1 otherwise
+        self.revenue_factor = 1.0
 
         # Hazards matched to the profile by construction
         self.dropout_odds = schooling.solve_dropout_odds(self.p)

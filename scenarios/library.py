@@ -43,6 +43,11 @@ from recruitsim.model.params import PARAMETERS, ParameterError, check_value
 from recruitsim.model.policies import KINDS, TARGETING, Policy
 
 POLICY_FIELDS = {"kind", "name", "start", "end", "coverage", "budget", "targeting"}
+#: regional targeting of a policy (read by ``recruitsim.region``; refused by single-country commands):
+#: ``countries`` = ISO3 codes the policy acts in, ``route`` = the trafficking route an interdiction acts on
+REGION_FIELDS = {"countries", "route"}
+#: the optional ``[region]`` table of a regional scenario (flow-model settings, read by ``recruitsim.region``)
+REGION_TABLE = "region"
 #: settings each delivery level reads (model/policies.py): the others are refused, not ignored
 _DELIVERY = {"coverage", "budget", "targeting", "duration", "fade"}
 LEVEL_FIELDS = {"individual": _DELIVERY, "area": {"coverage", "budget"}, "national": set()}
@@ -73,7 +78,7 @@ class Scenario:
         """Fresh Policy objects (each model run needs its own)."""
         out = []
         for spec in self.policy_specs:
-            settings = {k: v for k, v in spec.items() if k not in POLICY_FIELDS or k == "coverage"}
+            settings = {k: v for k, v in spec.items() if (k not in POLICY_FIELDS or k == "coverage") and k not in REGION_FIELDS}
             fields = {k: v for k, v in spec.items() if k in POLICY_FIELDS and k != "coverage"}
             out.append(Policy(settings=settings, **fields))
         return out
@@ -157,7 +162,7 @@ def load_file(path: str | Path) -> Scenario:
 
 
 def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> Scenario:
-    allowed = {"name", "description", "params", "policy", *EXTRA_TABLES}
+    allowed = {"name", "description", "params", "policy", REGION_TABLE, *EXTRA_TABLES}
     for key in data:
         if key not in allowed:
             raise ScenarioError(f"{where}: unknown key '{key}'{_hint(key, allowed)}; allowed: {', '.join(sorted(allowed))}")
@@ -191,7 +196,9 @@ def parse(data: dict[str, Any], where: str, default_name: str = "scenario") -> S
         if nm in seen:
             raise ScenarioError(f"{where}: two policies are named '{nm}'; give each a distinct 'name'")
         seen.add(nm)
-    extra = {k: data[k] for k in EXTRA_TABLES if k in data}
+    extra = {k: data[k] for k in (*sorted(EXTRA_TABLES), REGION_TABLE) if k in data}
+    if REGION_TABLE in extra and not isinstance(extra[REGION_TABLE], dict):
+        raise ScenarioError(f"{where}: '[{REGION_TABLE}]' must be a table of setting = value")
     return Scenario(name, desc, dict(params), specs, where, extra)
 
 
@@ -222,9 +229,19 @@ def check_horizon(sc: Scenario, months: int, where: str = "") -> None:
                                 f"it would never act")
 
 
-def check_runnable(sc: Scenario, command: str) -> None:
-    """``run``, ``compare``, ``app``: refuse the tables they do not read (``[design]``, ``[sweep]``)."""
-    for table in sorted(sc.extra):
+def is_regional(sc: Scenario) -> bool:
+    """Does the scenario target countries or routes, or set the regional flow model (``[region]``)?"""
+    return REGION_TABLE in sc.extra or any(REGION_FIELDS & set(spec) for spec in sc.policy_specs)
+
+
+def check_runnable(sc: Scenario, command: str, regional: bool = False) -> None:
+    """``run``, ``compare``, ``app``: refuse the tables they do not read (``[design]``, ``[sweep]``), and
+    regional targeting (``countries``, ``route``, ``[region]``) unless the run is regional."""
+    if not regional and is_regional(sc):
+        raise ScenarioError(f"{sc.source or sc.name}: a regional scenario (policies with 'countries' or 'route', or a "
+                            f"'[{REGION_TABLE}]' table) runs with several countries: recruitsim {command} --countries "
+                            f"ISO3,ISO3,... or --corridor NAME")
+    for table in sorted(t for t in sc.extra if t != REGION_TABLE):
         raise ScenarioError(f"{sc.source or sc.name}: '[{table}]' is read by `recruitsim sweep` only; `recruitsim {command}` "
                             f"would ignore it (remove the table, or run: recruitsim sweep {sc.source or sc.name})")
 
@@ -236,8 +253,11 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
     if not isinstance(kind, str) or kind not in KINDS:
         raise ScenarioError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
     k = KINDS[kind]
-    allowed = POLICY_FIELDS | set(k.params)
+    allowed = POLICY_FIELDS | set(k.params) | REGION_FIELDS
+    _check_region_fields(p, kind, where)
     for key, v in p.items():
+        if key in REGION_FIELDS:
+            continue
         if key not in allowed:
             raise ScenarioError(f"{where}: unknown key '{key}' for a {kind} policy{_hint(key, allowed)}; "
                                 f"allowed: {', '.join(sorted(allowed))}")
@@ -276,3 +296,24 @@ def _policy_spec(p: Any, where: str) -> dict[str, Any]:
     if "budget" in p and "coverage" in p:
         raise ScenarioError(f"{where}: give either 'coverage' or 'budget', not both")
     return dict(p)
+
+
+def _check_region_fields(p: dict[str, Any], kind: str, where: str) -> None:
+    """``countries``: a non-empty list of known ISO3 codes; ``route``: a name (checked against the route
+    network by ``recruitsim.region``), for interdiction policies only."""
+    from recruitsim.model.profiles import COUNTRY_CODES
+
+    if "countries" in p:
+        c = p["countries"]
+        if not isinstance(c, list) or not c or not all(isinstance(x, str) for x in c):
+            raise ScenarioError(f"{where}: 'countries' must be a non-empty list of ISO3 codes, e.g. [\"PAN\", \"CRI\"]")
+        bad = [x for x in c if x.strip().upper() not in COUNTRY_CODES]
+        if bad:
+            raise ScenarioError(f"{where}: unknown country '{bad[0]}' in 'countries'; use ISO3 codes of: {', '.join(sorted(COUNTRY_CODES))}")
+        if len({x.strip().upper() for x in c}) != len(c):
+            raise ScenarioError(f"{where}: 'countries' lists a country twice")
+    if "route" in p:
+        if kind != "interdiction":
+            raise ScenarioError(f"{where}: 'route' is for interdiction policies only (a {kind} policy acts inside countries)")
+        if not isinstance(p["route"], str) or not p["route"].strip():
+            raise ScenarioError(f"{where}: 'route' must be a route name (list them: recruitsim routes)")
