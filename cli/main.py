@@ -8,7 +8,6 @@ with code 2 (never a traceback). Each subcommand has a module here (``cli/sweep.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from recruitsim import __version__
+from recruitsim.model.outputs import run_summary
 from recruitsim.scenarios.provenance import dumps, versions
 
 from .args import (
@@ -98,46 +98,6 @@ def cmd_run(args) -> int:
         if args.out is not None:
             print(f"monthly results: {args.out / 'results.parquet'} and results.csv")
     return 0
-
-
-def run_summary(model, df, setup_seconds: float) -> dict:
-    last = df.tail(12)
-    hom = float(last["homicides"].sum())
-    secs = model.step_seconds
-    return {
-        "country": model.profile.iso3,
-        "agents": model.n_agents,
-        "months": model.months,
-        "burn_in_months": model.burn_in,
-        "seconds": round(secs, 3),
-        "setup_seconds": round(setup_seconds, 3),
-        "agent_steps_per_second": model.n_agents * (model.months + model.burn_in) / max(secs, 1e-9),
-        "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "scale": model.scale,
-        "recruits_per_year": float(last["recruits"].sum()),
-        "members": float(df["members"].iloc[-1]),
-        "member_prevalence_per_1000_youth": float(df["member_prevalence_per_1000"].iloc[-1]),
-        "homicide_rate_per_100k": hom / model.population * 1e5,
-        "male_share_of_homicide_victims": float(last["homicides_male"].sum() / hom) if hom else None,
-        "incarceration_rate_per_100k": float(last["incarceration_rate"].mean()),
-        "median_age_at_joining": model.median_age_at_joining,
-        "capped_events": dict(model.capped),
-        "violent_offences_per_year": float(last["offences_violent"].sum()),
-        "property_offences_per_year": float(last["offences_property"].sum()),
-        "drug_offences_per_year": float(last["offences_drug"].sum()),
-        "homicides_per_year": hom,
-        "victims_by_sex": _victim_shares(last),
-        "displaced_per_year": float(last["displaced_people"].sum()),
-        "trafficking_victims_per_year": float(last["trafficked_new"].sum()),
-    }
-
-
-def _victim_shares(last) -> dict:
-    """Female and male shares of the victims of violent non-lethal offences (all ages)."""
-    total = float(last["victims_violent"].sum())
-    if total <= 0:
-        return {"female": None, "male": None}
-    return {"female": float(last["victims_violent_female"].sum()) / total, "male": float(last["victims_violent_male"].sum()) / total}
 
 
 def annual_table(df, scenario: str, model) -> str:

@@ -1,0 +1,11 @@
+"""The regional layer: several country models stepped together month by month and coupled by cocaine flows.
+
+* ``routes``: the route network, corridors and the flow model's data (``region/data``, sources in SOURCES.md);
+* ``flows``: route choice (logit), price (log-sum) and volume (demand elasticity), country revenue factors;
+* ``scenario``: a scenario's policies per country, and the interdiction they put on routes;
+* ``simulation``: the month loop over country partitions (one process), the results;
+* ``dask_run``: the same loop with each country a Dask actor (one partition per worker).
+
+``region`` sits beside ``scenarios``, above ``model``: it reads the model only through ``RecruitmentModel``
+(``step()``, ``revenue_factor``, ``results()``). See docs/region.md.
+"""
