@@ -27,6 +27,7 @@ from recruitsim.economics.compare import (
 from recruitsim.scenarios import library
 from recruitsim.scenarios.provenance import dumps, versions
 
+from . import region
 from .args import (
     MAX_AGENTS,
     SCHEDULER_HELP,
@@ -76,6 +77,7 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="output directory (default results/compare-<COUNTRY>)")
     add_effects_flag(p)
     p.add_argument("--json", action="store_true", help="print the JSON summary as the last line (no table)")
+    region.add_region_flags(p, engine=False)
     p.set_defaults(func=cmd_compare)
 
 
@@ -123,6 +125,12 @@ def _atomic(path, writer) -> None:
 
 
 def cmd_compare(args) -> int:
+    if region.is_regional(args):
+        if args.budget is not None:
+            raise UsageError("--budget: the portfolio optimiser works for one country; drop --budget for a regional compare")
+        return region.cmd_compare_region(args)
+    if args.no_coupling or args.scale is not None:
+        raise UsageError("--no-coupling and --scale are for regional comparisons (--countries or --corridor)")
 
     scenarios = _scenario_list(args.scenarios)
     try:

@@ -18,6 +18,7 @@ from recruitsim import __version__
 from recruitsim.model.outputs import run_summary
 from recruitsim.scenarios.provenance import dumps, versions
 
+from . import region
 from .args import (
     SOUND_AGENTS,
     Parser,
@@ -36,6 +37,11 @@ from .args import (
 def cmd_run(args) -> int:
     from recruitsim.model import RecruitmentModel
     from recruitsim.scenarios import library
+
+    if region.is_regional(args):
+        return region.cmd_run_region(args)
+    if args.no_coupling or args.scale is not None or args.dask_local is not None or args.scheduler is not None:
+        raise UsageError("--no-coupling, --scale, --dask-local and --scheduler are for regional runs (--countries or --corridor)")
 
     try:
         scenario = library.load(args.scenario)
@@ -191,6 +197,7 @@ def build_parser() -> Parser:
     p.add_argument("--scenario", default="baseline", help="scenario name from the library, or a .toml file (default baseline)")
     p.add_argument("--out", type=Path, help="write monthly results (Parquet and CSV) here")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    region.add_region_flags(p)
     p.add_argument("--effects-draw", type=int_in("--effects-draw", 0, 2**31), default=None, metavar="R",
                    help="run policy effect set R (replicate R of sweeps and compare); default: the point values")
     add_effects_flag(p)
@@ -211,15 +218,15 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Each subcommand's module registers its parser."""
-    from . import calibration, compare, sensitivity, serve, sweep
+    from . import calibration, compare, region, sensitivity, serve, sweep
 
-    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register]
+    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register, region.register]
 
 
 #: the library's own errors (module, class): their message is one line for the user
 USER_ERRORS = (("recruitsim.scenarios.library", "ScenarioError"), ("recruitsim.scenarios.store", "StoreError"),
                ("recruitsim.scenarios.engine", "EngineError"), ("recruitsim.model.posteriors", "PosteriorError"),
-               ("recruitsim.model.params", "ParameterError"))
+               ("recruitsim.model.params", "ParameterError"), ("recruitsim.region.routes", "RegionError"))
 
 
 def user_error(e: BaseException) -> bool:

@@ -98,7 +98,8 @@ class Partition:
 
     def finish(self) -> dict[str, Any]:
         df = self.model.results()
-        return {"results": df, "summary": run_summary(self.model, df, self.setup_seconds), "seed": self.spec.seed}
+        return {"results": df, "summary": run_summary(self.model, df, self.setup_seconds), "seed": self.spec.seed,
+                "calibrated": self.model.posterior_draw is not None}
 
 
 class LocalPartitions:
