@@ -69,6 +69,7 @@ def region_totals(res: RegionalResult) -> dict[str, Any]:
         population += prof.population
         youth += prof.youth_population
     out.update(sums)
+    out["agents"] = int(sums["agents"])
     out["population"] = population
     out["homicide_rate_per_100k"] = sums["homicides_per_year"] / population * 1e5
     out["member_prevalence_per_1000_youth"] = sums["members"] / youth * 1e3

@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("model", "calibration", "scenarios", "economics", "app_logic", "cli")
-#: who may import whom (package level); data flows model -> calibration, scenarios -> economics -> app, cli
+PACKAGES = ("model", "calibration", "scenarios", "region", "economics", "app_logic", "cli")
+#: who may import whom (package level); data flows model -> calibration, scenarios (and region) -> economics -> app, cli
 ALLOWED = {
     "model": set(),
     "scenarios": {"model"},
+    "region": {"model", "scenarios"},  # beside scenarios (reads its scenario files), above model
     "calibration": {"model", "scenarios"},
-    "economics": {"model", "scenarios"},
-    "app_logic": {"model", "scenarios", "economics"},
-    "app": {"model", "scenarios", "economics", "app_logic"},
-    "cli": {"model", "scenarios", "calibration", "economics", "app_logic", "root"},
+    "economics": {"model", "scenarios", "region"},
+    "app_logic": {"model", "scenarios", "region", "economics"},
+    "app": {"model", "scenarios", "region", "economics", "app_logic"},
+    "cli": {"model", "scenarios", "calibration", "region", "economics", "app_logic", "root"},
     "root": {"cli"},  # __main__.py
 }
 
