@@ -125,12 +125,8 @@ def _atomic(path, writer) -> None:
 
 
 def cmd_compare(args) -> int:
-    if region.is_regional(args):
-        if args.budget is not None:
-            raise UsageError("--budget: the portfolio optimiser works for one country; drop --budget for a regional compare")
+    if region.is_regional(args, "compare"):
         return region.cmd_compare_region(args)
-    if args.no_coupling or args.scale is not None:
-        raise UsageError("--no-coupling and --scale are for regional comparisons (--countries or --corridor)")
 
     scenarios = _scenario_list(args.scenarios)
     try:

@@ -38,10 +38,8 @@ def cmd_run(args) -> int:
     from recruitsim.model import RecruitmentModel
     from recruitsim.scenarios import library
 
-    if region.is_regional(args):
+    if region.is_regional(args, "run"):
         return region.cmd_run_region(args)
-    if args.no_coupling or args.scale is not None or args.dask_local is not None or args.scheduler is not None:
-        raise UsageError("--no-coupling, --scale, --dask-local and --scheduler are for regional runs (--countries or --corridor)")
 
     try:
         scenario = library.load(args.scenario)

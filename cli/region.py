@@ -27,8 +27,21 @@ def add_region_flags(p: argparse.ArgumentParser, engine: bool = True) -> None:
         add_tls_args(p)
 
 
-def is_regional(args) -> bool:
-    return getattr(args, "countries", None) is not None or getattr(args, "corridor", None) is not None
+def is_regional(args, command: str | None = None) -> bool:
+    """Is this a regional run (--countries or --corridor)? With ``command``, refuse the regional-only flags of a
+    single-country run, and the flags a regional ``compare`` does not have (--budget)."""
+    regional = getattr(args, "countries", None) is not None or getattr(args, "corridor", None) is not None
+    if command is None:
+        return regional
+    only = [f for f, v in (("--no-coupling", getattr(args, "no_coupling", False)), ("--scale", getattr(args, "scale", None)),
+                           ("--dask-local", getattr(args, "dask_local", None))) if v not in (None, False)]
+    if command == "run" and getattr(args, "scheduler", None) is not None:
+        only.append("--scheduler")
+    if not regional and only:
+        raise UsageError(f"{', '.join(only)}: for regional runs only (--countries or --corridor)")
+    if regional and command == "compare" and getattr(args, "budget", None) is not None:
+        raise UsageError("--budget: the portfolio optimiser works for one country; drop --budget for a regional compare")
+    return regional
 
 
 def regional_countries(args) -> tuple[str, ...]:
@@ -196,10 +209,8 @@ def _region_rows(table) -> list[dict]:
 
 
 def cmd_compare_region(args) -> int:
-    import pandas as pd
-
     from recruitsim.economics import regional
-    from recruitsim.economics.compare import json_rows, money
+    from recruitsim.economics.compare import json_rows
     from recruitsim.scenarios.provenance import versions
 
     from .args import progress, writable_dir
@@ -242,6 +253,16 @@ def cmd_compare_region(args) -> int:
     if args.json:
         print(dumps(payload))
         return 0
+    _print_table(table, args, countries)
+    print(f"\nper country (who pays, who gains): {out}/summary.json; runs in {time.perf_counter() - tic:.0f} s")
+    return 0
+
+
+def _print_table(table, args, countries) -> None:
+    import pandas as pd
+
+    from recruitsim.economics.compare import money
+
     print(f"Regional comparison over {','.join(countries)} ({'coupled' if not args.no_coupling else 'not coupled'}), "
           f"{args.replicates} paired replicates; region = sum of the countries (each priced with its own costs)")
     print(f"{'rank':>4s} {'scenario':34s} {'incr. cost':>11s} {'recruits av.':>12s} {'homicides av. [10%, 90%]':>30s} "
@@ -252,5 +273,3 @@ def cmd_compare_region(args) -> int:
         payers = ", ".join(f"{c} {money(v)}" for c, v in r.payers.items() if v > 0) or "-"
         print(f"{rank:>4s} {r.name:34s} {money(r.incremental_cost):>11s} {r.recruits_averted:12,.0f} "
               f"{r.homicides_averted:12,.0f} [{lo:,.0f}, {hi:,.0f}]".ljust(103) + f" {money(r.net_benefit):>12s}  {payers}")
-    print(f"\nper country (net benefit): see {out}/summary.json; runs in {time.perf_counter() - tic:.0f} s")
-    return 0

@@ -85,6 +85,9 @@ def cmd_sensitivity(args) -> int:
     except (SensitivityError, library.ScenarioError) as e:
         raise cli.UsageError(str(e)) from None
     for sc in (scenario, versus):
+        if sc is not None and library.is_regional(sc):
+            raise cli.UsageError(f"{sc.source}: a regional scenario (countries, route or [region]) runs with run/compare "
+                                 "--countries or --corridor")
         if sc is not None and "design" in sc.extra:
             raise cli.UsageError(f"{sc.source}: a scenario with a [design] table cannot be used here")
     if versus is not None and versus.name == scenario.name:

@@ -102,6 +102,8 @@ def cmd_sweep(args) -> int:
                                "years": args.years, "burn_in": args.burn_in, "seed": args.seed}, plan)
         for arm in plan.arms:
             library.check_horizon(arm.scenario, int(round(st.years * 12)), f"{arm.scenario.source or arm.label}: {arm.label}")
+            if library.is_regional(arm.scenario):  # countries / route / [region]: read by regional runs only
+                library.check_runnable(arm.scenario, "sweep")
     except library.ScenarioError as e:
         raise cli.UsageError(str(e)) from None
     if args.dry_run:

@@ -11,9 +11,9 @@ The country models are built on the workers (their burn-ins run in parallel) and
 driver sends each actor one number (its revenue factor) and gets back a few (its enforcement index and
 group totals): only the monthly flows cross the network. The flow model runs in the driver, with the same
 operations in the same order as ``LocalPartitions``, so the results are bit-identical to a single-process
-run. Countries are placed round-robin over the workers, largest first, so with as many workers as countries
-each country has a worker of its own (the 1:1 region needs one 24 GiB machine per large country: see
-docs/region.md). Workers need recruitsim installed in the same version; only connect to a cluster you
+run. Countries are placed largest first, each onto an empty worker if one is left, else onto the worker with
+the most memory left (``placement``), so with as many workers as countries each country has a worker of its
+own (the 1:1 region, about 42 GB, needs several 24 GiB machines: see docs/region.md). Workers need recruitsim installed in the same version; only connect to a cluster you
 control (Dask unpickles what it receives: see ``scenarios.engine``).
 """
 
@@ -29,11 +29,10 @@ class DaskPartitions:
     """The partitions as Dask actors (``client``: a ``distributed.Client``)."""
 
     def __init__(self, specs: Sequence[CountrySpec], client):
-        workers = sorted(client.scheduler_info().get("workers", {}))
-        if not workers:
+        info = client.scheduler_info().get("workers", {})
+        if not info:
             raise RuntimeError("the Dask cluster has no workers")
-        order = sorted(range(len(specs)), key=lambda i: -specs[i].agents)  # largest first: one per worker if possible
-        place = {i: workers[k % len(workers)] for k, i in enumerate(order)}
+        place = placement([s.agents for s in specs], {w: int(v.get("memory_limit") or 0) for w, v in info.items()})
         futures = [client.submit(Partition, s, actor=True, workers=[place[i]], allow_other_workers=False, pure=False)
                    for i, s in enumerate(specs)]
         self.client = client
@@ -55,6 +54,26 @@ class DaskPartitions:
         self.actors = []
         self.client.cancel(self.futures)
         self.futures = []
+
+
+#: memory per agent used to place countries (docs/benchmarks.md: 202 bytes/agent at 1M, Brazil 1:1 11.0 GiB)
+BYTES_PER_AGENT = 200
+
+
+def placement(agents: Sequence[int], memory_limits: dict[str, int]) -> dict[int, str]:
+    """Country i -> worker: largest country first, each onto the worker with the most memory left (its
+    ``memory_limit`` less ``BYTES_PER_AGENT`` x the agents already placed there; no limit counts as plenty),
+    ties to the first worker by address. With at least as many workers as countries each gets its own."""
+    workers = sorted(memory_limits)
+    left = {w: float(memory_limits[w] or 2**62) for w in workers}
+    used = {w: 0 for w in workers}
+    out = {}
+    for i in sorted(range(len(agents)), key=lambda i: (-agents[i], i)):
+        w = min(workers, key=lambda w: (used[w] > 0, -left[w], workers.index(w)))
+        out[i] = w
+        left[w] -= BYTES_PER_AGENT * agents[i]
+        used[w] += 1
+    return out
 
 
 def dask_partitions(client):

@@ -170,3 +170,21 @@ def test_compare_countries_ranks_regional_options(tmp_path):
     row = next(x for x in out["region"] if x["name"] == "coordinated_interdiction")
     assert row["program_cost"] == pytest.approx(sum(row["payers"].values())) and row["payers"]["GTM"] > row["payers"]["PAN"] > 0
     assert set(out["countries"]) == {"PAN", "GTM"} and out["flows"]["coordinated_interdiction"]["revenue_factor_GTM"] < 1.0
+
+
+def test_dask_placement_gives_each_country_its_own_worker_and_balances_memory():
+    from recruitsim.region.dask_run import placement
+
+    assert sorted(placement([10, 30, 20], {"a": 0, "b": 0, "c": 0, "d": 0}).values()) == ["a", "b", "c"]
+    p = placement([60, 44, 16, 14, 11, 10], {"x": 2**34, "y": 2**34})
+    load = {w: sum(a for i, a in enumerate([60, 44, 16, 14, 11, 10]) if p[i] == w) for w in "xy"}
+    assert p[0] != p[1] and abs(load["x"] - load["y"]) <= 20
+
+
+def test_routes_command_and_sweep_refuses_regional_scenarios(tmp_path):
+    r = run_cli("routes", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["corridors"]["caribbean"][0] == "COL"
+    bad = tmp_path / "r.toml"
+    bad.write_text('[[policy]]\nkind = "interdiction"\ncountries = ["PAN"]\n')
+    r = run_cli("sweep", "--scenario", str(bad), "--out", tmp_path / "s", "--dry-run", "-q")
+    assert r.returncode == 2 and "regional scenario" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
