@@ -261,15 +261,21 @@ def cmd_compare_region(args) -> int:
 def _print_table(table, args, countries) -> None:
     import pandas as pd
 
-    from recruitsim.economics.compare import money
+    from recruitsim.economics.compare import count, interval, money
 
-    print(f"Regional comparison over {','.join(countries)} ({'coupled' if not args.no_coupling else 'not coupled'}), "
-          f"{args.replicates} paired replicates; region = sum of the countries (each priced with its own costs)")
-    print(f"{'rank':>4s} {'scenario':34s} {'incr. cost':>11s} {'recruits av.':>12s} {'homicides av. [10%, 90%]':>30s} "
-          f"{'net benefit':>12s}  who pays")
-    for r in table.itertuples():
-        rank = "n.d." if pd.isna(r.rank) else str(r.rank)
-        lo, hi = getattr(r, f"{args.outcome}_averted_lo"), getattr(r, f"{args.outcome}_averted_hi")
-        payers = ", ".join(f"{c} {money(v)}" for c, v in r.payers.items() if v > 0) or "-"
-        print(f"{rank:>4s} {r.name:34s} {money(r.incremental_cost):>11s} {r.recruits_averted:12,.0f} "
-              f"{r.homicides_averted:12,.0f} [{lo:,.0f}, {hi:,.0f}]".ljust(103) + f" {money(r.net_benefit):>12s}  {payers}")
+    eff = f"{args.outcome}_averted"
+    shown = pd.DataFrame({
+        "rank": ["n.d." if pd.isna(v) else str(v) for v in table["rank"]],
+        "scenario": table["name"],
+        "incr. cost": [money(v) for v in table["incremental_cost"]],
+        "recruits averted": [count(v) for v in table["recruits_averted"]],
+        f"{args.outcome.replace('_', ' ')} averted [10%, 90%]": [interval(v, lo, hi, f=count) for v, lo, hi in
+                                                            zip(table[eff], table[f"{eff}_lo"], table[f"{eff}_hi"])],
+        "$/homicide": [money(v) for v in table["cost_per_homicide_averted"]],
+        "net benefit": [money(v) for v in table["net_benefit"]],
+        "who pays": [", ".join(f"{c} {money(v)}" for c, v in p.items() if v > 0) or "-" for p in table["payers"]],
+    })
+    print(f"Regional comparison over {','.join(countries)} ({'not coupled' if args.no_coupling else 'coupled by cocaine flows'}), "
+          f"{args.replicates} paired replicates; the region = the sum of its countries, each priced with its own costs; "
+          "n.d. = the region's 10-90% interval includes zero")
+    print(shown.to_string(index=False))
