@@ -190,8 +190,7 @@ def run_region(countries: str | Sequence[str] | None = None, *, corridor: str | 
                partitions=None) -> RegionalResult:
     """Run the countries (or corridor) together under ``scenario``; ``partitions``: a callable building the
     partition container from the specs (default ``LocalPartitions``; ``region.dask_run.DaskPartitions``)."""
-    codes = resolve_countries(None if countries is None else list(countries) if not isinstance(countries, str) else countries,
-                              corridor)
+    codes = resolve_countries(countries if countries is None or isinstance(countries, str) else list(countries), corridor)
     sc = scenario if isinstance(scenario, library.Scenario) else regional.load(scenario)
     plan = regional.plan(sc, codes, coupling)
     specs = specs_for(plan, agents=agents, years=years, burn_in=burn_in, seed=seed, replicate=replicate)

@@ -66,7 +66,11 @@ def test_data_have_shares_that_add_up_and_sources():
     for r in routes():
         assert r.low <= r.share <= r.high and r.sources
     text = (library.library_dir().parent / "region" / "data" / "SOURCES.md").read_text()
-    tags = {t for r in routes() for t in r.sources.split(";")} - {"GUESS"}
+    from recruitsim.region.routes import settings
+
+    tags = {t for r in routes() for t in r.sources.split(";")} | {t for v in production().values() for t in v[3].split(";")}
+    tags = (tags | {t for s in settings().values() for t in s.sources.split(";")}) - {"GUESS"}
+    assert all(s.low <= s.value <= s.high or s.low >= s.high for s in settings().values())
     assert all(f"| {t} |" in text for t in tags)
 
 
