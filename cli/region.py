@@ -94,6 +94,8 @@ def cmd_run_region(args) -> int:
     from recruitsim.scenarios import library
 
     countries = regional_countries(args)
+    if getattr(args, "effects_draw", None) is not None:
+        raise UsageError("--effects-draw: single-country runs only (a regional run uses the point values; compare draws them)")
     try:
         sc = load(args.scenario)
         library.check_runnable(sc, "run", regional=True)
@@ -105,13 +107,19 @@ def cmd_run_region(args) -> int:
         from .args import writable_dir
 
         args.out = writable_dir("--out")(str(args.out))
+    from .args import progress
+
     tic = time.perf_counter()
+    bar = progress(args, total=int(round(args.years * 12)), desc=f"region {len(countries)} countries")
     with ExitStack() as stack:
         try:
             res = run_region(countries, scenario=sc, agents=agents, years=args.years, burn_in=args.burn_in, seed=args.seed,
-                             coupling=False if args.no_coupling else None, partitions=_partitions(args, stack))
+                             coupling=False if args.no_coupling else None, partitions=_partitions(args, stack),
+                             progress=bar.update)
         except RegionError as e:
             raise UsageError(str(e)) from None
+        finally:
+            bar.close()
     out = report.summary(res)
     out["region"]["wall_seconds"] = round(time.perf_counter() - tic, 3)
     out["versions"] = versions()

@@ -164,7 +164,7 @@ def _record(month: int, net: Network, flows: FlowModel | None, factors, reports)
     return row
 
 
-def drive(plan: regional.RegionalPlan, partitions, months: int) -> pd.DataFrame:
+def drive(plan: regional.RegionalPlan, partitions, months: int, progress=None) -> pd.DataFrame:
     """The month loop (any partition container with ``reports``, ``step``): returns the monthly flow records."""
     net = Network(plan.countries)
     flows = FlowModel(net, plan.flow) if plan.coupled else None
@@ -179,6 +179,8 @@ def drive(plan: regional.RegionalPlan, partitions, months: int) -> pd.DataFrame:
             factors = [float(f) for f in flows.revenue_factors()]
         reports = partitions.step(factors)
         rows.append(_record(month, net, flows, factors, reports))
+        if progress is not None:
+            progress()
         if not all(rep["running"] for rep in reports) and month + 1 < months:
             raise RuntimeError("a country model stopped before the regional horizon")
     return pd.DataFrame(rows)
@@ -187,9 +189,10 @@ def drive(plan: regional.RegionalPlan, partitions, months: int) -> pd.DataFrame:
 def run_region(countries: str | Sequence[str] | None = None, *, corridor: str | None = None,
                scenario: str | library.Scenario = "baseline", agents: int | dict[str, int] = 20_000, years: float = 10,
                burn_in: float = 5, seed: int = 1, coupling: bool | None = None, replicate: int | None = None,
-               partitions=None) -> RegionalResult:
+               partitions=None, progress=None) -> RegionalResult:
     """Run the countries (or corridor) together under ``scenario``; ``partitions``: a callable building the
-    partition container from the specs (default ``LocalPartitions``; ``region.dask_run.DaskPartitions``)."""
+    partition container from the specs (default ``LocalPartitions``; ``region.dask_run.DaskPartitions``);
+    ``progress``: called after every regional month (the burn-ins run while the partitions are built)."""
     codes = resolve_countries(countries if countries is None or isinstance(countries, str) else list(countries), corridor)
     sc = scenario if isinstance(scenario, library.Scenario) else regional.load(scenario)
     plan = regional.plan(sc, codes, coupling)
@@ -200,7 +203,7 @@ def run_region(countries: str | Sequence[str] | None = None, *, corridor: str | 
     tic = time.perf_counter()
     parts = (partitions or LocalPartitions)(specs)
     try:
-        flows = drive(plan, parts, months)
+        flows = drive(plan, parts, months, progress)
         done = parts.finish()
     finally:
         parts.close()
