@@ -35,8 +35,9 @@ def is_regional(args, command: str | None = None) -> bool:
         return regional
     only = [f for f, v in (("--no-coupling", getattr(args, "no_coupling", False)), ("--scale", getattr(args, "scale", None)),
                            ("--dask-local", getattr(args, "dask_local", None))) if v not in (None, False)]
-    if command == "run" and getattr(args, "scheduler", None) is not None:
-        only.append("--scheduler")
+    if command == "run":
+        only += [f for f, a in (("--scheduler", "scheduler"), ("--tls-ca-file", "tls_ca_file"), ("--tls-cert", "tls_cert"),
+                                ("--tls-key", "tls_key")) if getattr(args, a, None) is not None]
     if not regional and only:
         raise UsageError(f"{', '.join(only)}: for regional runs only (--countries or --corridor)")
     if regional and command == "compare" and getattr(args, "budget", None) is not None:
