@@ -132,7 +132,7 @@ def cmd_run_region(args) -> int:
     else:
         print(report.text(res))
         if args.out is not None:
-            print(f"monthly results: {args.out}/results_<ISO3>.parquet, flows.parquet (and .csv)")
+            print(f"monthly results: {args.out}/results_<ISO3>.parquet, flows.parquet (and .csv), flows_map.png")
     return 0
 
 
@@ -141,6 +141,10 @@ def _write(res, out: Path) -> None:
         for c, d in res.countries.items():
             write_results(d["results"], out, f"results_{c}")
         write_results(res.flows, out, "flows")
+        if res.plan.coupled:
+            from recruitsim.region.maps import flow_map
+
+            flow_map(res, out / "flows_map.png")
     except OSError as e:
         raise UsageError(f"--out: cannot write the results to '{out}' ({e.strerror or e})") from None
 

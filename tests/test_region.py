@@ -152,10 +152,11 @@ def test_bad_compare_input_is_one_line_and_exit_2():
 
 
 # ---- the command line: JSON shape of run and compare ---------------------------------------------------------
-def test_run_countries_json_has_countries_flows_and_region():
+def test_run_countries_json_has_countries_flows_and_region(tmp_path):
     r = run_cli("run", "--countries", "PAN,GTM", "--scenario", "coordinated_interdiction", "--agents", "3000", "--years", "1",
-                "--burn-in", "0", "--json", "-q")
+                "--burn-in", "0", "--json", "-q", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
+    assert {"results_PAN.parquet", "results_GTM.csv", "flows.parquet", "flows_map.png"} <= {p.name for p in tmp_path.iterdir()}
     out = json.loads(r.stdout.splitlines()[-1])
     assert set(out) >= {"countries", "flows", "region"} and set(out["countries"]) == {"PAN", "GTM"}
     assert {"recruits_per_year", "homicide_rate_per_100k", "seed", "flows"} <= set(out["countries"]["GTM"])
