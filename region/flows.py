@@ -49,7 +49,7 @@ class FlowParams:
         values = {f.name: base[f.name].value for f in fields(cls)}
         for key, v in (overrides or {}).items():
             if key not in values:
-                raise RegionError(f"{where}: unknown setting '{key}'; allowed: coupling, {', '.join(values)}")
+                raise RegionError(f"{where}: unknown setting '{key}'; allowed: coupling, transnational, {', '.join(values)}")
             s = base[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
                 raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")

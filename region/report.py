@@ -49,7 +49,7 @@ def flows_summary(res: RegionalResult) -> dict[str, Any]:
                         "revenue_factor_mean": float(rf.mean()) if rf is not None else 1.0,
                         "revenue_factor_end": float(rf.iloc[-1]) if rf is not None else 1.0}
     prices = {s: float(last[f"price_{s}"]) if coupled else 1.0 for s in net.sources}
-    return {"coupled": res.plan.coupled, "unit": "tonnes of cocaine per year (share of Andean production x production_tonnes)",
+    return {"coupled": res.plan.coupled, "transnational": res.plan.transnational, "unit": "tonnes of cocaine per year (share of Andean production x production_tonnes)",
             "parameters": {k: float(v) for k, v in vars(res.plan.flow).items()},
             "interdiction": [{"name": i.name, "countries": list(i.countries), "route": i.route, "start": i.start, "end": i.end}
                              for i in res.plan.interdictions],

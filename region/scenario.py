@@ -3,7 +3,8 @@
 A policy without ``countries`` acts in every country of the run; with ``countries = ["PAN", "CRI"]`` in those
 only (each must be in the run). An interdiction policy with ``route = "col_isthmus_land"`` acts on that route:
 its cost is paid by the simulated countries on it (or those of its ``countries``). The optional ``[region]``
-table sets ``coupling = false`` (every country alone, as ``recruitsim run``) or the flow model's parameters.
+table sets ``coupling = false`` (every country alone, as ``recruitsim run``), ``transnational = true``
+(organisations pool revenue across countries, ``region.organisations``) or the flow model's parameters.
 
 Coupled, an interdiction policy no longer cuts its country's revenue directly (its ``revenue`` setting is set
 to 1): it adds ``interdiction_risk`` to the cost of every route through its country (or to its route), the
@@ -48,6 +49,7 @@ class RegionalPlan:
     params: dict[str, Any]
     specs: dict[str, list[dict[str, Any]]]  # per country: the policy specs it runs (library format)
     interdictions: list[Interdiction] = field(default_factory=list)
+    transnational: bool = False  # organisations pool revenue across countries (region.organisations)
 
     def policies(self, country: str) -> list:
         """Fresh Policy objects for ``country``."""
@@ -93,6 +95,9 @@ def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None
     if not isinstance(own, bool):
         raise RegionError(f"{where}: 'coupling' must be true or false")
     coupled = own if coupling is None else coupling
+    transnational = table.pop("transnational", False)
+    if not isinstance(transnational, bool):
+        raise RegionError(f"{where}: 'transnational' must be true or false")
     flow = FlowParams.from_settings(table, where)
     specs: dict[str, list[dict[str, Any]]] = {c: [] for c in countries}
     interdictions = []
@@ -106,7 +111,7 @@ def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None
                                               None if spec.get("end") is None else int(spec["end"])))
         for c in targets:
             specs[c].append(dict(local))
-    return RegionalPlan(sc.name, tuple(countries), coupled, flow, dict(sc.params), specs, interdictions)
+    return RegionalPlan(sc.name, tuple(countries), coupled, flow, dict(sc.params), specs, interdictions, transnational)
 
 
 def library_names() -> list[str]:

@@ -37,6 +37,7 @@ from recruitsim.scenarios import library
 
 from . import scenario as regional
 from .flows import FlowModel, added_costs
+from .organisations import pooled
 from .routes import Network, RegionError, resolve_countries
 
 
@@ -176,7 +177,10 @@ def drive(plan: regional.RegionalPlan, partitions, months: int, progress=None) -
             by_country, by_route = plan.pressure(month)
             enforcement = {c: rep["enforcement"] for c, rep in zip(plan.countries, reports)}
             flows.step(added_costs(net, plan.flow, by_country, by_route, enforcement))
-            factors = [float(f) for f in flows.revenue_factors()]
+            factors = flows.revenue_factors()
+            if plan.transnational:
+                factors = pooled(factors, plan.countries, flows.value0)
+            factors = [float(f) for f in factors]
         reports = partitions.step(factors)
         rows.append(_record(month, net, flows, factors, reports))
         if progress is not None:

@@ -69,6 +69,9 @@ def test_data_have_shares_that_add_up_and_sources():
     from recruitsim.region.routes import settings
 
     tags = {t for r in routes() for t in r.sources.split(";")} | {t for v in production().values() for t in v[3].split(";")}
+    from recruitsim.region.organisations import organisations
+
+    tags |= {t for o in organisations() for t in o.sources.split(";")}
     tags = (tags | {t for s in settings().values() for t in s.sources.split(";")}) - {"GUESS"}
     assert all(s.low <= s.value <= s.high or s.low >= s.high for s in settings().values())
     assert all(f"| {t} |" in text for t in tags)
@@ -193,3 +196,17 @@ def test_routes_command_and_sweep_refuses_regional_scenarios(tmp_path):
     bad.write_text('[[policy]]\nkind = "interdiction"\ncountries = ["PAN"]\n')
     r = run_cli("sweep", "--scenario", str(bad), "--out", tmp_path / "s", "--dry-run", "-q")
     assert r.returncode == 2 and "regional scenario" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_transnational_organisations_pass_a_revenue_shock_to_their_other_countries():
+    from recruitsim.region.organisations import pooled
+
+    w = np.array([1.0, 3.0, 2.0])
+    assert np.array_equal(pooled(np.ones(3), ("SLV", "HND", "GTM"), w), np.ones(3))  # nothing to pool: exactly 1
+    policy = [{"kind": "interdiction", "route": "col_pacific_central_america"}]
+    alone = run_region("SLV,HND,GTM", scenario=scenario(policy, region={"interdiction_risk": 0.1}), **SMALL)
+    shared = run_region("SLV,HND,GTM", scenario=scenario(policy, region={"interdiction_risk": 0.1, "transnational": True}), **SMALL)
+    a, s = alone.flows.iloc[-1], shared.flows.iloc[-1]
+    assert a["revenue_factor_HND"] > 1.0  # Honduras is off the interdicted route: it gains flow
+    assert s["revenue_factor_HND"] < a["revenue_factor_HND"]  # but shares its partners' losses
+    assert s["revenue_factor_SLV"] > a["revenue_factor_SLV"]
