@@ -217,14 +217,34 @@ def vsl(country: str) -> tuple[Range, list[str]]:
     return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
 
 
-def program_costs() -> dict[str, ProgramCost]:
+def program_costs(country: str = REGIONAL) -> tuple[dict[str, ProgramCost], list[str]]:
+    """Unit costs of each policy kind for ``country``, and a note.
+
+    The figures in ``costs.csv`` are LAC (regional) costs. Most of a programme's cost is local staff pay, so
+    for a country with a GNI per capita in ``valuation.csv`` the cost is transferred by income:
+    ``cost_c = cost_LAC x f ** e`` with ``f`` = GNI per capita / the listed countries' median and ``e`` in
+    [0.5, 1] (central 0.75; ASSUMPTION, the same range the LAC base used from US costs). The uncertainty of
+    ``e`` widens the cost's range. The regional profile and countries without a GNI figure keep f = 1.
+    """
+    from .prices import earnings_factor
+
+    f, _ = earnings_factor(country) if country != REGIONAL else (1.0, "")
+    e = valuation_rows("program_transfer")["elasticity"]
+    e_mid, e_lo, e_hi = float(e["central"]), float(e["low"]), float(e["high"])
+    mid = f ** e_mid
+    spread = (min(f ** e_lo, f ** e_hi) / mid, max(f ** e_lo, f ** e_hi) / mid)
     out = {}
     for r in cost_rows("program"):
         central, low, high = float(r["central"]), float(r["low"]), float(r["high"])
         year = int(r["price_year"])
-        out[r["key"]] = ProgramCost(r["key"], central, r["unit"], year, to_base(1.0, "USD", year),
-                                    Range(1.0, low / central, high / central, r["source_tag"]), r["source_tag"])
-    return out
+        src = r["source_tag"] if f == 1.0 else f"{r['source_tag']}; x (GNI ratio)^e (ASSUMPTION)"
+        out[r["key"]] = ProgramCost(r["key"], central, r["unit"], year, to_base(1.0, "USD", year) * mid,
+                                    Range(1.0, low / central * spread[0], high / central * spread[1], src), src)
+    lo, hi = sorted((f ** e_lo, f ** e_hi))
+    note = [] if f == 1.0 else [
+        f"programme unit costs for {country}: LAC base x (GNI per capita ratio {f:.2f})^{e_mid:g} = x{mid:.2f}, "
+        f"range x{lo:.2f}-x{hi:.2f} (elasticity {e_lo:g}-{e_hi:g}, ASSUMPTION)"]
+    return out, note
 
 
 def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, prison_cost: float | None = None,
@@ -246,4 +266,5 @@ def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, pr
     if prison_cost is not None:
         prison = prison.scaled(prison_cost / prison.central, "user")
     comp, fixed, n3 = prices.components(country, life, prison)
-    return CostAssumptions(country, prison, life, program_costs(), tuple(n1 + n2 + n3), dw, comp, fixed)
+    progs, n4 = program_costs(REGIONAL if country == prices.US else country)
+    return CostAssumptions(country, prison, life, progs, tuple(n1 + n2 + n3 + n4), dw, comp, fixed)

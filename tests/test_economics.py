@@ -200,7 +200,8 @@ def test_deadweight_is_its_own_stream_on_net_public_cost_and_perspectives_add_up
                replicates=3, noise={"homicides": 0.5})
     a = costs.assumptions("CHL")
     t = scenario_table(df, "CHL", n_draws=50).set_index("name").loc["p"]
-    public = 1000 * d - 10 / 12 * d * a.prison_year.central * a.components["prison_marginal_share"].central
+    prog = 1000 * d * a.programs["jobs"].to_base  # the programme's unit cost transferred to Chile by income
+    public = prog - 10 / 12 * d * a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incremental_cost"] == pytest.approx(public)
     assert a.deadweight.central == 0.5 and (a.deadweight.low, a.deadweight.high) == (0.25, 1.0)
     # the youths kept out of custody keep their earnings: a tax share goes to taxpayers (WSIPP split), the deadweight
@@ -279,10 +280,11 @@ def test_prison_costs_enter_cost_and_bcr():
     prison = a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incarceration_years_averted"] == pytest.approx(-10 / 12 * d)
     assert t["prison_cost_change"] == pytest.approx(10 / 12 * d * prison)
-    assert t["incremental_cost"] == pytest.approx(100 * d + 10 / 12 * d * prison)
+    prog = 100 * d * a.programs["mass_policing"].to_base  # unit cost at its price year, transferred to Chile by income
+    assert t["incremental_cost"] == pytest.approx(prog + 10 / 12 * d * prison)
     assert math.isnan(t["bcr"]) and t["bcr_note"] == "no benefit"  # benefits (prison avoided) negative: no BCR shown
     off = scenario_table(df, "CHL", n_draws=1, include_prison_costs=False).set_index("name").loc["p"]
-    assert off["incremental_cost"] == pytest.approx(100 * d)
+    assert off["incremental_cost"] == pytest.approx(prog)
 
 
 def test_homicide_estimator_scope_and_sex():
@@ -360,7 +362,7 @@ def test_cost_conversion_by_hand():
 def test_cost_table_matches_the_model_unit_costs():
     from recruitsim.model.policies import KINDS
 
-    progs = costs.program_costs()
+    progs, _ = costs.program_costs()
     assert set(progs) == set(KINDS)
     for kind, k in KINDS.items():
         p = k.params["unit_cost"]
@@ -453,3 +455,20 @@ def test_outcomes_over_time_figure_is_two_labelled_panels_of_averted_counts_with
     assert rec["year"].tolist() == [1, 2] and np.allclose(rec["median"], 36.0)  # 3 a month fewer x 12 (shared noise cancels)
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_programme_costs_are_transferred_to_a_country_by_income():
+    """A poorer country's programme unit costs are lower than the regional base, by (GNI ratio)^e, e in [0.5, 1];
+    the regional profile keeps the table's figures."""
+    from recruitsim.economics.prices import earnings_factor
+
+    lac, notes = costs.program_costs("LAC")
+    assert not notes
+    hnd, notes = costs.program_costs("HND")
+    f, _ = earnings_factor("HND")
+    assert f < 1 and notes and "HND" in notes[0]
+    for kind, p in hnd.items():
+        assert p.to_base == pytest.approx(lac[kind].to_base * f ** 0.75)
+        assert p.multiplier.low * p.to_base == pytest.approx(lac[kind].multiplier.low * lac[kind].to_base * f)
+        assert p.multiplier.high * p.to_base == pytest.approx(lac[kind].multiplier.high * lac[kind].to_base * f ** 0.5)
+    assert costs.assumptions("HND").programs["mentoring"].to_base == pytest.approx(hnd["mentoring"].to_base)
