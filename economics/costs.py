@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tables import Range, _csv, valuation_rows  # noqa: F401 (re-exported)
+from .tables import Range, _csv, regional_gni, valuation_rows  # noqa: F401 (re-exported)
 
 BASE_YEAR = 2024
 CURRENCY = "USD"
@@ -169,6 +169,8 @@ def vsl_transfer(country: str) -> Range | None:
     are taken as 2015 dollars and brought to 2024 with the CPI-U.
     """
     gni = valuation_rows("gni_pc").get(country)
+    if country == REGIONAL:
+        gni = {"central": regional_gni(), "source_tag": "DERIVED(population-weighted mean of the listed countries)"}
     if gni is None:
         return None
     ref = valuation_rows("vsl_transfer")
@@ -203,18 +205,23 @@ def vsl(country: str) -> tuple[Range, list[str]]:
     if transferred is not None:
         notes = [f"VSL for {country} transferred from the US by income (ROBINSON2019): 9.4 m x (GNI per capita / 57,900)^1.5, "
                  f"at least 20 x GNI per capita; range 20 x GNI per capita to elasticity 1.0"]
-        if any(r["key"] == country for r in cost_rows("vsl")):
-            notes.append(f"{country}'s own VSL study in costs.csv is not used (the income transfer is applied where GNI per capita is known)")
+        own = [to_base(float(r["central"]), r["currency"], int(r["price_year"])) for r in cost_rows("vsl") if r["key"] == country]
+        if own:  # a conflicting local estimate widens the range (sources that disagree are recorded as a range)
+            lo, hi = min(transferred.low, *own), max(transferred.high, *own)
+            notes.append(f"{country}'s own VSL estimates in costs.csv ({_money(min(own))}-{_money(max(own))}) are not the central "
+                         f"value (the income transfer is) but widen its range to {_money(lo)}-{_money(hi)}")
+            transferred = Range(transferred.central, lo, hi, f"{transferred.source}; range with "
+                                + "; ".join(dict.fromkeys(r["source_tag"] for r in cost_rows("vsl") if r["key"] == country)))
         return transferred, notes
-    rows = cost_rows("vsl")
-    key = country if any(r["key"] == country for r in rows) else REGIONAL
-    v = {r["use"]: (to_base(float(r["central"]), r["currency"], int(r["price_year"])), r["source_tag"])
-         for r in rows if r["key"] == key}
-    src = "; ".join(dict.fromkeys(s for _, s in v.values()))
-    notes = [f"No GNI per capita for {country} in economics/data/valuation.csv: VSL not income-adjusted, "
-             + ("the regional value kept" if country == REGIONAL else "its own study kept" if key == country
-                else "regional VSL used (for low-income countries it overstates; set --vsl)")]
-    return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
+    rows = [r for r in cost_rows("vsl") if r["key"] == country]
+    if not rows:
+        life, _ = vsl(REGIONAL)
+        return life, [f"No GNI per capita for {country} in economics/data/valuation.csv: the region's VSL is used "
+                      f"(for a low-income country it overstates; set --vsl)"]
+    v = {r["use"]: to_base(float(r["central"]), r["currency"], int(r["price_year"])) for r in rows}
+    src = "; ".join(dict.fromkeys(r["source_tag"] for r in rows))
+    return Range(v["central"], v["low"], v["high"], src), [
+        f"No GNI per capita for {country} in economics/data/valuation.csv: VSL not income-adjusted, its own study kept"]
 
 
 def program_costs(country: str = REGIONAL) -> tuple[dict[str, ProgramCost], list[str]]:
