@@ -17,13 +17,16 @@ compares many scenarios over several replicates run off the page's thread.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import markdown
 import solara
 import solara.lab
 
+from recruitsim.app_logic import budget as BU
 from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import eligible as E
 from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import options as O
 from recruitsim.app_logic import run as R
@@ -64,6 +67,7 @@ CSS = """
 .rs-option-desc { color: #555; font-size: 12px; margin: -14px 0 4px 32px; line-height: 1.3; }
 .rs-prose p { margin: 4px 0; }
 .rs-prose ul { margin: 4px 0 8px 0; }
+.rs-terms { font-size: 12px; color: #333; background: #F4F8F4; border-radius: 4px; padding: 3px 6px; margin: 2px 0 4px 0; }
 .rs-basis { font-size: 14px; background: #FFF8E1; border: 1px solid #F0DFA8; border-radius: 6px; padding: 6px 10px; }
 """
 
@@ -118,7 +122,7 @@ def TomlUpload(label: str = "Upload a scenario file (.toml)", event_upload=None)
 
 # ---- left column: country and options --------------------------------------------------------------------
 @solara.component
-def OptionsPanel(country, chosen, n_years: int):
+def OptionsPanel(country, chosen, n_years: int, agents: int):
     options = solara.use_memo(S.country_options, [])
     by_label = {v: k for k, v in options.items()}
     cat = solara.use_memo(O.catalogue, [])
@@ -145,12 +149,13 @@ def OptionsPanel(country, chosen, n_years: int):
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button(icon_name="mdi-close", icon=True, small=True, on_click=lambda o=o: toggle(o, False))
                     solara.Text(f"{o.label}: " + "; ".join(S.describe_spec(sp) for sp in o.specs), style={"font-size": "13px"})
-        PackageBuilder(chosen, n_years)
+        PackageBuilder(chosen, n_years, country.value, agents)
 
 
 @solara.component
-def PackageBuilder(chosen, n_years: int):
+def PackageBuilder(chosen, n_years: int, country: str, agents: int):
     choices = solara.use_reactive(S.default_choices())
+    bases = solara.use_memo(lambda: E.bases_or_empty(country, agents), [country, agents])
     name = solara.use_reactive("My package")
     message = solara.use_reactive("")
 
@@ -179,8 +184,12 @@ def PackageBuilder(chosen, n_years: int):
 
     with solara.Details("Build your own package, or upload one", expand=False):
         solara.InputText("Package name", value=name, continuous_update=True, classes=["rs-package-name"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            f"Set each lever by coverage, by annual budget or by number of participants; the three are shown for "
+            f"{html.escape(get_profile(country).name)} ({agents:,} simulated youths: eligible people counted in the model at "
+            "the start of the run, unit costs from the project's cost data in 2024 USD)."))
         for c in choices.value:
-            PolicyEditor(c, n_years, change)
+            PolicyEditor(c, n_years, change, bases.get(c.kind))
         solara.Button("Add this package to the comparison", on_click=add, outlined=True, icon_name="mdi-plus",
                       classes=["rs-add-package"])
         TomlUpload(event_upload=uploaded)
@@ -193,7 +202,7 @@ def PackageBuilder(chosen, n_years: int):
 
 
 @solara.component
-def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
+def PolicyEditor(choice: S.PolicyChoice, years: int, on_change, base: BU.Base | None = None):
     kind = KINDS[choice.kind]
     cost = kind.params["unit_cost"]
 
@@ -208,12 +217,12 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
         return
     with solara.Column(gap="0px", style={"margin": "0 0 10px 32px", "padding-left": "10px",
                                          "border-left": f"3px solid {C.SCENARIO_COLOUR}"}):
-        if choice.level == "national":
+        if base is not None:
+            LeverTerms(choice, base, set_)
+        elif choice.level == "national":
             solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
         else:
-            solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
-                             step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
-            solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"])
+            CoverageSlider(choice, set_)
         if choice.level == "individual":
             names = {v: k for k, v in S.TARGETING_LABELS.items()}
             solara.Select("Who is enrolled first", values=list(names), value=S.TARGETING_LABELS[choice.targeting],
@@ -226,6 +235,56 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
 
         solara.SliderRangeInt(f"Active from year {choice.start_year} to year {end}", value=(min(choice.start_year, years), end),
                               min=0, max=years, on_value=set_years, thumb_label=False)
+
+
+@solara.component
+def CoverageSlider(choice: S.PolicyChoice, set_):
+    solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
+                     step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
+    solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"])
+
+
+@solara.component
+def LeverTerms(choice: S.PolicyChoice, base: BU.Base, set_):
+    """Coverage, annual budget or participants: set one, see all three (``app_logic/budget.py``)."""
+    mode = solara.use_reactive("coverage")
+    text = solara.use_reactive("")
+    note = solara.use_reactive("")
+    national = choice.level == "national"
+    now = BU.from_coverage(base, 1.0 if national else choice.coverage)
+    modes = ["coverage", "budget"] if national else list(BU.MODES)
+
+    def pick(label: str):
+        new = next((m for m in modes if BU.MODES[m] == label), "coverage")
+        mode.set(new)
+        note.set("")
+        text.set(BU.money(now.budget) if new == "budget" else BU.count(now.participants) if new == "participants" else "")
+
+    def apply(typed: str):
+        text.set(typed)
+        try:
+            t = BU.convert(base, mode.value, BU.parse_amount(typed, BU.MODES[mode.value]))
+        except BU.BudgetProblem as e:
+            note.set(str(e))
+            return
+        note.set(t.message)
+        if not national:
+            set_(coverage=round(min(max(t.coverage, 0.0), 1.0), 6))
+
+    solara.ToggleButtonsSingle(value=BU.MODES[mode.value], values=[BU.MODES[m] for m in modes], on_value=pick, dense=True,
+                               classes=[f"rs-mode-{choice.kind}"])
+    if mode.value == "coverage":
+        if national:
+            solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
+        else:
+            CoverageSlider(choice, set_)
+    else:
+        unit = "USD a year (2024 prices), e.g. 50 m" if mode.value == "budget" else "people enrolled at a time, e.g. 20,000"
+        solara.InputText(f"{BU.MODES[mode.value]}: {unit}", value=text.value, on_value=apply, continuous_update=False,
+                         classes=[f"rs-amount-{choice.kind}"])
+    if note.value:
+        solara.Warning(note.value, dense=True, classes=[f"rs-terms-note-{choice.kind}"])
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(BU.describe(base, now)), classes=["rs-terms", f"rs-terms-{choice.kind}"])
 
 
 # ---- right column: settings, Run, results -----------------------------------------------------------------
@@ -493,7 +552,8 @@ def Page():
         with solara.lab.Tabs():
             with solara.lab.Tab("Compare options", icon_name="mdi-scale-balance"):
                 with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
-                    OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value))
+                    OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value),
+                                 S.agents_or_default(fields["agents"].value))
                     Comparison(fields, chosen, settings, problems)
             with solara.lab.Tab("Parameters and sources", icon_name="mdi-table-search"):
                 ParametersView(fields["country"].value)

@@ -102,7 +102,7 @@ def from_budget(base: Base, budget: float) -> Terms:
                 f" It acts nationwide and costs USD {money(base.full_cost)} a year; the rest of the budget is not used.")
             return Terms(1.0, base.eligible, base.full_cost, extra.strip())
         return Terms(0.0, 0.0, 0.0, f"USD {money(budget)} a year does not pay for this lever: it acts nationwide or not at "
-                                    f"all and costs USD {money(base.full_cost)} a year ({unit_text(base)}). Switched off.")
+                                    f"all and costs USD {money(base.full_cost)} a year ({unit_text(base)}); it cannot be bought in part.")
     if base.unit_cost <= 0 or base.eligible <= 0:
         raise BudgetProblem("This lever has no eligible youths or no cost in this country, so a budget cannot set it.")
     cov = budget / (base.unit_cost * base.eligible)

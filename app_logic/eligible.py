@@ -9,6 +9,7 @@ its price year) brought to 2024 USD with the price-year factor and range of ``ec
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 import numpy as np
@@ -17,6 +18,17 @@ from recruitsim.economics.costs import program_costs
 from recruitsim.model.policies import KINDS, Policy
 
 from .budget import Base
+
+log = logging.getLogger("recruitsim.app")
+
+
+def bases_or_empty(country: str, agents: int) -> dict[str, Base]:
+    """:func:`bases`, or nothing (the page then shows coverage only) when the country or size cannot be built."""
+    try:
+        return bases(country, agents)
+    except Exception:  # an unknown country from a link, a broken profile: the editor must still work
+        log.exception("budget terms for %s, %s agents", country, agents)
+        return {}
 
 
 @lru_cache(maxsize=16)

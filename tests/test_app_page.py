@@ -170,6 +170,42 @@ def test_own_package_joins_the_comparison():
     rc.close()
 
 
+def type_in(rc, cls: str, text: str) -> None:
+    """Type into a box that applies on Enter (``continuous_update=False``) and press Enter."""
+    box = one(rc, cls, v.TextField)
+    box.v_model = text
+    box.fire_event("keyup.enter", text)
+
+
+def terms_of(rc, kind: str) -> str:
+    (w,) = html_with_class(rc, f"rs-terms-{kind}")
+    return html.unescape(text_of(w))
+
+
+def test_a_lever_set_by_budget_shows_its_coverage_and_participants():
+    from recruitsim.app_logic import budget as B
+    from recruitsim.app_logic import eligible
+
+    box, rc = solara.render(app.Page(), handle_error=False)
+    one(rc, "rs-switch-mentoring", v.Switch).v_model = True
+    base = eligible.bases("LAC", 20_000)["mentoring"]
+    assert B.describe(base, B.from_coverage(base, 0.3)) in terms_of(rc, "mentoring")
+    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 1  # "Annual budget (USD)"
+    type_in(rc, "rs-amount-mentoring", "500 m")
+    want = B.from_budget(base, 500e6)
+    terms = terms_of(rc, "mentoring")
+    assert f"{want.coverage:.1%} of eligible youths" in terms and B.count(want.participants) in terms and "USD 500 m a year" in terms
+    type_in(rc, "rs-amount-mentoring", "90 bn")  # more than everyone: clipped, with a message
+    assert "coverage set to 100%" in text_of(one(rc, "rs-terms-note-mentoring"))
+    assert "100.0% of eligible youths" in terms_of(rc, "mentoring")
+    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 2  # "Participants"
+    type_in(rc, "rs-amount-mentoring", "100,000")
+    assert "100,000 participants at a time" in terms_of(rc, "mentoring")
+    one(rc, "rs-switch-interdiction", v.Switch).v_model = True  # nationwide: priced per population
+    assert "per 100,000 population-year" in terms_of(rc, "interdiction")
+    rc.close()
+
+
 def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     box, rc = solara.render(app.Page(), handle_error=False)
     small_run(rc)
