@@ -29,6 +29,7 @@ from recruitsim.app_logic import charts as C
 from recruitsim.app_logic import eligible as E
 from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import options as O
+from recruitsim.app_logic import portfolio as PF
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
@@ -374,6 +375,76 @@ def Ranking(snap, ct: M.CostTable):
 
 
 @solara.component
+def PortfolioCard(snap, chosen):
+    """A budget, the optimiser's best portfolio of the comparison's options for it (``app_logic/portfolio.py``)."""
+    s = snap.settings
+    start = solara.use_memo(lambda: BU.money(PF.suggested_budget(snap.results, s)) if snap.replicates_done else "1 bn",
+                            [id(s), snap.replicates_done > 0])
+    text = solara.use_reactive(start)
+    found = solara.use_reactive(None)  # (replicates it rests on, Portfolio) | (0, error message)
+    added = solara.use_reactive("")
+
+    def press():
+        added.set("")
+        try:
+            budget = BU.parse_amount(text.value, "The budget")
+        except BU.BudgetProblem as e:
+            found.set((0, str(e)))
+            return
+        found.set((snap.replicates_done, PF.best(snap.results, s, budget)))
+
+    def add(port):
+        try:
+            opt = PF.as_package(port, s)
+        except Exception as e:  # noqa: BLE001 - a package that cannot be built must not break the page
+            added.set(f"Not added: {e}")
+            return
+        chosen.set(O.unique([*chosen.value, opt]))
+        added.set(f"Added '{opt.label}' to the options: press Run to simulate it as one package.")
+
+    with solara.Card("Best portfolio for my budget", margin=0, classes=["rs-portfolio"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputText("Budget, USD a year (programme spending, 2024 prices)", value=text, continuous_update=True,
+                             classes=["rs-budget-input"], style={"max-width": "330px"})
+            solara.Button("Best portfolio for my budget", on_click=press, color="primary", outlined=True,
+                          icon_name="mdi-briefcase-check", classes=["rs-portfolio-run"])
+        PortfolioResult(found.value, snap, add)
+        if added.value:
+            (solara.Error if added.value.startswith("Not") else solara.Success)(added.value, dense=True)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "The project's optimiser (<code>recruitsim compare --budget</code>) over this comparison's options: it never "
+            "buys an option whose effect on homicides cannot be told from no effect (10% quantile over the replicates not "
+            "above zero), maximises the sum of the 10% quantiles, and buys at most one of the options that share a lever. "
+            "Figures: median over the paired replicates, small print 10-90%."))
+
+
+@solara.component
+def PortfolioResult(found, snap, on_add):
+    if found is None:
+        return
+    done, port = found
+    if isinstance(port, str):
+        solara.Error(port, dense=True, classes=["rs-portfolio-message"])
+        return
+    (solara.Success if port.picks else solara.Info)(port.message, dense=True, classes=["rs-portfolio-message"])
+    if done != snap.replicates_done:
+        solara.Warning(f"Computed on {done} replicates; {snap.replicates_done} have finished since: press the button again.",
+                       dense=True)
+    if port.picks:
+        solara.HTML(tag="div", unsafe_innerHTML=PF.portfolio_html(port), classes=["rs-ranking-table"])
+        solara.Button("Add this portfolio to the comparison (to simulate it as one package)", on_click=lambda: on_add(port),
+                      text=True, small=True, icon_name="mdi-plus", classes=["rs-portfolio-add"])
+    notes = []
+    if port.excluded:
+        notes.append("Not bought, no clear effect on homicides: " + "; ".join(port.excluded) + ".")
+    if port.not_bought:
+        notes.append("Clear effect but not bought (over the budget, or an option sharing its levers does better): "
+                     + "; ".join(port.not_bought) + ".")
+    if notes:
+        solara.HTML(tag="div", classes=["rs-caption", "rs-portfolio-notes"], unsafe_innerHTML=html.escape(" ".join(notes)))
+
+
+@solara.component
 def Plane(snap, ct: M.CostTable):
     if ct.table is None or ct.cloud is None or ct.table.empty:
         return
@@ -447,7 +518,7 @@ def Downloads(snap):
 
 
 @solara.component
-def Results(snap):
+def Results(snap, chosen):
     s = snap.settings
     yearly = solara.use_memo(lambda: M.annual(snap.results), [id(snap)])
     ct = solara.use_memo(lambda: M.cost_effectiveness(M.complete_pairs(snap.results), s.country, s.policy_kinds(), s.seed)
@@ -458,6 +529,7 @@ def Results(snap):
             solara.Text("The ranking appears when replicate 1 of the baseline and every option has finished.")
             return
         Ranking(snap, ct)
+        PortfolioCard(snap, chosen)
         Plane(snap, ct)
         Charts(snap, yearly)
         Maps(snap, M.best_option(ct))
@@ -527,7 +599,7 @@ def Comparison(fields: dict, chosen, settings: S.Settings | None, problems: list
                   "read *no clear effect*.")
             solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
         else:
-            Results(shown)
+            Results(shown, chosen)
 
 
 @solara.component

@@ -179,15 +179,24 @@ def money(v: float) -> str:
     a = abs(float(v))
     for div, suffix in ((1e9, " bn"), (1e6, " m")):
         if a >= div * 0.9995:
-            return f"{v / div:.3g}{suffix}"
+            return f"{_sig3(v / div)}{suffix}"
     return f"{v:,.0f}" if a >= 100 else f"{v:.3g}"
+
+
+def _sig3(x: float) -> str:
+    """3 significant figures without exponents: 4.7, 14.5, 612, 1,000, 12,300."""
+    a = abs(x)
+    if a >= 1000:
+        digits = int(math.floor(math.log10(a))) - 2
+        return f"{round(x, -digits):,.0f}"
+    return f"{x:.3g}"
 
 
 def count(v: float) -> str:
     """People to 3 significant figures: 718, 7.54 million."""
     a = abs(float(v))
     if a >= 1e6 * 0.9995:
-        return f"{v / 1e6:.3g} million"
+        return f"{_sig3(v / 1e6)} million"
     if a >= 1000:
         digits = int(math.floor(math.log10(a))) - 2
         return f"{round(v, -digits):,.0f}"

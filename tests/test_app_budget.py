@@ -89,3 +89,8 @@ def test_bases_use_the_models_eligible_population_and_the_cost_data():
     assert 0 < b["mentoring"].eligible < 0.2 * prof.youth_population  # boys 14-17 in school at risk: a small share
     # real people: about the same whatever the number of simulated youths
     assert eligible.bases("HND", 20_000)["mentoring"].eligible == pytest.approx(b["mentoring"].eligible, rel=0.15)
+
+
+def test_figures_read_without_exponents():
+    assert B.money(1e12) == "1,000 bn" and B.money(4.7e6) == "4.7 m" and B.money(612) == "612" and B.money(14_480) == "14,480"
+    assert B.count(2.26e9) == "2,260 million" and B.count(7_538_031) == "7.54 million" and B.count(12_345) == "12,300"

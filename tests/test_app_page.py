@@ -223,6 +223,23 @@ def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     downloads = [text_of(w).replace("mdi-cloud-download-outline ", "") for w in widgets(rc) if isinstance(w, v.Btn)]
     assert "Download the ranking (CSV)" in downloads and "Download the monthly results (CSV)" in downloads
     assert sum(t.endswith("(.toml)") for t in downloads) == 4
+
+    # the best portfolio for a budget: the optimiser's choice, or a plain "nothing fits"
+    one(rc, "rs-budget-input", v.TextField).v_model = "1 m"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    assert "Nothing" in text_of(one(rc, "rs-portfolio-message"))
+    one(rc, "rs-budget-input", v.TextField).v_model = "1000 bn"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    message = text_of(one(rc, "rs-portfolio-message"))
+    assert "the optimiser buys" in message or "no option of this comparison has an effect" in message, message
+    if "buys" in message:
+        (table,) = html_with_class(rc, "rs-ranking-table")[1:]
+        assert "Homicides averted" in table.unsafe_innerHTML and " to " in table.unsafe_innerHTML
+        one(rc, "rs-portfolio-add", v.Btn).click()
+        assert "5 chosen" in page_text(rc) and "Added 'Portfolio for USD 1,000 bn a year'" in page_text(rc)
+    one(rc, "rs-budget-input", v.TextField).v_model = "lots"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    assert "must be a number" in text_of(one(rc, "rs-portfolio-message"))
     rc.close()
 
 
