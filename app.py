@@ -27,6 +27,7 @@ import solara.lab
 from recruitsim.app_logic import budget as BU
 from recruitsim.app_logic import charts as C
 from recruitsim.app_logic import eligible as E
+from recruitsim.app_logic import geo as G
 from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import options as O
 from recruitsim.app_logic import portfolio as PF
@@ -472,25 +473,67 @@ def Charts(snap, yearly):
 
 
 @solara.component
-def Maps(snap, best: str | None):
+def Maps(snap, ct: M.CostTable):
+    best = M.best_option(ct)
+    with solara.ColumnsResponsive(default=12, large=[5, 7]):
+        RegionMap(snap, ct, best)
+        Neighbourhoods(snap, best)
+
+
+@solara.component
+def RegionMap(snap, ct: M.CostTable, best: str | None):
+    """The region's countries coloured by an outcome (``app_logic/geo.py``), the run's country outlined."""
+    s = snap.settings
+    metric = solara.use_reactive("homicide_rate")
+    labels = {**G.METRICS}
+    effect = None
+    if s.country != "LAC" and best is not None:
+        row = ct.table[ct.table["name"] == best].iloc[0]
+        v = G.effect_value(s.country, float(row["homicides_averted"]), s.years)
+        labels[G.EFFECT] = "Effect of the top option"
+        effect = (v, f"{s.labels.get(best, best)} averts {v:.2g} homicides per 100,000 a year (mean of {ct.replicates} "
+                     f"replicates, discounted, over {s.years} years)")
+    shown = metric.value if metric.value in labels else "homicide_rate"
+    option = solara.use_memo(lambda: G.map_option(shown, None if s.country == "LAC" else s.country, effect),
+                             [shown, s.country, effect])
+    with solara.Card("The region", margin=0, classes=["rs-region-map"]):
+        solara.ToggleButtonsSingle(value=labels[shown], values=list(labels.values()), dense=True,
+                                   on_value=lambda lab: metric.set(next(k for k, v in labels.items() if v == lab)),
+                                   classes=["rs-region-metric"])
+        solara.FigureEcharts(option=option, maps={G.MAP_NAME: G.geojson()},
+                             attributes={"style": "height: 560px; width: 100%"}, responsive=True)
+        where = ("" if s.country == "LAC" else f"{get_profile(s.country).name}, the country of this run, is outlined. ")
+        effect_note = "" if effect is not None or s.country == "LAC" else "No option has a clear effect to map in this run. "
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(
+            f"{where}{effect_note}Homicide rate: the published figure each profile is calibrated to. Group members per "
+            "1,000 youths (10-29) at the start: calibrated profiles' posterior median, others the profile's starting "
+            "value. Hover a country for its figure and source. Grey: no recruitsim profile. Boundaries: Natural Earth "
+            "1:110m (public domain)."))
+
+
+@solara.component
+def Neighbourhoods(snap, best: str | None):
     layers = snap.layers
     n_groups = solara.use_memo(lambda: int(get_profile(snap.settings.country).params().n_groups), [snap.settings.country])
     keys = [k for k in ("baseline", best) if k and k in layers]
     if not keys:
         return
     vmax = max(float(layers[k]["violence"].max()) for k in keys)
+    names = C.group_names(layers[keys[0]]["control"])
     with solara.Card("Neighbourhoods at the end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
             "The model's neighbourhoods, a synthetic grid (not a real map): which criminal group controls each square "
-            "(grey: none) and its violence index, in the baseline and with the top-ranked option."))
+            "(grey: none; groups lettered by the territory they hold in the baseline) and its violence index, in the "
+            "baseline and with the top-ranked option."))
         with solara.ColumnsResponsive(default=12, medium=6):
             for key in keys:
                 lay, label = layers[key], snap.settings.labels.get(key, key)
                 share = float((lay["control"] >= 0).mean())
-                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}: group control ({share:.0%})", n_groups),
+                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}: group control ({share:.0%})", n_groups,
+                                                         groups=names),
                                      attributes={"style": "height: 300px; width: 100%"}, responsive=True)
                 solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}: violence (mean "
-                                                         f"{float(lay['violence'].mean()):.2f})", n_groups, vmax),
+                                                         f"{float(lay['violence'].mean()):.2f})", n_groups, vmax, groups=names),
                                      attributes={"style": "height: 300px; width: 100%"}, responsive=True)
 
 
@@ -532,7 +575,7 @@ def Results(snap, chosen):
         PortfolioCard(snap, chosen)
         Plane(snap, ct)
         Charts(snap, yearly)
-        Maps(snap, M.best_option(ct))
+        Maps(snap, ct)
         Details(snap, ct)
         Downloads(snap)
 

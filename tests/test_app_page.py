@@ -220,6 +220,9 @@ def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     trends = [c for c in charts if c.option.get("series") and c.option["series"][0]["type"] == "line"]
     assert len(trends) == 4 and all(len(c.option["series"]) == 5 for c in trends)  # baseline + 4 options
     assert any(c.option.get("series") and c.option["series"][-1].get("name") == "Efficiency frontier" for c in charts)
+    (region,) = [c for c in charts if "lac" in (c.maps or {})]  # the region's map, from the shipped boundaries
+    assert region.option["series"][0]["type"] == "map" and len(region.maps["lac"]["features"]) == 29
+    assert any("Group A (largest)" in str(p.get("label")) for c in charts for p in c.option.get("visualMap", {}).get("pieces", []))
     downloads = [text_of(w).replace("mdi-cloud-download-outline ", "") for w in widgets(rc) if isinstance(w, v.Btn)]
     assert "Download the ranking (CSV)" in downloads and "Download the monthly results (CSV)" in downloads
     assert sum(t.endswith("(.toml)") for t in downloads) == 4
