@@ -69,6 +69,7 @@ CSS = """
 .rs-option-desc { color: #555; font-size: 12px; margin: -14px 0 4px 32px; line-height: 1.3; }
 .rs-prose p { margin: 4px 0; }
 .rs-prose ul { margin: 4px 0 8px 0; }
+.rs-unclear-text { color: #666; font-style: italic; }
 .rs-terms { font-size: 12px; color: #333; background: #F4F8F4; border-radius: 4px; padding: 3px 6px; margin: 2px 0 4px 0; }
 .rs-basis { font-size: 14px; background: #FFF8E1; border: 1px solid #F0DFA8; border-radius: 6px; padding: 6px 10px; }
 """
@@ -184,7 +185,7 @@ def PackageBuilder(chosen, n_years: int, country: str, agents: int):
         chosen.set(O.unique([*chosen.value, opt]))
         message.set(f"Added '{opt.label}' from {str(data.get('name', ''))[:60]}.")
 
-    with solara.Details("Build your own package, or upload one", expand=False):
+    with solara.Div(classes=["rs-builder"]), solara.Details("Build your own package, or upload one", expand=False):
         solara.InputText("Package name", value=name, continuous_update=True, classes=["rs-package-name"])
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
             f"Set each lever by coverage, by annual budget or by number of participants; the three are shown for "
@@ -274,14 +275,14 @@ def LeverTerms(choice: S.PolicyChoice, base: BU.Base, set_):
             set_(coverage=round(min(max(t.coverage, 0.0), 1.0), 6))
 
     solara.ToggleButtonsSingle(value=BU.MODES[mode.value], values=[BU.MODES[m] for m in modes], on_value=pick, dense=True,
-                               classes=[f"rs-mode-{choice.kind}"])
+                               classes=[f"rs-mode-{choice.kind}"], style={"flex-wrap": "wrap", "max-width": "100%"})
     if mode.value == "coverage":
         if national:
             solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
         else:
             CoverageSlider(choice, set_)
     else:
-        unit = "USD a year (2024 prices), e.g. 50 m" if mode.value == "budget" else "people enrolled at a time, e.g. 20,000"
+        unit = "a year, 2024 prices, e.g. 50 m" if mode.value == "budget" else "enrolled at a time, e.g. 20,000"
         solara.InputText(f"{BU.MODES[mode.value]}: {unit}", value=text.value, on_value=apply, continuous_update=False,
                          classes=[f"rs-amount-{choice.kind}"])
     if note.value:
@@ -475,7 +476,7 @@ def Charts(snap, yearly):
 @solara.component
 def Maps(snap, ct: M.CostTable):
     best = M.best_option(ct)
-    with solara.ColumnsResponsive(default=12, large=[5, 7]):
+    with solara.ColumnsResponsive(default=12, large=[5, 7], classes=["rs-maps-row"]):
         RegionMap(snap, ct, best)
         Neighbourhoods(snap, best)
 
@@ -490,7 +491,7 @@ def RegionMap(snap, ct: M.CostTable, best: str | None):
     if s.country != "LAC" and best is not None:
         row = ct.table[ct.table["name"] == best].iloc[0]
         v = G.effect_value(s.country, float(row["homicides_averted"]), s.years)
-        labels[G.EFFECT] = "Effect of the top option"
+        labels[G.EFFECT] = "Top option's effect"
         effect = (v, f"{s.labels.get(best, best)} averts {v:.2g} homicides per 100,000 a year (mean of {ct.replicates} "
                      f"replicates, discounted, over {s.years} years)")
     shown = metric.value if metric.value in labels else "homicide_rate"
@@ -499,9 +500,9 @@ def RegionMap(snap, ct: M.CostTable, best: str | None):
     with solara.Card("The region", margin=0, classes=["rs-region-map"]):
         solara.ToggleButtonsSingle(value=labels[shown], values=list(labels.values()), dense=True,
                                    on_value=lambda lab: metric.set(next(k for k, v in labels.items() if v == lab)),
-                                   classes=["rs-region-metric"])
+                                   classes=["rs-region-metric"], style={"flex-wrap": "wrap", "max-width": "100%"})
         solara.FigureEcharts(option=option, maps={G.MAP_NAME: G.geojson()},
-                             attributes={"style": "height: 560px; width: 100%"}, responsive=True)
+                             attributes={"style": "height: 600px; width: 100%"}, responsive=True)
         where = ("" if s.country == "LAC" else f"{get_profile(s.country).name}, the country of this run, is outlined. ")
         effect_note = "" if effect is not None or s.country == "LAC" else "No option has a clear effect to map in this run. "
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(
@@ -529,12 +530,15 @@ def Neighbourhoods(snap, best: str | None):
             for key in keys:
                 lay, label = layers[key], snap.settings.labels.get(key, key)
                 share = float((lay["control"] >= 0).mean())
-                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}: group control ({share:.0%})", n_groups,
-                                                         groups=names),
+                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}\ngroup control ({share:.0%} of squares)",
+                                                         n_groups, groups=names),
                                      attributes={"style": "height: 300px; width: 100%"}, responsive=True)
-                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}: violence (mean "
+                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}\nviolence (mean "
                                                          f"{float(lay['violence'].mean()):.2f})", n_groups, vmax, groups=names),
-                                     attributes={"style": "height: 300px; width: 100%"}, responsive=True)
+                                     attributes={"style": "height: 338px; width: 100%"}, responsive=True)
+        legend = "".join(f'<span style="display:inline-block;width:12px;height:12px;background:{colour};margin:0 4px 0 12px;'
+                         f'vertical-align:middle"></span>{html.escape(label)}' for label, colour in C.group_legend(names))
+        solara.HTML(tag="div", classes=["rs-caption", "rs-group-legend"], unsafe_innerHTML="Groups: " + legend)
 
 
 @solara.component

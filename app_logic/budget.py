@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 #: Input modes of a lever, as the page lists them.
-MODES = {"coverage": "Coverage (share)", "budget": "Annual budget (USD)", "participants": "Participants"}
+MODES = {"coverage": "Coverage", "budget": "Budget (USD)", "participants": "Participants"}
 _SUFFIX = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9}
 
 

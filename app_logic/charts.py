@@ -150,6 +150,12 @@ def group_names(control: np.ndarray) -> dict[int, str]:
     return names
 
 
+def group_legend(names: dict[int, str]) -> list[tuple[str, str]]:
+    """(label, colour) of "no group" and each named group, in letter order (one HTML legend for every map)."""
+    order = sorted(names, key=lambda g: names[g])
+    return [("no group", NO_GROUP), *[(names[g], GROUP_COLOURS[g % len(GROUP_COLOURS)]) for g in order]]
+
+
 def _group(names: dict[int, str], g: int) -> str:
     return names.get(g, f"Group {g + 1}")
 
@@ -178,9 +184,9 @@ def map_option(layers: dict[str, np.ndarray], what: str, title: str, n_groups: i
     axis = {"type": "category", "show": False}
     base = {
         "animation": False,
-        "title": {"text": title, "left": "center", "top": 0, "textStyle": {"fontSize": 12}},
+        "title": {"text": title, "left": 4, "top": 0, "textStyle": {"fontSize": 11, "fontWeight": "normal", "lineHeight": 15}},
         "tooltip": {"trigger": "item", "formatter": "{b}"},
-        "grid": {"left": 8, "right": 8, "top": 26, "bottom": 58, "containLabel": False},
+        "grid": {"left": 4, "right": 4, "top": 40, "bottom": 6 if what == "control" else 44, "containLabel": False},
         "xAxis": {**axis, "data": list(range(side_x))},
         "yAxis": {**axis, "data": list(range(side_y))},
     }
@@ -191,8 +197,7 @@ def map_option(layers: dict[str, np.ndarray], what: str, title: str, n_groups: i
         pieces = [{"value": -1, "label": "no group", "color": NO_GROUP}]
         pieces += [{"value": g, "label": _group(groups, g), "color": GROUP_COLOURS[g % len(GROUP_COLOURS)]} for g in order]
         data = _grid_data(control.astype(float), names)
-        visual = {"type": "piecewise", "pieces": pieces, "orient": "horizontal", "left": "center", "bottom": 0,
-                  "itemWidth": 12, "itemHeight": 12, "textStyle": {"fontSize": 10}, "selectedMode": False}
+        visual = {"type": "piecewise", "pieces": pieces, "show": False}  # the page draws one legend for both maps
     else:
         data = _grid_data(np.asarray(layers["violence"], float), names)
         visual = {"type": "continuous", "min": 0, "max": _round(max(vmax, 1e-6)), "calculable": False,

@@ -24,7 +24,7 @@ import numpy as np
 from recruitsim.model.profiles import COUNTRY_CODES, get_profile
 
 MAP_NAME = "lac"
-METRICS = {"homicide_rate": "Homicide rate", "members": "Group members per 1,000 youths"}
+METRICS = {"homicide_rate": "Homicide rate", "members": "Members per 1,000 youths"}
 EFFECT = "effect"
 NO_DATA = "#D9D9D9"
 SCALES = {"homicide_rate": ["#FFF5EB", "#FDBE85", "#FD8D3C", "#D94701", "#7F2704"],
@@ -91,19 +91,48 @@ def map_option(metric: str, highlight: str | None = None, effect: tuple[float, s
             values.append(v)
             unit = "per 100,000 a year" if metric == "homicide_rate" else "members per 1,000 youths"
             data.append(_item(name, v, f"{name}: {v:.3g} {unit}; {where}", bold))
-    hi = max(values) if values else 1.0
     return {
         "animation": False,
         "tooltip": {"trigger": "item"},
-        "visualMap": {"type": "continuous", "min": 0, "max": float(f"{max(hi, 1e-6):.2g}"), "calculable": False,
-                      "left": 8, "bottom": 8, "itemHeight": 110, "itemWidth": 12, "textStyle": {"fontSize": 10},
-                      "text": [_legend(metric), "0"], "inRange": {"color": SCALES[metric]}},
+        "visualMap": {"type": "piecewise", "pieces": pieces(values, SCALES[metric]), "left": 8, "bottom": 8,
+                      "itemWidth": 14, "itemHeight": 12, "textStyle": {"fontSize": 11}, "text": [_legend(metric), ""],
+                      "selectedMode": False, "inverse": True, "showLabel": True},
         "series": [{"type": "map", "map": MAP_NAME, "nameProperty": "name", "roam": False, "selectedMode": False,
                     "aspectScale": 0.9, "layoutCenter": ["55%", "50%"], "layoutSize": "95%",
                     "itemStyle": {"areaColor": NO_DATA, "borderColor": "#FFFFFF", "borderWidth": 0.6},
                     "emphasis": {"label": {"show": False}, "itemStyle": {"areaColor": "#FFE082"}},
                     "data": data}],
     }
+
+
+def _nice(x: float) -> float:
+    """2 significant figures (bin edges people read)."""
+    if x <= 0 or not math.isfinite(x):
+        return 0.0
+    digits = 1 - int(math.floor(math.log10(x)))
+    return round(x, digits)
+
+
+def pieces(values: list[float], colours: list[str]) -> list[dict]:
+    """Bins with about as many countries in each (quantiles, rounded edges), one colour each, lowest first."""
+    v = np.asarray([x for x in values if math.isfinite(x)], float)
+    if v.size == 0:
+        return [{"min": 0, "max": 1, "label": "no data", "color": NO_DATA}]
+    k = min(len(colours), max(1, len(set(v.round(6)))))
+    edges = sorted({_nice(e) for e in np.quantile(v, np.linspace(0, 1, k + 1)[1:-1])} - {0.0})
+    bounds = [None, *edges, None]
+    out = []
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        piece: dict = {"color": colours[round(i * (len(colours) - 1) / max(len(bounds) - 2, 1))]}
+        if lo is not None:
+            piece["gte"] = lo
+        if hi is not None:
+            piece["lt"] = hi
+        piece["label"] = f"{lo:g} - {hi:g}" if lo is not None and hi is not None else (
+            f"under {hi:g}" if hi is not None else f"{lo:g} or more" if lo is not None else f"{_nice(float(v.max())):g}")
+        out.append(piece)
+    return out
 
 
 def _legend(metric: str) -> str:

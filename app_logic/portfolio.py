@@ -153,9 +153,13 @@ def as_package(port: Portfolio, settings: Settings) -> Option:
 
 
 def _figure(t: tuple[float, float, float]) -> str:
+    """Median with its 10-90% range; a range including zero reads "no clear effect" (never a gain or a loss)."""
     e = html.escape
-    return (f'{e(format_value(t[0], "count"))}<span class="rs-range">{e(format_value(t[1], "count"))} to '
-            f'{e(format_value(t[2], "count"))}</span>')
+    med, lo, hi = (e(format_value(x, "count")) for x in t)
+    if t[1] <= 0 <= t[2]:
+        return f'<span class="rs-unclear-text">no clear effect</span><span class="rs-range">median {med}; {lo} to {hi}</span>'
+    return f'{med}<span class="rs-range">{lo} to {hi}</span>'
+
 
 
 def portfolio_html(port: Portfolio) -> str:

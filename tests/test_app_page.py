@@ -190,7 +190,7 @@ def test_a_lever_set_by_budget_shows_its_coverage_and_participants():
     one(rc, "rs-switch-mentoring", v.Switch).v_model = True
     base = eligible.bases("LAC", 20_000)["mentoring"]
     assert B.describe(base, B.from_coverage(base, 0.3)) in terms_of(rc, "mentoring")
-    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 1  # "Annual budget (USD)"
+    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 1  # "Budget (USD)"
     type_in(rc, "rs-amount-mentoring", "500 m")
     want = B.from_budget(base, 500e6)
     terms = terms_of(rc, "mentoring")
