@@ -521,7 +521,7 @@ def Neighbourhoods(snap, best: str | None):
         return
     vmax = max(float(layers[k]["violence"].max()) for k in keys)
     names = C.group_names(layers[keys[0]]["control"])
-    with solara.Card("Neighbourhoods at the end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
+    with solara.Card("Neighbourhoods, end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
             "The model's neighbourhoods, a synthetic grid (not a real map): which criminal group controls each square "
             "(grey: none; groups lettered by the territory they hold in the baseline) and its violence index, in the "
