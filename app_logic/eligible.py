@@ -4,7 +4,8 @@ A model of the country is built without burn-in (about 0.1 s for 20,000 simulate
 programme's eligibility rule (``Policy.eligible``: ages, school, poverty, home violence, NEET, group presence) is
 counted over its population; times the agents' scale (the country's population aged 10-29 / simulated youths) that
 is real people at the start of the run. Unit costs are the model's (``model/policies.py``, the evidence median in
-its price year) brought to 2024 USD with the price-year factor and range of ``economics/costs.py``.
+its price year) brought to 2024 USD and transferred to the country by income with the factor and range of
+``economics/costs.py`` (``program_costs(country)``), as the economic analysis prices them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def bases(country: str, agents: int, seed: int = 1) -> dict[str, Base]:
     from recruitsim.model import RecruitmentModel
 
     model = RecruitmentModel(country, n_agents=int(agents), years=1, burn_in_years=0, rng=seed, collect=False)
-    prices = program_costs()
+    prices, _ = program_costs(country)  # the regional unit cost transferred to the country by income
     out = {}
     for kind, spec in KINDS.items():
         price = prices.get(kind)

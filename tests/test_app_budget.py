@@ -77,7 +77,7 @@ def test_negative_or_missing_figures_are_refused():
 def test_bases_use_the_models_eligible_population_and_the_cost_data():
     b = eligible.bases("HND", 5_000)
     assert set(b) == set(KINDS)
-    prices = program_costs()
+    prices, _ = program_costs("HND")  # Honduras's unit costs: the regional ones transferred by income
     for kind, base in b.items():
         assert base.unit_cost == pytest.approx(KINDS[kind].params["unit_cost"].default * prices[kind].to_base)
         assert base.level == KINDS[kind].level
