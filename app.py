@@ -17,15 +17,20 @@ compares many scenarios over several replicates run off the page's thread.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import markdown
 import solara
 import solara.lab
 
+from recruitsim.app_logic import budget as BU
 from recruitsim.app_logic import charts as C
+from recruitsim.app_logic import eligible as E
+from recruitsim.app_logic import geo as G
 from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import options as O
+from recruitsim.app_logic import portfolio as PF
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
@@ -64,6 +69,8 @@ CSS = """
 .rs-option-desc { color: #555; font-size: 12px; margin: -14px 0 4px 32px; line-height: 1.3; }
 .rs-prose p { margin: 4px 0; }
 .rs-prose ul { margin: 4px 0 8px 0; }
+.rs-unclear-text { color: #666; font-style: italic; }
+.rs-terms { font-size: 12px; color: #333; background: #F4F8F4; border-radius: 4px; padding: 3px 6px; margin: 2px 0 4px 0; }
 .rs-basis { font-size: 14px; background: #FFF8E1; border: 1px solid #F0DFA8; border-radius: 6px; padding: 6px 10px; }
 """
 
@@ -118,7 +125,7 @@ def TomlUpload(label: str = "Upload a scenario file (.toml)", event_upload=None)
 
 # ---- left column: country and options --------------------------------------------------------------------
 @solara.component
-def OptionsPanel(country, chosen, n_years: int):
+def OptionsPanel(country, chosen, n_years: int, agents: int):
     options = solara.use_memo(S.country_options, [])
     by_label = {v: k for k, v in options.items()}
     cat = solara.use_memo(O.catalogue, [])
@@ -145,12 +152,13 @@ def OptionsPanel(country, chosen, n_years: int):
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button(icon_name="mdi-close", icon=True, small=True, on_click=lambda o=o: toggle(o, False))
                     solara.Text(f"{o.label}: " + "; ".join(S.describe_spec(sp) for sp in o.specs), style={"font-size": "13px"})
-        PackageBuilder(chosen, n_years)
+        PackageBuilder(chosen, n_years, country.value, agents)
 
 
 @solara.component
-def PackageBuilder(chosen, n_years: int):
+def PackageBuilder(chosen, n_years: int, country: str, agents: int):
     choices = solara.use_reactive(S.default_choices())
+    bases = solara.use_memo(lambda: E.bases_or_empty(country, agents), [country, agents])
     name = solara.use_reactive("My package")
     message = solara.use_reactive("")
 
@@ -177,10 +185,14 @@ def PackageBuilder(chosen, n_years: int):
         chosen.set(O.unique([*chosen.value, opt]))
         message.set(f"Added '{opt.label}' from {str(data.get('name', ''))[:60]}.")
 
-    with solara.Details("Build your own package, or upload one", expand=False):
+    with solara.Div(classes=["rs-builder"]), solara.Details("Build your own package, or upload one", expand=False):
         solara.InputText("Package name", value=name, continuous_update=True, classes=["rs-package-name"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            f"Set each lever by coverage, by annual budget or by number of participants; the three are shown for "
+            f"{html.escape(get_profile(country).name)} ({agents:,} simulated youths: eligible people counted in the model at "
+            "the start of the run, unit costs from the project's cost data in 2024 USD)."))
         for c in choices.value:
-            PolicyEditor(c, n_years, change)
+            PolicyEditor(c, n_years, change, bases.get(c.kind))
         solara.Button("Add this package to the comparison", on_click=add, outlined=True, icon_name="mdi-plus",
                       classes=["rs-add-package"])
         TomlUpload(event_upload=uploaded)
@@ -193,7 +205,7 @@ def PackageBuilder(chosen, n_years: int):
 
 
 @solara.component
-def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
+def PolicyEditor(choice: S.PolicyChoice, years: int, on_change, base: BU.Base | None = None):
     kind = KINDS[choice.kind]
     cost = kind.params["unit_cost"]
 
@@ -208,12 +220,12 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
         return
     with solara.Column(gap="0px", style={"margin": "0 0 10px 32px", "padding-left": "10px",
                                          "border-left": f"3px solid {C.SCENARIO_COLOUR}"}):
-        if choice.level == "national":
+        if base is not None:
+            LeverTerms(choice, base, set_)
+        elif choice.level == "national":
             solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
         else:
-            solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
-                             step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
-            solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"])
+            CoverageSlider(choice, set_)
         if choice.level == "individual":
             names = {v: k for k, v in S.TARGETING_LABELS.items()}
             solara.Select("Who is enrolled first", values=list(names), value=S.TARGETING_LABELS[choice.targeting],
@@ -226,6 +238,56 @@ def PolicyEditor(choice: S.PolicyChoice, years: int, on_change):
 
         solara.SliderRangeInt(f"Active from year {choice.start_year} to year {end}", value=(min(choice.start_year, years), end),
                               min=0, max=years, on_value=set_years, thumb_label=False)
+
+
+@solara.component
+def CoverageSlider(choice: S.PolicyChoice, set_):
+    solara.SliderInt(f"Coverage: {choice.coverage:.0%}", value=int(round(choice.coverage * 100)), min=0, max=100,
+                     step=5, on_value=lambda pct: set_(coverage=pct / 100.0), thumb_label=False)
+    solara.HTML(tag="div", unsafe_innerHTML=S.COVERAGE_MEANING[choice.level], classes=["rs-range"])
+
+
+@solara.component
+def LeverTerms(choice: S.PolicyChoice, base: BU.Base, set_):
+    """Coverage, annual budget or participants: set one, see all three (``app_logic/budget.py``)."""
+    mode = solara.use_reactive("coverage")
+    text = solara.use_reactive("")
+    note = solara.use_reactive("")
+    national = choice.level == "national"
+    now = BU.from_coverage(base, 1.0 if national else choice.coverage)
+    modes = ["coverage", "budget"] if national else list(BU.MODES)
+
+    def pick(label: str):
+        new = next((m for m in modes if BU.MODES[m] == label), "coverage")
+        mode.set(new)
+        note.set("")
+        text.set(BU.money(now.budget) if new == "budget" else BU.count(now.participants) if new == "participants" else "")
+
+    def apply(typed: str):
+        text.set(typed)
+        try:
+            t = BU.convert(base, mode.value, BU.parse_amount(typed, BU.MODES[mode.value]))
+        except BU.BudgetProblem as e:
+            note.set(str(e))
+            return
+        note.set(t.message)
+        if not national:
+            set_(coverage=round(min(max(t.coverage, 0.0), 1.0), 6))
+
+    solara.ToggleButtonsSingle(value=BU.MODES[mode.value], values=[BU.MODES[m] for m in modes], on_value=pick, dense=True,
+                               classes=[f"rs-mode-{choice.kind}"], style={"flex-wrap": "wrap", "max-width": "100%"})
+    if mode.value == "coverage":
+        if national:
+            solara.Text(S.COVERAGE_MEANING["national"] + ".", style={"font-size": "13px"})
+        else:
+            CoverageSlider(choice, set_)
+    else:
+        unit = "a year, 2024 prices, e.g. 50 m" if mode.value == "budget" else "enrolled at a time, e.g. 20,000"
+        solara.InputText(f"{BU.MODES[mode.value]}: {unit}", value=text.value, on_value=apply, continuous_update=False,
+                         classes=[f"rs-amount-{choice.kind}"])
+    if note.value:
+        solara.Warning(note.value, dense=True, classes=[f"rs-terms-note-{choice.kind}"])
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(BU.describe(base, now)), classes=["rs-terms", f"rs-terms-{choice.kind}"])
 
 
 # ---- right column: settings, Run, results -----------------------------------------------------------------
@@ -315,6 +377,76 @@ def Ranking(snap, ct: M.CostTable):
 
 
 @solara.component
+def PortfolioCard(snap, chosen):
+    """A budget, the optimiser's best portfolio of the comparison's options for it (``app_logic/portfolio.py``)."""
+    s = snap.settings
+    start = solara.use_memo(lambda: BU.money(PF.suggested_budget(snap.results, s)) if snap.replicates_done else "1 bn",
+                            [id(s), snap.replicates_done > 0])
+    text = solara.use_reactive(start)
+    found = solara.use_reactive(None)  # (replicates it rests on, Portfolio) | (0, error message)
+    added = solara.use_reactive("")
+
+    def press():
+        added.set("")
+        try:
+            budget = BU.parse_amount(text.value, "The budget")
+        except BU.BudgetProblem as e:
+            found.set((0, str(e)))
+            return
+        found.set((snap.replicates_done, PF.best(snap.results, s, budget)))
+
+    def add(port):
+        try:
+            opt = PF.as_package(port, s)
+        except Exception as e:  # noqa: BLE001 - a package that cannot be built must not break the page
+            added.set(f"Not added: {e}")
+            return
+        chosen.set(O.unique([*chosen.value, opt]))
+        added.set(f"Added '{opt.label}' to the options: press Run to simulate it as one package.")
+
+    with solara.Card("Best portfolio for my budget", margin=0, classes=["rs-portfolio"]):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.InputText("Budget, USD a year (programme spending, 2024 prices)", value=text, continuous_update=True,
+                             classes=["rs-budget-input"], style={"max-width": "330px"})
+            solara.Button("Best portfolio for my budget", on_click=press, color="primary", outlined=True,
+                          icon_name="mdi-briefcase-check", classes=["rs-portfolio-run"])
+        PortfolioResult(found.value, snap, add)
+        if added.value:
+            (solara.Error if added.value.startswith("Not") else solara.Success)(added.value, dense=True)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "The project's optimiser (<code>recruitsim compare --budget</code>) over this comparison's options: it never "
+            "buys an option whose effect on homicides cannot be told from no effect (10% quantile over the replicates not "
+            "above zero), maximises the sum of the 10% quantiles, and buys at most one of the options that share a lever. "
+            "Figures: median over the paired replicates, small print 10-90%."))
+
+
+@solara.component
+def PortfolioResult(found, snap, on_add):
+    if found is None:
+        return
+    done, port = found
+    if isinstance(port, str):
+        solara.Error(port, dense=True, classes=["rs-portfolio-message"])
+        return
+    (solara.Success if port.picks else solara.Info)(port.message, dense=True, classes=["rs-portfolio-message"])
+    if done != snap.replicates_done:
+        solara.Warning(f"Computed on {done} replicates; {snap.replicates_done} have finished since: press the button again.",
+                       dense=True)
+    if port.picks:
+        solara.HTML(tag="div", unsafe_innerHTML=PF.portfolio_html(port), classes=["rs-ranking-table"])
+        solara.Button("Add this portfolio to the comparison (to simulate it as one package)", on_click=lambda: on_add(port),
+                      text=True, small=True, icon_name="mdi-plus", classes=["rs-portfolio-add"])
+    notes = []
+    if port.excluded:
+        notes.append("Not bought, no clear effect on homicides: " + "; ".join(port.excluded) + ".")
+    if port.not_bought:
+        notes.append("Clear effect but not bought (over the budget, or an option sharing its levers does better): "
+                     + "; ".join(port.not_bought) + ".")
+    if notes:
+        solara.HTML(tag="div", classes=["rs-caption", "rs-portfolio-notes"], unsafe_innerHTML=html.escape(" ".join(notes)))
+
+
+@solara.component
 def Plane(snap, ct: M.CostTable):
     if ct.table is None or ct.cloud is None or ct.table.empty:
         return
@@ -342,26 +474,71 @@ def Charts(snap, yearly):
 
 
 @solara.component
-def Maps(snap, best: str | None):
+def Maps(snap, ct: M.CostTable):
+    best = M.best_option(ct)
+    with solara.ColumnsResponsive(default=12, large=[5, 7], classes=["rs-maps-row"]):
+        RegionMap(snap, ct, best)
+        Neighbourhoods(snap, best)
+
+
+@solara.component
+def RegionMap(snap, ct: M.CostTable, best: str | None):
+    """The region's countries coloured by an outcome (``app_logic/geo.py``), the run's country outlined."""
+    s = snap.settings
+    metric = solara.use_reactive("homicide_rate")
+    labels = {**G.METRICS}
+    effect = None
+    if s.country != "LAC" and best is not None:
+        row = ct.table[ct.table["name"] == best].iloc[0]
+        v = G.effect_value(s.country, float(row["homicides_averted"]), s.years)
+        labels[G.EFFECT] = "Top option's effect"
+        effect = (v, f"{s.labels.get(best, best)} averts {v:.2g} homicides per 100,000 a year (mean of {ct.replicates} "
+                     f"replicates, discounted, over {s.years} years)")
+    shown = metric.value if metric.value in labels else "homicide_rate"
+    option = solara.use_memo(lambda: G.map_option(shown, None if s.country == "LAC" else s.country, effect),
+                             [shown, s.country, effect])
+    with solara.Card("The region", margin=0, classes=["rs-region-map"]):
+        solara.ToggleButtonsSingle(value=labels[shown], values=list(labels.values()), dense=True,
+                                   on_value=lambda lab: metric.set(next(k for k, v in labels.items() if v == lab)),
+                                   classes=["rs-region-metric"], style={"flex-wrap": "wrap", "max-width": "100%"})
+        solara.FigureEcharts(option=option, maps={G.MAP_NAME: G.geojson()},
+                             attributes={"style": "height: 600px; width: 100%"}, responsive=True)
+        where = ("" if s.country == "LAC" else f"{get_profile(s.country).name}, the country of this run, is outlined. ")
+        effect_note = "" if effect is not None or s.country == "LAC" else "No option has a clear effect to map in this run. "
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(
+            f"{where}{effect_note}Homicide rate: the published figure each profile is calibrated to. Group members per "
+            "1,000 youths (10-29) at the start: calibrated profiles' posterior median, others the profile's starting "
+            "value. Hover a country for its figure and source. Grey: no recruitsim profile. Boundaries: Natural Earth "
+            "1:110m (public domain)."))
+
+
+@solara.component
+def Neighbourhoods(snap, best: str | None):
     layers = snap.layers
     n_groups = solara.use_memo(lambda: int(get_profile(snap.settings.country).params().n_groups), [snap.settings.country])
     keys = [k for k in ("baseline", best) if k and k in layers]
     if not keys:
         return
     vmax = max(float(layers[k]["violence"].max()) for k in keys)
-    with solara.Card("Neighbourhoods at the end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
+    names = C.group_names(layers[keys[0]]["control"])
+    with solara.Card("Neighbourhoods, end of replicate 1 (synthetic grid)", margin=0, classes=["rs-maps"]):
         solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
             "The model's neighbourhoods, a synthetic grid (not a real map): which criminal group controls each square "
-            "(grey: none) and its violence index, in the baseline and with the top-ranked option."))
+            "(grey: none; groups lettered by the territory they hold in the baseline) and its violence index, in the "
+            "baseline and with the top-ranked option."))
         with solara.ColumnsResponsive(default=12, medium=6):
             for key in keys:
                 lay, label = layers[key], snap.settings.labels.get(key, key)
                 share = float((lay["control"] >= 0).mean())
-                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}: group control ({share:.0%})", n_groups),
+                solara.FigureEcharts(option=C.map_option(lay, "control", f"{label}\ngroup control ({share:.0%} of squares)",
+                                                         n_groups, groups=names),
                                      attributes={"style": "height: 300px; width: 100%"}, responsive=True)
-                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}: violence (mean "
-                                                         f"{float(lay['violence'].mean()):.2f})", n_groups, vmax),
-                                     attributes={"style": "height: 300px; width: 100%"}, responsive=True)
+                solara.FigureEcharts(option=C.map_option(lay, "violence", f"{label}\nviolence (mean "
+                                                         f"{float(lay['violence'].mean()):.2f})", n_groups, vmax, groups=names),
+                                     attributes={"style": "height: 338px; width: 100%"}, responsive=True)
+        legend = "".join(f'<span style="display:inline-block;width:12px;height:12px;background:{colour};margin:0 4px 0 12px;'
+                         f'vertical-align:middle"></span>{html.escape(label)}' for label, colour in C.group_legend(names))
+        solara.HTML(tag="div", classes=["rs-caption", "rs-group-legend"], unsafe_innerHTML="Groups: " + legend)
 
 
 @solara.component
@@ -388,7 +565,7 @@ def Downloads(snap):
 
 
 @solara.component
-def Results(snap):
+def Results(snap, chosen):
     s = snap.settings
     yearly = solara.use_memo(lambda: M.annual(snap.results), [id(snap)])
     ct = solara.use_memo(lambda: M.cost_effectiveness(M.complete_pairs(snap.results), s.country, s.policy_kinds(), s.seed)
@@ -399,9 +576,10 @@ def Results(snap):
             solara.Text("The ranking appears when replicate 1 of the baseline and every option has finished.")
             return
         Ranking(snap, ct)
+        PortfolioCard(snap, chosen)
         Plane(snap, ct)
         Charts(snap, yearly)
-        Maps(snap, M.best_option(ct))
+        Maps(snap, ct)
         Details(snap, ct)
         Downloads(snap)
 
@@ -468,7 +646,7 @@ def Comparison(fields: dict, chosen, settings: S.Settings | None, problems: list
                   "read *no clear effect*.")
             solara.FigureEcharts(option={}, attributes={"style": "height: 1px; width: 1px; opacity: 0"})
         else:
-            Results(shown)
+            Results(shown, chosen)
 
 
 @solara.component
@@ -493,7 +671,8 @@ def Page():
         with solara.lab.Tabs():
             with solara.lab.Tab("Compare options", icon_name="mdi-scale-balance"):
                 with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
-                    OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value))
+                    OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value),
+                                 S.agents_or_default(fields["agents"].value))
                     Comparison(fields, chosen, settings, problems)
             with solara.lab.Tab("Parameters and sources", icon_name="mdi-table-search"):
                 ParametersView(fields["country"].value)

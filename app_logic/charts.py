@@ -138,42 +138,66 @@ def _grid_data(values: np.ndarray, names: list[str]) -> list[dict]:
     return out
 
 
-def _cell_names(layers: dict[str, np.ndarray]) -> list[str]:
+def group_names(control: np.ndarray) -> dict[int, str]:
+    """Readable group names by territory: "Group A (largest)", "Group B", ... (the model's groups are numbered,
+    not named); ``control`` is the reference layer (the baseline's), so every map uses the same names."""
+    c = np.asarray(control).ravel()
+    held = np.bincount(c[c >= 0].astype(int)) if (c >= 0).any() else np.zeros(0, int)
+    order = sorted((g for g in range(held.size) if held[g] > 0), key=lambda g: (-held[g], g))
+    names = {g: f"Group {chr(65 + i) if i < 26 else i + 1}" for i, g in enumerate(order)}
+    if order:
+        names[order[0]] += " (largest)"
+    return names
+
+
+def group_legend(names: dict[int, str]) -> list[tuple[str, str]]:
+    """(label, colour) of "no group" and each named group, in letter order (one HTML legend for every map)."""
+    order = sorted(names, key=lambda g: names[g])
+    return [("no group", NO_GROUP), *[(names[g], GROUP_COLOURS[g % len(GROUP_COLOURS)]) for g in order]]
+
+
+def _group(names: dict[int, str], g: int) -> str:
+    return names.get(g, f"Group {g + 1}")
+
+
+def _cell_names(layers: dict[str, np.ndarray], groups: dict[int, str]) -> list[str]:
     control, violence = layers["control"], layers["violence"]
     conflict = layers.get("conflict", np.zeros_like(violence))
     out = []
     for i in range(control.shape[0]):
         for j in range(control.shape[1]):
             g = int(control[i, j])
-            who = f"controlled by group {g + 1}" if g >= 0 else "no group in control"
+            who = f"controlled by {_group(groups, g)}" if g >= 0 else "no group in control"
             extra = ", contested by a rival" if conflict[i, j] > 0 else ""
             out.append(f"Neighbourhood row {i + 1}, column {j + 1}: {who}{extra}; violence {violence[i, j]:.2f}")
     return out
 
 
-def map_option(layers: dict[str, np.ndarray], what: str, title: str, n_groups: int, vmax: float = 1.0) -> dict:
-    """One neighbourhood map: ``what`` = "control" (which group holds each cell) or "violence" (index)."""
+def map_option(layers: dict[str, np.ndarray], what: str, title: str, n_groups: int, vmax: float = 1.0,
+               groups: dict[int, str] | None = None) -> dict:
+    """One neighbourhood map: ``what`` = "control" (which group holds each cell) or "violence" (index).
+    ``groups``: the groups' names (``group_names`` of the baseline's layer; default: this layer's)."""
     control = np.asarray(layers["control"])
     side_y, side_x = control.shape
-    names = _cell_names(layers)
+    groups = group_names(control) if groups is None else groups
+    names = _cell_names(layers, groups)
     axis = {"type": "category", "show": False}
     base = {
         "animation": False,
-        "title": {"text": title, "left": "center", "top": 0, "textStyle": {"fontSize": 12}},
+        "title": {"text": title, "left": 4, "top": 0, "textStyle": {"fontSize": 11, "fontWeight": "normal", "lineHeight": 15}},
         "tooltip": {"trigger": "item", "formatter": "{b}"},
-        "grid": {"left": 8, "right": 8, "top": 26, "bottom": 58, "containLabel": False},
+        "grid": {"left": 4, "right": 4, "top": 40, "bottom": 6 if what == "control" else 44, "containLabel": False},
         "xAxis": {**axis, "data": list(range(side_x))},
         "yAxis": {**axis, "data": list(range(side_y))},
     }
     if what == "control":
-        groups = max(1, int(n_groups))
-        present = sorted({int(g) for g in np.unique(control) if g >= 0})
+        n = max(1, int(n_groups))
+        present = {int(g) for g in np.unique(control) if g >= 0}
+        order = sorted((g for g in range(n) if g in present), key=lambda g: (g not in groups, _group(groups, g)))
         pieces = [{"value": -1, "label": "no group", "color": NO_GROUP}]
-        pieces += [{"value": g, "label": f"group {g + 1}", "color": GROUP_COLOURS[g % len(GROUP_COLOURS)]}
-                   for g in range(groups) if g in present]
+        pieces += [{"value": g, "label": _group(groups, g), "color": GROUP_COLOURS[g % len(GROUP_COLOURS)]} for g in order]
         data = _grid_data(control.astype(float), names)
-        visual = {"type": "piecewise", "pieces": pieces, "orient": "horizontal", "left": "center", "bottom": 0,
-                  "itemWidth": 12, "itemHeight": 12, "textStyle": {"fontSize": 10}, "selectedMode": False}
+        visual = {"type": "piecewise", "pieces": pieces, "show": False}  # the page draws one legend for both maps
     else:
         data = _grid_data(np.asarray(layers["violence"], float), names)
         visual = {"type": "continuous", "min": 0, "max": _round(max(vmax, 1e-6)), "calculable": False,

@@ -215,6 +215,14 @@ def years_or_default(text: Any) -> int:
         return DEFAULTS["years"]
 
 
+def agents_or_default(text: Any) -> int:
+    """The simulated youths typed, or the default while the box holds something invalid."""
+    try:
+        return parse_whole(text, "Simulated youths", *LIMITS["agents"])
+    except InputProblem:
+        return DEFAULTS["agents"]
+
+
 def field_problem(text: Any, label: str, lo: int, hi: int) -> str | None:
     """The message for one box, or None if it is fine."""
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tables import Range, _csv, valuation_rows  # noqa: F401 (re-exported)
+from .tables import Range, _csv, regional_gni, valuation_rows  # noqa: F401 (re-exported)
 
 BASE_YEAR = 2024
 CURRENCY = "USD"
@@ -169,6 +169,8 @@ def vsl_transfer(country: str) -> Range | None:
     are taken as 2015 dollars and brought to 2024 with the CPI-U.
     """
     gni = valuation_rows("gni_pc").get(country)
+    if country == REGIONAL:
+        gni = {"central": regional_gni(), "source_tag": "DERIVED(population-weighted mean of the listed countries)"}
     if gni is None:
         return None
     ref = valuation_rows("vsl_transfer")
@@ -203,28 +205,53 @@ def vsl(country: str) -> tuple[Range, list[str]]:
     if transferred is not None:
         notes = [f"VSL for {country} transferred from the US by income (ROBINSON2019): 9.4 m x (GNI per capita / 57,900)^1.5, "
                  f"at least 20 x GNI per capita; range 20 x GNI per capita to elasticity 1.0"]
-        if any(r["key"] == country for r in cost_rows("vsl")):
-            notes.append(f"{country}'s own VSL study in costs.csv is not used (the income transfer is applied where GNI per capita is known)")
+        own = [to_base(float(r["central"]), r["currency"], int(r["price_year"])) for r in cost_rows("vsl") if r["key"] == country]
+        if own:  # a conflicting local estimate widens the range (sources that disagree are recorded as a range)
+            lo, hi = min(transferred.low, *own), max(transferred.high, *own)
+            notes.append(f"{country}'s own VSL estimates in costs.csv ({_money(min(own))}-{_money(max(own))}) are not the central "
+                         f"value (the income transfer is) but widen its range to {_money(lo)}-{_money(hi)}")
+            transferred = Range(transferred.central, lo, hi, f"{transferred.source}; range with "
+                                + "; ".join(dict.fromkeys(r["source_tag"] for r in cost_rows("vsl") if r["key"] == country)))
         return transferred, notes
-    rows = cost_rows("vsl")
-    key = country if any(r["key"] == country for r in rows) else REGIONAL
-    v = {r["use"]: (to_base(float(r["central"]), r["currency"], int(r["price_year"])), r["source_tag"])
-         for r in rows if r["key"] == key}
-    src = "; ".join(dict.fromkeys(s for _, s in v.values()))
-    notes = [f"No GNI per capita for {country} in economics/data/valuation.csv: VSL not income-adjusted, "
-             + ("the regional value kept" if country == REGIONAL else "its own study kept" if key == country
-                else "regional VSL used (for low-income countries it overstates; set --vsl)")]
-    return Range(v["central"][0], v["low"][0], v["high"][0], src), notes
+    rows = [r for r in cost_rows("vsl") if r["key"] == country]
+    if not rows:
+        life, _ = vsl(REGIONAL)
+        return life, [f"No GNI per capita for {country} in economics/data/valuation.csv: the region's VSL is used "
+                      f"(for a low-income country it overstates; set --vsl)"]
+    v = {r["use"]: to_base(float(r["central"]), r["currency"], int(r["price_year"])) for r in rows}
+    src = "; ".join(dict.fromkeys(r["source_tag"] for r in rows))
+    return Range(v["central"], v["low"], v["high"], src), [
+        f"No GNI per capita for {country} in economics/data/valuation.csv: VSL not income-adjusted, its own study kept"]
 
 
-def program_costs() -> dict[str, ProgramCost]:
+def program_costs(country: str = REGIONAL) -> tuple[dict[str, ProgramCost], list[str]]:
+    """Unit costs of each policy kind for ``country``, and a note.
+
+    The figures in ``costs.csv`` are LAC (regional) costs. Most of a programme's cost is local staff pay, so
+    for a country with a GNI per capita in ``valuation.csv`` the cost is transferred by income:
+    ``cost_c = cost_LAC x f ** e`` with ``f`` = GNI per capita / the listed countries' median and ``e`` in
+    [0.5, 1] (central 0.75; ASSUMPTION, the same range the LAC base used from US costs). The uncertainty of
+    ``e`` widens the cost's range. The regional profile and countries without a GNI figure keep f = 1.
+    """
+    from .prices import earnings_factor
+
+    f, _ = earnings_factor(country) if country != REGIONAL else (1.0, "")
+    e = valuation_rows("program_transfer")["elasticity"]
+    e_mid, e_lo, e_hi = float(e["central"]), float(e["low"]), float(e["high"])
+    mid = f ** e_mid
+    spread = (min(f ** e_lo, f ** e_hi) / mid, max(f ** e_lo, f ** e_hi) / mid)
     out = {}
     for r in cost_rows("program"):
         central, low, high = float(r["central"]), float(r["low"]), float(r["high"])
         year = int(r["price_year"])
-        out[r["key"]] = ProgramCost(r["key"], central, r["unit"], year, to_base(1.0, "USD", year),
-                                    Range(1.0, low / central, high / central, r["source_tag"]), r["source_tag"])
-    return out
+        src = r["source_tag"] if f == 1.0 else f"{r['source_tag']}; x (GNI ratio)^e (ASSUMPTION)"
+        out[r["key"]] = ProgramCost(r["key"], central, r["unit"], year, to_base(1.0, "USD", year) * mid,
+                                    Range(1.0, low / central * spread[0], high / central * spread[1], src), src)
+    lo, hi = sorted((f ** e_lo, f ** e_hi))
+    note = [] if f == 1.0 else [
+        f"programme unit costs for {country}: LAC base x (GNI per capita ratio {f:.2f})^{e_mid:g} = x{mid:.2f}, "
+        f"range x{lo:.2f}-x{hi:.2f} (elasticity {e_lo:g}-{e_hi:g}, ASSUMPTION)"]
+    return out, note
 
 
 def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, prison_cost: float | None = None,
@@ -246,4 +273,5 @@ def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, pr
     if prison_cost is not None:
         prison = prison.scaled(prison_cost / prison.central, "user")
     comp, fixed, n3 = prices.components(country, life, prison)
-    return CostAssumptions(country, prison, life, program_costs(), tuple(n1 + n2 + n3), dw, comp, fixed)
+    progs, n4 = program_costs(REGIONAL if country == prices.US else country)
+    return CostAssumptions(country, prison, life, progs, tuple(n1 + n2 + n3 + n4), dw, comp, fixed)

@@ -183,24 +183,7 @@ class Plan:
     def evaluate(self, results: pd.DataFrame, outcome: str = "homicides", discount: float = 0.03,
                  homicide_scope: str = "all") -> pd.DataFrame:
         """Each option's response (median paired outcome averted) and programme cost per year."""
-        names = ["baseline", *[o.name for o in self.options]]
-        sub = results[results["scenario"].isin(names)]
-        totals, _ = economics.run_totals(sub, discount)
-        paired = economics.paired_differences(totals, "baseline", homicide_scope)
-        plain, _ = economics.run_totals(sub, 0.0)
-        cost_plain = economics.paired_differences(plain, "baseline", homicide_scope)
-        years = (int(sub["month"].max()) + 1) / 12.0
-        prog = [c for c in cost_plain if c.startswith("prog_")]
-        rows = []
-        for o in self.options:
-            p = paired[paired["scenario"] == o.name]
-            q = cost_plain[cost_plain["scenario"] == o.name]
-            eff = p[f"{outcome}_averted"].to_numpy(float)
-            lo, hi = np.quantile(eff, economics.QUANTILES) if eff.size else (np.nan, np.nan)
-            rows.append({"kind": o.kind, "coverage": o.coverage, "name": o.name,
-                         "annual_cost": float(np.median(q[prog].sum(axis=1))) / years if len(q) else np.nan,
-                         "effect": float(np.median(eff)) if eff.size else np.nan, "effect_lo": lo, "effect_hi": hi})
-        return pd.DataFrame(rows)
+        return evaluate(results, self.options, outcome, discount, homicide_scope)
 
     def choose(self, results: pd.DataFrame, budget: float, outcome: str = "homicides", discount: float = 0.03,
                homicide_scope: str = "all") -> Portfolio:
@@ -213,6 +196,34 @@ class Plan:
             desc = f"Best portfolio for USD {budget:,.0f} per year: " + ", ".join(f"{r.kind} {r.coverage:.0%}" for r in ch.itertuples())
             Path(path).write_text(_toml("portfolio", desc, [(r.kind, r.coverage) for r in ch.itertuples()]))
         return Portfolio(budget, outcome, opts, path)
+
+
+def evaluate(results: pd.DataFrame, options: list[Option], outcome: str = "homicides", discount: float = 0.03,
+             homicide_scope: str = "all", policy_kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each option's response (median and 10%/90% quantiles of the paired outcome averted, discounted) and its
+    programme cost per year (median, undiscounted): the optimiser's input, one row per option.
+
+    ``options``: any scenarios simulated with the baseline in ``results`` (the grid of :class:`Plan`, or the
+    options of an app comparison, whose ``kind`` is then the group of which at most one is bought).
+    """
+    names = ["baseline", *[o.name for o in options]]
+    sub = results[results["scenario"].isin(names)]
+    totals, _ = economics.run_totals(sub, discount, policy_kinds)
+    paired = economics.paired_differences(totals, "baseline", homicide_scope)
+    plain, _ = economics.run_totals(sub, 0.0, policy_kinds)
+    cost_plain = economics.paired_differences(plain, "baseline", homicide_scope)
+    years = (int(sub["month"].max()) + 1) / 12.0
+    prog = [c for c in cost_plain if c.startswith("prog_")]
+    rows = []
+    for o in options:
+        p = paired[paired["scenario"] == o.name]
+        q = cost_plain[cost_plain["scenario"] == o.name]
+        eff = p[f"{outcome}_averted"].to_numpy(float)
+        lo, hi = np.quantile(eff, economics.QUANTILES) if eff.size else (np.nan, np.nan)
+        rows.append({"kind": o.kind, "coverage": o.coverage, "name": o.name,
+                     "annual_cost": float(np.median(q[prog].sum(axis=1))) / years if len(q) else np.nan,
+                     "effect": float(np.median(eff)) if eff.size else np.nan, "effect_lo": lo, "effect_hi": hi})
+    return pd.DataFrame(rows)
 
 
 def choose_options(options: pd.DataFrame, budget: float) -> pd.DataFrame:

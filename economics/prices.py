@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tables import Range, _csv, valuation_rows
+from .tables import Range, _csv, regional_gni, valuation_rows
 
 US = "USA"
 #: Components drawn independently per economic draw (besides the VSL, the prison cost and the deadweight).
@@ -51,13 +51,12 @@ def _row(kind: str, key: str, scope: str) -> dict[str, str]:
 
 
 def earnings_factor(country: str) -> tuple[float, str]:
-    """Country earnings relative to the LAC base: GNI per capita / median GNI per capita of the countries listed."""
+    """Country income relative to the LAC base: GNI per capita / the region's (population-weighted) GNI per capita."""
     gni = valuation_rows("gni_pc")
     if country not in gni:
         return 1.0, f"earnings for {country}: LAC regional base (no GNI per capita in valuation.csv)"
-    median = float(np.median([float(r["central"]) for r in gni.values()]))
-    f = float(gni[country]["central"]) / median
-    return f, f"earnings for {country}: LAC base x GNI per capita / median of {len(gni)} countries = x{f:.2f}"
+    f = float(gni[country]["central"]) / regional_gni()
+    return f, f"earnings for {country}: LAC base x GNI per capita / the region's population-weighted GNI per capita = x{f:.2f}"
 
 
 def components(country: str, vsl: Range, prison_year: Range) -> tuple[dict[str, Range], dict[str, float], list[str]]:

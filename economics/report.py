@@ -301,7 +301,9 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     lines += ["## Summary", ""]
     if best_nb is not None:
         nb = interval(best_nb["net_benefit"], best_nb["net_benefit_lo"], best_nb["net_benefit_hi"])
-        lines.append(f"- Largest net benefit: **{best_nb['name']}**, net benefit {nb} "
+        lead = ("Largest net benefit" if best_nb["net_benefit"] > 0 else
+                "No option distinguishable from no effect has benefits above its costs; the least negative net benefit")
+        lines.append(f"- {lead}: **{best_nb['name']}**, net benefit {nb} "
                      f"(2024 USD, discounted), probability that benefits exceed costs {_f(best_nb['p_benefit_exceeds_cost'])}.")
     lines.append("- Efficiency frontier on " + OUTCOME_LABEL[s["outcome"]] + ": " + " -> ".join(
         f"{r.name}" + (f" (ICER {money(r.icer)})" if math.isfinite(r.icer) else "") for r in frontier.itertuples()) + ".")
@@ -310,11 +312,14 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
                      "not ranked, not on the frontier): " + ", ".join(pol[~pol["distinguishable"]]["name"]) + ".")
     worse = pol[pol[eff] < 0]["name"].tolist()
     if worse:
-        lines.append(f"- Median {OUTCOME_LABEL[s['outcome']].replace('averted', 'added')} (negative averted): {', '.join(worse)}.")
+        lines.append(f"- Mean {OUTCOME_LABEL[s['outcome']].replace('averted', 'added')} (negative averted): {', '.join(worse)}.")
     if len(at_vsl):
         top = at_vsl.sort_values("p_optimal", ascending=False).iloc[0]
-        lines.append(f"- At the central VSL ({money(a.vsl.central)} per homicide) the best buy is **{top['scenario']}** "
-                     f"with probability {top['p_optimal']:.2f} (CEAC).")
+        nd = set(pol.loc[~pol["distinguishable"], "name"]) if "distinguishable" in pol else set()
+        caveat = (" - but its effect is not distinguishable from no effect: the probability reflects the spread of its "
+                  "outcome, not a clear gain" if top["scenario"] in nd else "")
+        lines.append(f"- At the central VSL ({money(a.vsl.central)} per homicide) the option most often the best buy is "
+                     f"**{top['scenario']}**, with probability {top['p_optimal']:.2f} (CEAC){caveat}.")
     if portfolio is not None:
         lines += ["", "```", portfolio.summary(), "```"]
     lines += ["", "## How to read this", "",

@@ -47,3 +47,14 @@ def _csv(name: str) -> tuple[dict[str, str], ...]:
 def valuation_rows(kind: str) -> dict[str, dict[str, str]]:
     """Rows of ``economics/data/valuation.csv`` of one kind, by key (GNI per capita, VSL transfer, deadweight)."""
     return {r["key"]: r for r in _csv("valuation.csv") if r["kind"] == kind}
+
+
+def regional_gni() -> float:
+    """The region's GNI per capita: the population-weighted mean of the countries listed in ``valuation.csv``
+    (populations from the country profiles; DERIVED). The LAC profile's VSL is transferred with it, and
+    countries' earnings and programme costs are scaled relative to it."""
+    from recruitsim.model.profiles import get_profile
+
+    rows = valuation_rows("gni_pc")
+    pops = {c: get_profile(c).population for c in rows}
+    return sum(float(r["central"]) * pops[c] for c, r in rows.items()) / sum(pops.values())

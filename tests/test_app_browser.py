@@ -148,8 +148,57 @@ def test_default_comparison_ranks_four_options_with_intervals(server, page, arti
               "load_average": os.getloadavg(), "status": status}
     (artifacts / "app_latency.json").write_text(json.dumps(record, indent=2))
     print("\napp latency:", json.dumps(record))
+
+    budget_portfolio_and_map(page)
     assert not errors, errors
     assert not outside, f"the page reached outside the app server (must work offline): {outside[:5]}"
+
+
+def budget_portfolio_and_map(page) -> None:
+    """On the finished default run: a lever set by budget shows its coverage and participants, the portfolio button
+    gives a result, the region's map is drawn; screenshot ``docs/app-budget-map.png``."""
+    assert page.locator(".rs-region-map canvas").count() == 1  # the map of the region's countries
+    page.get_by_text("Build your own package, or upload one").click()
+    page.locator(".rs-switch-mentoring label").click()
+    before = page.locator(".rs-terms-mentoring").inner_text()
+    assert "30.0% of eligible youths" in before and "participants at a time" in before and "USD" in before
+    page.locator(".rs-mode-mentoring").get_by_text("Budget (USD)").click()
+    box = page.locator(".rs-amount-mentoring input")
+    box.fill("500 m")
+    box.press("Enter")
+    page.locator(".rs-terms-mentoring", has_text="USD 500 m a year").wait_for(timeout=20_000)
+    after = page.locator(".rs-terms-mentoring").inner_text()
+    assert "30.0%" not in after and "of eligible youths" in after and "participants at a time" in after, after
+    page.locator(".rs-budget-input input").fill("50 bn")
+    page.locator(".rs-portfolio-run").click()
+    message = page.locator(".rs-portfolio-message")
+    message.wait_for(timeout=60_000)
+    text = message.inner_text()
+    assert "the optimiser buys" in text or text.startswith("Nothing"), text
+    if "buys" in text:
+        assert " to " in page.locator(".rs-portfolio-table").inner_text()  # with intervals
+    page.locator(".rs-region-metric").get_by_text("Members per 1,000 youths").click()
+    time.sleep(1.5)
+    composite(page, DOCS / "app-budget-map.png")
+
+
+def composite(page, path: Path) -> None:
+    """One picture of the package editor (a lever set by budget), the portfolio and the maps: element screenshots
+    side by side (the page is too long for one readable screenshot)."""
+    from PIL import Image
+
+    def shot(selector: str) -> Image.Image:
+        return Image.open(io.BytesIO(page.locator(selector).first.screenshot()))
+
+    editor, port, maps = shot(".rs-builder"), shot(".rs-portfolio"), shot(".rs-maps-row")
+    gap = 12
+    top = max(editor.height, port.height)
+    width = max(editor.width + gap + port.width, maps.width)
+    out = Image.new("RGB", (width + 2 * gap, top + maps.height + 3 * gap), "white")
+    out.paste(editor, (gap, gap))
+    out.paste(port, (2 * gap + editor.width, gap))
+    out.paste(maps, (gap, top + 2 * gap))
+    out.save(path)
 
 
 def test_a_link_builds_a_comparison_and_an_uploaded_scenario_joins_it(server, page, tmp_path):

@@ -25,6 +25,7 @@ from recruitsim.economics.streams import STREAMS
 from recruitsim.model.outputs import COLUMNS
 from recruitsim.model.params import PARAMETERS
 from recruitsim.model.policies import POLICY_PARAMETERS
+from recruitsim.model.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -464,11 +465,40 @@ def test_map_chart_shows_control_and_violence():
     opt = C.map_option(layers, "control", "Baseline", n_groups=3)
     data = opt["series"][0]["data"]
     assert len(data) == 4 and data[0]["value"] == [0, 1, -1.0]  # row 1 is drawn at the top
-    assert "contested by a rival" in data[2]["name"] and "group 3" in data[2]["name"]
+    # groups named by territory (group 2 holds two cells, group 0 one): readable, not "group 1..6"
+    assert "contested by a rival" in data[2]["name"] and "Group A (largest)" in data[2]["name"]
     labels = [p["label"] for p in opt["visualMap"]["pieces"]]
-    assert labels == ["no group", "group 1", "group 3"]  # groups present only
+    assert labels == ["no group", "Group A (largest)", "Group B"]  # groups present only
+    names = C.group_names(control)
+    other = C.map_option({**layers, "control": np.array([[0, 0], [0, -1]])}, "control", "Option", 3, groups=names)
+    assert [p["label"] for p in other["visualMap"]["pieces"]] == ["no group", "Group B"]  # the baseline's names
     opt = C.map_option(layers, "violence", "Baseline", n_groups=3, vmax=0.9)
     assert opt["visualMap"]["max"] == 0.9 and opt["series"][0]["data"][2]["value"][2] == 0.9
+
+
+def test_region_map_colours_the_24_profiles_from_shipped_public_domain_boundaries():
+    from recruitsim.app_logic import geo
+    from recruitsim.model.profiles import COUNTRY_CODES
+
+    gj = geo.geojson()
+    props = [f["properties"] for f in gj["features"]]
+    assert {p["iso3"] for p in props if p["profile"]} == set(COUNTRY_CODES)
+    data_dir = Path(geo.__file__).with_name("data")
+    assert (data_dir / "lac_countries_110m.geojson").stat().st_size < 300_000
+    assert "public domain" in (data_dir / "SOURCES.md").read_text() and "Natural Earth" in (data_dir / "SOURCES.md").read_text()
+    for f in gj["features"]:  # plausible coordinates: the Americas, lon -120..-30, lat -60..35
+        pts = np.array([pt for poly in f["geometry"]["coordinates"] for ring in poly for pt in ring])
+        assert pts[:, 0].min() > -120 and pts[:, 0].max() < -30 and pts[:, 1].min() > -60 and pts[:, 1].max() < 35, f["properties"]
+    opt = geo.map_option("homicide_rate", highlight="HND")
+    by_name = {d["name"]: d for d in opt["series"][0]["data"]}
+    assert opt["series"][0]["map"] == geo.MAP_NAME and by_name["Honduras"]["itemStyle"]["borderWidth"] == 2
+    assert by_name["Jamaica"]["value"] > by_name["Chile"]["value"] > 0 and by_name["Cuba"]["value"] is None
+    assert "per 100,000" in by_name["Chile"]["tooltip"]["formatter"] and "{" not in by_name["Chile"]["tooltip"]["formatter"]
+    members = {d["name"]: d for d in geo.map_option("members")["series"][0]["data"]}
+    assert all(members[p["name"]]["value"] > 0 for p in props if p["profile"])
+    eff = geo.map_option(geo.EFFECT, "HND", (geo.effect_value("HND", 1000.0, 10), "x"))
+    vals = {d["name"]: d["value"] for d in eff["series"][0]["data"] if d["value"] is not None}
+    assert list(vals) == ["Honduras"] and vals["Honduras"] == pytest.approx(1000 / 10 / get_profile("HND").population * 1e5, abs=0.01)
 
 
 # ---- reference tables -------------------------------------------------------------------------------------

@@ -170,6 +170,42 @@ def test_own_package_joins_the_comparison():
     rc.close()
 
 
+def type_in(rc, cls: str, text: str) -> None:
+    """Type into a box that applies on Enter (``continuous_update=False``) and press Enter."""
+    box = one(rc, cls, v.TextField)
+    box.v_model = text
+    box.fire_event("keyup.enter", text)
+
+
+def terms_of(rc, kind: str) -> str:
+    (w,) = html_with_class(rc, f"rs-terms-{kind}")
+    return html.unescape(text_of(w))
+
+
+def test_a_lever_set_by_budget_shows_its_coverage_and_participants():
+    from recruitsim.app_logic import budget as B
+    from recruitsim.app_logic import eligible
+
+    box, rc = solara.render(app.Page(), handle_error=False)
+    one(rc, "rs-switch-mentoring", v.Switch).v_model = True
+    base = eligible.bases("LAC", 20_000)["mentoring"]
+    assert B.describe(base, B.from_coverage(base, 0.3)) in terms_of(rc, "mentoring")
+    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 1  # "Budget (USD)"
+    type_in(rc, "rs-amount-mentoring", "500 m")
+    want = B.from_budget(base, 500e6)
+    terms = terms_of(rc, "mentoring")
+    assert f"{want.coverage:.1%} of eligible youths" in terms and B.count(want.participants) in terms and "USD 500 m a year" in terms
+    type_in(rc, "rs-amount-mentoring", "90 bn")  # more than everyone: clipped, with a message
+    assert "coverage set to 100%" in text_of(one(rc, "rs-terms-note-mentoring"))
+    assert "100.0% of eligible youths" in terms_of(rc, "mentoring")
+    one(rc, "rs-mode-mentoring", v.BtnToggle).v_model = 2  # "Participants"
+    type_in(rc, "rs-amount-mentoring", "100,000")
+    assert "100,000 participants at a time" in terms_of(rc, "mentoring")
+    one(rc, "rs-switch-interdiction", v.Switch).v_model = True  # nationwide: priced per population
+    assert "per 100,000 population-year" in terms_of(rc, "interdiction")
+    rc.close()
+
+
 def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     box, rc = solara.render(app.Page(), handle_error=False)
     small_run(rc)
@@ -184,9 +220,29 @@ def test_run_ranks_the_options_with_plane_charts_maps_and_downloads():
     trends = [c for c in charts if c.option.get("series") and c.option["series"][0]["type"] == "line"]
     assert len(trends) == 4 and all(len(c.option["series"]) == 5 for c in trends)  # baseline + 4 options
     assert any(c.option.get("series") and c.option["series"][-1].get("name") == "Efficiency frontier" for c in charts)
+    (region,) = [c for c in charts if "lac" in (c.maps or {})]  # the region's map, from the shipped boundaries
+    assert region.option["series"][0]["type"] == "map" and len(region.maps["lac"]["features"]) == 29
+    assert any("Group A (largest)" in str(p.get("label")) for c in charts for p in c.option.get("visualMap", {}).get("pieces", []))
     downloads = [text_of(w).replace("mdi-cloud-download-outline ", "") for w in widgets(rc) if isinstance(w, v.Btn)]
     assert "Download the ranking (CSV)" in downloads and "Download the monthly results (CSV)" in downloads
     assert sum(t.endswith("(.toml)") for t in downloads) == 4
+
+    # the best portfolio for a budget: the optimiser's choice, or a plain "nothing fits"
+    one(rc, "rs-budget-input", v.TextField).v_model = "1 m"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    assert "Nothing" in text_of(one(rc, "rs-portfolio-message"))
+    one(rc, "rs-budget-input", v.TextField).v_model = "1000 bn"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    message = text_of(one(rc, "rs-portfolio-message"))
+    assert "the optimiser buys" in message or "no option of this comparison has an effect" in message, message
+    if "buys" in message:
+        (table,) = html_with_class(rc, "rs-ranking-table")[1:]
+        assert "Homicides averted" in table.unsafe_innerHTML and " to " in table.unsafe_innerHTML
+        one(rc, "rs-portfolio-add", v.Btn).click()
+        assert "5 chosen" in page_text(rc) and "Added 'Portfolio for USD 1,000 bn a year'" in page_text(rc)
+    one(rc, "rs-budget-input", v.TextField).v_model = "lots"
+    one(rc, "rs-portfolio-run", v.Btn).click()
+    assert "must be a number" in text_of(one(rc, "rs-portfolio-message"))
     rc.close()
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from recruitsim.economics import cea as economics
-from recruitsim.economics import costs
+from recruitsim.economics import costs, tables
 from recruitsim.economics.cea import discount_factors, efficiency_frontier, scenario_table
 from recruitsim.economics.streams import STREAMS
 
@@ -200,7 +200,8 @@ def test_deadweight_is_its_own_stream_on_net_public_cost_and_perspectives_add_up
                replicates=3, noise={"homicides": 0.5})
     a = costs.assumptions("CHL")
     t = scenario_table(df, "CHL", n_draws=50).set_index("name").loc["p"]
-    public = 1000 * d - 10 / 12 * d * a.prison_year.central * a.components["prison_marginal_share"].central
+    prog = 1000 * d * a.programs["jobs"].to_base  # the programme's unit cost transferred to Chile by income
+    public = prog - 10 / 12 * d * a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incremental_cost"] == pytest.approx(public)
     assert a.deadweight.central == 0.5 and (a.deadweight.low, a.deadweight.high) == (0.25, 1.0)
     # the youths kept out of custody keep their earnings: a tax share goes to taxpayers (WSIPP split), the deadweight
@@ -279,10 +280,11 @@ def test_prison_costs_enter_cost_and_bcr():
     prison = a.prison_year.central * a.components["prison_marginal_share"].central
     assert t["incarceration_years_averted"] == pytest.approx(-10 / 12 * d)
     assert t["prison_cost_change"] == pytest.approx(10 / 12 * d * prison)
-    assert t["incremental_cost"] == pytest.approx(100 * d + 10 / 12 * d * prison)
+    prog = 100 * d * a.programs["mass_policing"].to_base  # unit cost at its price year, transferred to Chile by income
+    assert t["incremental_cost"] == pytest.approx(prog + 10 / 12 * d * prison)
     assert math.isnan(t["bcr"]) and t["bcr_note"] == "no benefit"  # benefits (prison avoided) negative: no BCR shown
     off = scenario_table(df, "CHL", n_draws=1, include_prison_costs=False).set_index("name").loc["p"]
-    assert off["incremental_cost"] == pytest.approx(100 * d)
+    assert off["incremental_cost"] == pytest.approx(prog)
 
 
 def test_homicide_estimator_scope_and_sex():
@@ -346,12 +348,17 @@ def test_cost_conversion_by_hand():
     hnd = costs.assumptions("HND")
     assert hnd.prison_year.central == costs.assumptions("LAC").prison_year.central
     assert any("HND" in n for n in hnd.notes)
-    # VSL: Mexico has no GNI per capita in the data: its own study is kept, and the note says so
-    assert costs.assumptions("MEX").vsl.central == pytest.approx(2.0e6 * 313.689 / 270.970)
-    assert any("not income-adjusted" in n for n in costs.assumptions("MEX").notes)
-    # the regional range spans Mexico's survey to Chile's hedonic estimate
+    # VSL: Mexico's is transferred by income; its own estimates (a 2019 survey, an OECD transfer, Mexico City) widen the range
+    mex = costs.assumptions("MEX")
+    assert mex.vsl.central == pytest.approx(costs.vsl_transfer("MEX").central)
+    assert mex.vsl.low == pytest.approx(210_880 * 313.689 / 255.657) and mex.vsl.high == pytest.approx(3.3e6 * 313.689 / 270.970)
+    assert any("widen its range" in n for n in mex.notes)
+    # a country without GNI per capita in the data takes the regional value and says it is not income-adjusted
+    assert any("the region's VSL is used" in n for n in costs.assumptions("TTO").notes)
+    # the region: transferred with the population-weighted GNI per capita; the range reaches Chile's hedonic estimate
     lac = costs.assumptions("LAC").vsl
-    assert lac.low == pytest.approx(210_880 * 313.689 / 255.657) and lac.high == pytest.approx(3.7e6 * 313.689 / 251.107)
+    assert lac.central == pytest.approx(costs.vsl_transfer("LAC").central) and 0.5e6 < lac.central < 1.0e6
+    assert lac.high == pytest.approx(3.7e6 * 313.689 / 251.107)
     # overrides keep the range's proportions
     v = costs.assumptions("LAC", vsl_central=1e6).vsl
     assert v.central == 1e6 and v.high / v.central == pytest.approx(lac.high / lac.central)
@@ -360,7 +367,7 @@ def test_cost_conversion_by_hand():
 def test_cost_table_matches_the_model_unit_costs():
     from recruitsim.model.policies import KINDS
 
-    progs = costs.program_costs()
+    progs, _ = costs.program_costs()
     assert set(progs) == set(KINDS)
     for kind, k in KINDS.items():
         p = k.params["unit_cost"]
@@ -418,14 +425,16 @@ def test_vsl_transferred_by_income_matches_the_staging_values():
         v = costs.assumptions(iso).vsl
         assert (v.central, v.low, v.high) == pytest.approx((c, lo, hi), abs=2), iso
         assert any("transferred from the US" in n for n in costs.assumptions(iso).notes)
-    # Chile: the transfer replaces its own study, and the notes say so
+    # Chile: the transfer replaces its own study as the central value; the study widens the range
     chl = costs.assumptions("CHL")
     assert chl.vsl.central == pytest.approx(9.4e6 * (14975 / 57900) ** 1.5 * f)
-    assert any("own VSL study" in n for n in chl.notes)
-    # no GNI per capita: today's value is kept, and the note says so
-    slv = costs.assumptions("SLV")
-    assert slv.vsl == costs.assumptions("LAC").vsl and any("No GNI per capita for SLV" in n for n in slv.notes)
-    assert costs.vsl_transfer("LAC") is None
+    assert chl.vsl.high == pytest.approx(4.0e6 * 313.689 / 251.107) and any("own VSL estimates" in n for n in chl.notes)
+    # no GNI per capita: the region's value is kept, and the note says so
+    tto = costs.assumptions("TTO")
+    assert tto.vsl == costs.assumptions("LAC").vsl and any("No GNI per capita for TTO" in n for n in tto.notes)
+    # the region is transferred with the population-weighted GNI per capita of the listed countries
+    y = tables.regional_gni()
+    assert costs.vsl_transfer("LAC").central == pytest.approx(9.4e6 * (y / 57900) ** 1.5 * f)
 
 
 def test_outcomes_over_time_figure_is_two_labelled_panels_of_averted_counts_with_at_most_four_options():
@@ -453,3 +462,20 @@ def test_outcomes_over_time_figure_is_two_labelled_panels_of_averted_counts_with
     assert rec["year"].tolist() == [1, 2] and np.allclose(rec["median"], 36.0)  # 3 a month fewer x 12 (shared noise cancels)
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_programme_costs_are_transferred_to_a_country_by_income():
+    """A poorer country's programme unit costs are lower than the regional base, by (GNI ratio)^e, e in [0.5, 1];
+    the regional profile keeps the table's figures."""
+    from recruitsim.economics.prices import earnings_factor
+
+    lac, notes = costs.program_costs("LAC")
+    assert not notes
+    hnd, notes = costs.program_costs("HND")
+    f, _ = earnings_factor("HND")
+    assert f < 1 and notes and "HND" in notes[0]
+    for kind, p in hnd.items():
+        assert p.to_base == pytest.approx(lac[kind].to_base * f ** 0.75)
+        assert p.multiplier.low * p.to_base == pytest.approx(lac[kind].multiplier.low * lac[kind].to_base * f)
+        assert p.multiplier.high * p.to_base == pytest.approx(lac[kind].multiplier.high * lac[kind].to_base * f ** 0.5)
+    assert costs.assumptions("HND").programs["mentoring"].to_base == pytest.approx(hnd["mentoring"].to_base)
