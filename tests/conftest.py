@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -83,9 +84,16 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpro
                           cwd=cwd, env=cli_env(), timeout=timeout)
 
 
+def _terminal_signals() -> None:
+    """In the child: Ctrl-C as in a terminal. A test process (an xdist worker, or one whose earlier test started a
+    server) may ignore SIGINT, and an ignored SIGINT is inherited: Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def popen_cli(*args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "recruitsim", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli_env(), start_new_session=True, **kw)
+                            stderr=subprocess.PIPE, text=True, env=cli_env(), start_new_session=True,
+                            preexec_fn=_terminal_signals, **kw)
 
 
 # ---- the app's browser test ------------------------------------------------------------------------------
