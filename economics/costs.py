@@ -229,13 +229,13 @@ def program_costs(country: str = REGIONAL) -> tuple[dict[str, ProgramCost], list
 
     The figures in ``costs.csv`` are LAC (regional) costs. Most of a programme's cost is local staff pay, so
     for a country with a GNI per capita in ``valuation.csv`` the cost is transferred by income:
-    ``cost_c = cost_LAC x f ** e`` with ``f`` = GNI per capita / the listed countries' median and ``e`` in
+    ``cost_c = cost_LAC x f ** e`` with ``f`` = GNI per capita / the region's (``tables.regional_gni``) and ``e`` in
     [0.5, 1] (central 0.75; ASSUMPTION, the same range the LAC base used from US costs). The uncertainty of
     ``e`` widens the cost's range. The regional profile and countries without a GNI figure keep f = 1.
     """
     from .prices import earnings_factor
 
-    f, _ = earnings_factor(country) if country != REGIONAL else (1.0, "")
+    f, _ = earnings_factor(country)  # 1 for the region and for countries without a GNI figure (the US included)
     e = valuation_rows("program_transfer")["elasticity"]
     e_mid, e_lo, e_hi = float(e["central"]), float(e["low"]), float(e["high"])
     mid = f ** e_mid
@@ -273,5 +273,5 @@ def assumptions(country: str = REGIONAL, *, vsl_central: float | None = None, pr
     if prison_cost is not None:
         prison = prison.scaled(prison_cost / prison.central, "user")
     comp, fixed, n3 = prices.components(country, life, prison)
-    progs, n4 = program_costs(REGIONAL if country == prices.US else country)
+    progs, n4 = program_costs(country)
     return CostAssumptions(country, prison, life, progs, tuple(n1 + n2 + n3 + n4), dw, comp, fixed)

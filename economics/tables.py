@@ -49,6 +49,7 @@ def valuation_rows(kind: str) -> dict[str, dict[str, str]]:
     return {r["key"]: r for r in _csv("valuation.csv") if r["kind"] == kind}
 
 
+@cache
 def regional_gni() -> float:
     """The region's GNI per capita: the population-weighted mean of the countries listed in ``valuation.csv``
     (populations from the country profiles; DERIVED). The LAC profile's VSL is transferred with it, and
