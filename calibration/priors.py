@@ -18,6 +18,10 @@ arrest_member              arrests of members (incarceration)                   
 arrest_nonmember           arrests of non-members (incarceration)                          uniform
 adult_prisoner_ratio       prisoners 30+ per prisoner 18-29 (incarceration)                uniform
 firearm_share_group/other  weapon mix, only where a firearm share is observed              uniform
+displacement_rate          families fleeing violent cells, only where a displacement flow   log-uniform
+                           is observed (displaced per year)
+displacement_return        displaced families going home, only where a displaced stock      uniform
+                           is observed (stock / flow)
 =========================  ==============================================================  ==========
 
 Priors are uniform over the table's ``[low, high]`` range, or log-uniform where the range spans an
@@ -74,9 +78,18 @@ def prior_of(name: str) -> Prior:
     return Prior(name, float(p.low), float(p.high), log)
 
 
+#: Parameters calibrated only where a target informs them: target -> parameters.
+CONDITIONAL = {
+    "firearm_share": FIREARM,
+    "displaced_per_year": ("displacement_rate",),  # the flow of people fleeing (IDMC, IOM, national registers)
+    "displaced_stock": ("displacement_return",),  # the stock living displaced (IOM DTM): how long they stay away
+}
+
+
 def calibrated_names(target_names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """The parameters calibrated for a profile with these targets."""
-    return BASE + (FIREARM if "firearm_share" in target_names else ())
+    extra = tuple(p for target, params in CONDITIONAL.items() if target in target_names for p in params)
+    return BASE + extra
 
 
 class PriorBox:

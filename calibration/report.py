@@ -30,6 +30,8 @@ LABELS = {
     "completion_rate_20_24": "Secondary completed 20-24 (input)",
     "members_trend": "Members: yearly log change (status quo)",
     "homicide_trend": "Youth homicides: yearly log change (status quo)",
+    "displaced_per_year": "People displaced per year (all ages)",
+    "displaced_stock": "People living displaced (all ages)",
 }
 
 

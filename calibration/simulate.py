@@ -33,6 +33,7 @@ STATISTICS = (
     "group_share_homicides", "firearm_share", "members",
     "homicide_rate_counted", "member_prevalence_per_1000", "recruits_per_year", "arrests_per_year",
     "neet_rate_15_24", "completion_rate_20_24", "members_trend", "homicide_trend",
+    "displaced_per_year", "displaced_stock",
 )
 
 
@@ -75,6 +76,8 @@ def simulate(profile: str, params: dict[str, float], seed: int, settings: Settin
         "arrests_per_year": float(df["arrests"].sum()) / years,
         "neet_rate_15_24": float(df["neet_rate_15_24"].mean()),
         "completion_rate_20_24": float(df["completion_rate_20_24"].mean()),
+        "displaced_per_year": float(df["displaced_people"].sum()) / years,  # people of all ages
+        "displaced_stock": float(df["displaced_stock_people"].mean()),
         "members_trend": _trend(df, "members"),
         "homicide_trend": _trend(df, "homicides_youth_expected"),
         "seconds": time.perf_counter() - tic,

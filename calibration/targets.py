@@ -36,7 +36,14 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from recruitsim.model.profiles import COUNTRY_CODES, MEMBERSHIP_ESTIMATES, REGIONAL, all_codes
+from recruitsim.model.profiles import (
+    COUNTRY_CODES,
+    DISPLACEMENT_SHARE,
+    MEMBERSHIP_ESTIMATES,
+    REGIONAL,
+    all_codes,
+    get_profile,
+)
 
 #: How each statistic is compared: "log" (relative error, for rates and counts) or "abs" (shares).
 SCALES = {
@@ -49,6 +56,8 @@ SCALES = {
     "firearm_share": "abs",
     "members_trend": "abs",
     "homicide_trend": "abs",
+    "displaced_per_year": "log",
+    "displaced_stock": "log",
 }
 TOLERANCE = {"log": 0.10, "abs": 0.02}
 FALLBACK_TOLERANCE = {"male_share_victims": 0.04}
@@ -84,6 +93,31 @@ SHARES: dict[tuple[str, str], tuple[float, float, str, str]] = {
     ("TTO", "group_share_homicides"): (0.60, 0.60, "TT_JACOB", "about 60% of murders gang-related (c.2017-19)"),
     ("CRI", "male_share_victims"): (0.92, 0.92, "CR360_2024", "92% of victims male, 2023"),
 }
+
+#: Displacement by violence: people of all ages displaced per year (a flow, counting every movement as
+#: IDMC does) and living displaced (a stock), from ``model.profiles.DISPLACEMENT_SHARE`` (annual share of
+#: the population, one source each) and, for Haiti, IOM's DTM rounds. Where there is one source the range
+#: is x/1.5 around it (GUESS band: registers count differently and years differ).
+DISPLACEMENT_BAND = 1.5
+DISPLACEMENT_HAITI = {
+    "displaced_per_year": (155_000, 889_000, "IOM_DTM2023; IDMC_GRID2025",
+                           "IOM DTM: more than half of the 310,000 displaced in Dec 2023 fled in 2023 (so > 155,000 that "
+                           "year); IDMC: 889,000 displacements in 2024"),
+    "displaced_stock": (310_000, 1_300_000, "IOM_DTM2023; IOM_DTM2024; PARLAM2025",
+                        "IOM DTM: 310,000 (Dec 2023), 578,074 (Jun 2024), 1,041,000 (Dec 2024); primer: over 1.3 million"),
+}
+
+
+def _displacement(iso: str) -> list[Target]:
+    if iso == "HTI":
+        return [_make(iso, name, *row) for name, row in DISPLACEMENT_HAITI.items()]
+    if iso not in DISPLACEMENT_SHARE:
+        return []
+    share, src = DISPLACEMENT_SHARE[iso]
+    flow = share * get_profile(iso).population
+    return [_make(iso, "displaced_per_year", flow / DISPLACEMENT_BAND, flow * DISPLACEMENT_BAND, src,
+                  f"{share:.2%} of the population a year = {flow:,.0f}; x/{DISPLACEMENT_BAND:g} (GUESS band, one source)")]
+
 
 REGIONAL_TARGETS = [
     # name, low, high, source, note
@@ -209,6 +243,7 @@ def build() -> list[Target]:
             a, b = MEMBERS_YOUTH_SHARE
             out.append(_make(iso, "members", a * lo, b * hi, src,
                              f"published {lo:,.0f}-{hi:,.0f} members of all ages x {a:g}-{b:g} aged 10-29 (GUESS)"))
+        out.extend(_displacement(iso))
         out.extend(_stationarity(iso))
     return out
 

@@ -120,6 +120,7 @@ class Network:
         self.fam_slots = fam_order
         self.fam_start = np.searchsorted(fam_of_pos, np.arange(self.n_families + 1))
         self.fam_hood = pop.hood[self.fam_slots[self.fam_start[:-1]]].copy()
+        self.fam_origin = np.full(self.n_families, -1, np.int16)  # home cell of a displaced family (-1: at home)
 
     def peer_share(self, idx: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Share of each youth's peers who are group members: the sparse product (A x member)[idx],

@@ -90,6 +90,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "displaced": ("flow", "Youths displaced this month"),
     "displaced_people": ("flow", "People of all ages displaced this month (displaced youths' households: population / youths per youth)"),
     "displaced_people_female": ("flow", "Of which female (the displaced youths' sex mix)"),
+    "returned_people": ("flow", "People of all ages whose displaced household went back home this month"),
+    "displaced_stock_people": ("stock", "People of all ages living displaced (households with displaced youths) at the end of the month"),
     "trafficked_sexual": ("flow", "New trafficking victims exploited sexually (trafficking_sexual_share)"),
     "youths": ("stock", "Youths aged 10-29 alive"),
     "aged_out": ("flow", "Youths who turned 30 (leave the simulation)"),
@@ -240,6 +242,8 @@ def finish_month(model) -> dict[str, float]:
     per_youth = model.population / model.profile.youth_population  # people of all ages per youth in a household
     row["displaced_people"] = s["displaced"] * sc * per_youth
     row["displaced_people_female"] = s["displaced_female"] * sc * per_youth
+    row["returned_people"] = s["returned"] * sc * per_youth
+    row["displaced_stock_people"] = np.count_nonzero(pop.displaced & alive) * sc * per_youth
     row["trafficked_sexual"] = s["trafficked_sexual"] * sc
     row["youths"] = youths * sc
     row["aged_out"] = s["aged_out"] * sc
@@ -289,6 +293,7 @@ def run_summary(model, df, setup_seconds: float) -> dict:
         "homicides_per_year": hom,
         "victims_by_sex": _victim_shares(last),
         "displaced_per_year": float(last["displaced_people"].sum()),
+        "displaced_stock": float(df["displaced_stock_people"].iloc[-1]),
         "trafficking_victims_per_year": float(last["trafficked_new"].sum()),
     }
 

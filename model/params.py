@@ -200,9 +200,13 @@ PARAMETERS: dict[str, Param] = {
            "GLOTIP2024_RADIOVICTORIA (C. America & Caribbean 62%); TRACK4TIP2024; GLOTIP2018 (South America 58%, C. America 87%)"),
         _p("trafficking_duration", 12, 1, 60, "months", "trafficking", "Mean months a victim stays exploited", "GUESS", True),
         # --- displacement ---
-        _p("displacement_rate", 0.002, 0.0, 0.1, "per month", "displacement", "Monthly probability that a family leaves, per unit violence above threshold",
+        _p("displacement_rate", 0.002, 0.0001, 0.1, "per month", "displacement", "Monthly probability that a family leaves, per unit violence above threshold",
            "GUESS (PARLAM2025: >1.3 million displaced in Haiti)"),
         _p("displacement_threshold", 0.2, 0.0, 1.0, "index", "displacement", "Neighbourhood violence index above which families flee", "GUESS"),
+        _p("displacement_return", 0.02, 0.005, 0.06, "per month", "displacement",
+           "Monthly probability that a displaced family goes back to its home cell (whatever its violence; it may flee again)",
+           "GUESS; the high end is from IOM_DTM2013 (Haiti's post-earthquake camps: 1.5 M to 172,000 in 38 months, about 0.057 a month, "
+           "with rental subsidies); protracted conflict displacement (Colombia) is far slower; fitted in HTI (displaced stock target)"),
         # --- offences, offenders and victims ---
         _p("offend_violent", 0.008, 0.001, 0.05, "per month", "offending",
            "Monthly probability of a violent non-lethal offence (assault, threats, violent robbery) by a non-member man 18-20 without risk factors",

@@ -29,6 +29,7 @@ PROCESSES = (
     "violence",
     "trafficking",
     "displacement",
+    "displacement_return",
     "policing",
     "prison",
     "desistance",

@@ -60,6 +60,7 @@ def turnover(model) -> None:
     s["aged_out_inmates"] += np.count_nonzero(alive & (pop.prison_left[idx] > 0))
     s["entrants"] += idx.size
     new_entrants(model, idx, model.streams["turnover"])
+    pop.displaced[idx] = model.net.fam_origin[pop.family[idx]] >= 0  # born into a displaced family
     model.inmates = model.inmates[pop.prison_left[model.inmates] > 0]
     model.victims = model.victims[pop.trafficked_left[model.victims] > 0]
     pop.dead = pop.dead[~pop.alive[pop.dead]]

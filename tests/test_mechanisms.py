@@ -109,3 +109,29 @@ def test_leader_incarceration_with_replacement_and_succession_raises_homicide():
     with_ = _effect(REPLACEMENT, low, high, homicides)
     without = _effect(NO_REPLACEMENT, low, high, homicides)
     assert with_ > 0.10 and with_ > without + 0.10, (with_, without)
+
+
+def test_displacement_flow_holds_still_because_families_return():
+    """Haiti's displacement (about 7.6% of the population a year at the profile's start values): with
+    returns the flow over years 6-8 stays within 0.7-1.4 of years 1-3, while without them (the slowest
+    return the table allows) the violent cells empty and the flow falls further; returned families live
+    in their home cell again and the stock is about flow / return rate."""
+    def flows(ret):
+        m = RecruitmentModel("HTI", n_agents=50_000, years=8, burn_in_years=2, rng=3, draw=None,
+                             params={"displacement_return": ret})
+        df = m.run()
+        per_year = df.groupby(df["month"] // 12)["displaced_people"].sum().to_numpy()
+        return m, df, per_year[:3].mean(), per_year[5:].mean()
+
+    m, df, early, late = flows(0.04)
+    assert 0.7 < late / early < 1.4, (early, late)
+    net = m.net
+    home = net.fam_origin < 0
+    assert np.all(net.fam_hood[home] == m.pop.hood[net.fam_slots[net.fam_start[:-1][home]]])
+    displaced_slots = np.flatnonzero(m.pop.displaced & m.pop.alive)
+    assert np.all(net.fam_origin[m.pop.family[displaced_slots]] >= 0)  # the displaced are exactly those away
+    stock = df["displaced_stock_people"].tail(24).mean()
+    out = df["returned_people"].tail(24).sum() / 24
+    assert stock * 0.04 == pytest.approx(out, rel=0.15)  # people returning each month = stock x return rate
+    _, _, early_slow, late_slow = flows(0.005)
+    assert late_slow / early_slow < late / early
