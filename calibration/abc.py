@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import logsumexp, ndtr, ndtri
 
 #: simulate(points (m x d) in sampling space, simulation seeds (m,)) -> one raw result per point
 Simulate = Callable[[np.ndarray, np.ndarray], list]
@@ -82,6 +82,38 @@ class Result:
     @property
     def distinct_simulations(self) -> int:
         return int(np.unique(self.seeds).size)
+
+
+@dataclass(frozen=True)
+class TruncatedNormalPrior:
+    """A prior that is a truncated normal ``N(mu_k, tau_k^2)`` on the box in some coordinates (a hierarchical
+    prior from ``pooling``) and uniform in the others (``mu`` NaN), independent across coordinates."""
+
+    mu: np.ndarray
+    tau: np.ndarray
+
+    def sample(self, rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, dims: np.ndarray, size: tuple) -> np.ndarray:
+        """Draws of coordinates ``dims``, shape ``size + (len(dims),)`` (inverse-CDF; one uniform per value)."""
+        u = rng.random(size + (dims.size,))
+        mu, tau, a, b = self.mu[dims], self.tau[dims], lo[dims], hi[dims]
+        normal = np.isfinite(mu)
+        out = a + (b - a) * u
+        if normal.any():
+            fa, fb = ndtr((a[normal] - mu[normal]) / tau[normal]), ndtr((b[normal] - mu[normal]) / tau[normal])
+            q = fa + u[..., normal] * (fb - fa)
+            out[..., normal] = np.clip(mu[normal] + tau[normal] * ndtri(np.clip(q, 1e-300, 1 - 1e-16)), a[normal], b[normal])
+        return out
+
+    def log_density(self, z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """log prior density of each row of ``z`` (full coordinates), shape (len(z),)."""
+        normal = np.isfinite(self.mu)
+        out = np.full(len(z), -float(np.sum(np.log(hi[~normal] - lo[~normal]))))
+        if normal.any():
+            mu, tau, a, b = self.mu[normal], self.tau[normal], lo[normal], hi[normal]
+            mass = ndtr((b - mu) / tau) - ndtr((a - mu) / tau)
+            zz = (z[:, normal] - mu) / tau
+            out += np.sum(-0.5 * zz**2 - 0.5 * math.log(2 * math.pi) - np.log(tau) - np.log(mass), axis=1)
+        return out
 
 
 def _seeds(seed: int, generation: int, m: int) -> np.ndarray:
@@ -139,8 +171,8 @@ class _Kernel:
 def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simulate, score: Score, *,
          outputs: np.ndarray | None = None, n_keep: int = 100, n0: int | None = None, per_generation: int | None = None,
          labels: int = 8, budget: int = 800, p_acc_min: float = 0.02, eps_min: float = 0.0, seed: int = 1,
-         log: Callable[[str], None] | None = None) -> Result:
-    """Run APMC on the box ``[lo, hi]`` (uniform prior). ``outputs`` flags the output parameters.
+         prior: TruncatedNormalPrior | None = None, log: Callable[[str], None] | None = None) -> Result:
+    """Run APMC on the box ``[lo, hi]`` (uniform prior, or ``prior``). ``outputs`` flags the output parameters.
 
     ``n0`` simulations from the prior (default ``2 n_keep``), then ``per_generation`` (default
     ``n_keep // 2``) per generation, each scored with ``labels`` draws of the output parameters.
@@ -155,7 +187,14 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
     m_gen = per_generation or max(1, n_keep // 2)
     if budget < n0:
         raise ValueError(f"budget ({budget}) must be at least the first generation's {n0} simulations")
-    log_prior = -float(np.sum(np.log(hi - lo)))
+    if prior is None:
+        uniform = -float(np.sum(np.log(hi - lo)))
+
+        def log_prior(z: np.ndarray) -> np.ndarray:
+            return np.full(len(z), uniform)
+    else:
+        def log_prior(z: np.ndarray) -> np.ndarray:
+            return prior.log_density(z, lo, hi)
 
     def run(xs: np.ndarray, xo: np.ndarray, seeds: np.ndarray):
         """Simulate each row of xs (with its first output draw), score with its L output draws."""
@@ -171,12 +210,16 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
         return full.reshape(-1, d), np.concatenate(dist), stats, np.repeat(seeds, L)
 
     rng = np.random.default_rng([int(seed), 1])
-    xs = lo[si] + (hi[si] - lo[si]) * rng.random((n0, si.size))
-    xo = lo[oi] + (hi[oi] - lo[oi]) * rng.random((n0, L, oi.size))
+    if prior is None:
+        xs = lo[si] + (hi[si] - lo[si]) * rng.random((n0, si.size))
+        xo = lo[oi] + (hi[oi] - lo[oi]) * rng.random((n0, L, oi.size))
+    else:
+        xs = prior.sample(rng, lo, hi, si, (n0,))
+        xo = prior.sample(rng, lo, hi, oi, (n0, L))
     x, dist, stats, seeds = run(xs, xo, _seeds(seed, 0, n0))
     used = n0
     # every proposal used so far, as (number of particles drawn from it, log density function)
-    proposals: list[tuple[int, Callable[[np.ndarray], np.ndarray]]] = [(n0 * L, lambda z: np.full(len(z), log_prior))]
+    proposals: list[tuple[int, Callable[[np.ndarray], np.ndarray]]] = [(n0 * L, log_prior)]
 
     def weights(z: np.ndarray, cache: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Balance-heuristic weights prior / (mixture of all proposals so far, by their sample counts).
@@ -188,7 +231,7 @@ def apmc(names: tuple[str, ...], lo: np.ndarray, hi: np.ndarray, simulate: Simul
             if todo.any():
                 cache[todo, k] = f(z[todo])
         counts = np.array([c for c, _ in proposals], float)
-        lw = log_prior - logsumexp(cache + np.log(counts / counts.sum())[None, :], axis=1)
+        lw = log_prior(z) - logsumexp(cache + np.log(counts / counts.sum())[None, :], axis=1)
         return np.exp(lw - lw.max()), cache
 
     order = np.argsort(dist, kind="stable")[:n_keep]

@@ -88,6 +88,7 @@ class Calibration:
     predictive: pd.DataFrame = field(default_factory=pd.DataFrame)
     predictive_seconds: float = 0.0
     until: int | None = None  # a split calibration: fitted on the data up to this year (``validation``)
+    pooled: dict[str, Any] | None = None  # the hierarchical prior's hyperparameters (stage 2 of ``pooling``)
 
     # ---- the posterior -------------------------------------------------------------------------------
     def posterior_frame(self) -> pd.DataFrame:
@@ -111,7 +112,9 @@ class Calibration:
             "format": FORMAT_VERSION,
             "profile": self.code,
             "calibrated": True,
-            "method": "ABC, adaptive population Monte Carlo (Lenormand et al. 2013)",
+            "method": "ABC, adaptive population Monte Carlo (Lenormand et al. 2013)"
+                      + ("; hierarchical prior from the other countries (pooling, stage 2)" if self.pooled else ""),
+            **({"hierarchical_prior": self.pooled} if self.pooled else {}),
             "versions": versions(),
             "parameters": {p.name: p.label for p in box.priors},
             "settings": self.settings.as_dict(),
@@ -259,13 +262,14 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
               targets: list[targets_mod.Target] | None = None, base_params: dict[str, float] | None = None,
               names: tuple[str, ...] | None = None, labels: int = DEFAULT_LABELS, per_generation: int | None = None,
               p_acc_min: float = 0.02,
-              eps_min: float = DEFAULT_EPS_MIN, until: int | None = None,
+              eps_min: float = DEFAULT_EPS_MIN, until: int | None = None, pooled: dict[str, Any] | None = None,
               log: Callable[[str], None] | None = None) -> Calibration:
     """Calibrate profile ``code`` on ``engine`` (a ``scenarios.engine.Engine`` that is open).
 
     ``targets`` defaults to the profile's rows of targets.csv and ``names`` (the calibrated parameters)
     to ``priors.calibrated_names(targets)``; ``base_params`` are fixed overrides applied under the
-    calibrated ones (the identifiability test uses these three).
+    calibrated ones (the identifiability test uses these three). ``pooled`` (a ``pooling.json`` record)
+    replaces the flat prior of the pooled parameters by the hierarchical one (stage 2 of ``pooling``).
     """
     code = get_profile(code).iso3
     if targets is None:
@@ -291,11 +295,18 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
         return np.array([distance(s, targets) for s in stats]), stats
 
     tic = time.perf_counter()
+    prior = None
+    if pooled is not None:
+        from .pooling import prior_for
+
+        prior = prior_for(pooled, code, names)
     result = apmc(box.names, box.lo, box.hi, simulate_points, score, outputs=box.outputs, n_keep=particles,
-                  labels=labels, per_generation=per_generation, budget=budget, seed=seed, p_acc_min=p_acc_min, eps_min=eps_min, log=log)
+                  labels=labels, per_generation=per_generation, budget=budget, seed=seed, p_acc_min=p_acc_min,
+                  eps_min=eps_min, prior=prior, log=log)
     seconds = time.perf_counter() - tic
     cal = Calibration(code, names, targets, result, settings, seed, budget, particles, seconds,
-                      getattr(engine, "description", str(engine)), until=until)
+                      getattr(engine, "description", str(engine)), until=until,
+                      pooled=None if pooled is None else (pooled.get("leave_one_out", {}).get(code) or pooled["hyper"]))
     if predictive > 0:
         tic = time.perf_counter()
         cal.predictive = posterior_predictive(cal, engine, predictive, base)

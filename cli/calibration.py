@@ -36,8 +36,10 @@ def cmd_calibrate(args) -> int:
     from recruitsim.calibration import targets as targets_mod
     from recruitsim.model.profiles import all_codes
 
+    if args.pool:
+        return _pool(args)
     if (args.country is None) == (not args.all):
-        raise UsageError("calibrate: give --country C or --all")
+        raise UsageError("calibrate: give --country C, --all or --pool")
     scheduler_options(args)  # --scheduler / --tls-* checked before anything is written
     if args.budget < 2 * args.particles:
         raise UsageError(f"--budget must be at least 2 x --particles ({2 * args.particles}: the first generation), got {args.budget}")
@@ -75,6 +77,44 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def _pooling_record(path: Path) -> dict:
+    import json
+
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(record.get("hyper"), dict):
+            raise ValueError("no 'hyper' table")
+    except (OSError, ValueError, AttributeError) as e:
+        raise UsageError(f"--prior-from: {path}: not a pooling record written by 'calibrate --pool' ({e})") from None
+    return record
+
+
+def _pool(args) -> int:
+    """Partial pooling of the countries calibrated in --out (calibration/pooling.py), then each pooled
+    country's posterior predictive check re-run with the re-weighted posterior."""
+    from recruitsim.calibration.calibrate import log_stderr, recheck
+    from recruitsim.calibration.pooling import pool
+    from recruitsim.model.profiles import REGIONAL, all_codes
+
+    if args.out is None:
+        raise UsageError("--pool: give the folder of the country calibrations with --out DIR")
+    root = writable_dir("--out")(str(args.out))
+    codes = [c for c in all_codes() if c != REGIONAL and (root / "posteriors" / f"{c}.csv").exists()]
+    if len(codes) < 3:
+        raise UsageError(f"--pool: {root / 'posteriors'} has {len(codes)} country posteriors; pooling needs at least 3")
+    scheduler_options(args)
+    record = pool(root, codes)
+    for code, r in record["countries"].items():
+        print(f"{code}: ESS {r['ess_unpooled']:.0f} -> {r['ess_pooled']:.0f}"
+              f"{'' if r['applied'] else ' (too thin: stage-1 posterior kept)'}", file=sys.stderr)
+    if args.predictive:
+        with _engine(args) as eng:
+            for code in codes:
+                recheck(code, eng, root, replicates=args.predictive, report=not args.no_report, log=log_stderr)
+    print(dumps(record) if args.json else f"pooled {len(codes)} countries; hyperparameters in {root / 'pooling.json'}")
+    return 0
+
+
 def _refresh(codes: list[str], root: Path, report: bool) -> int:
     from recruitsim.calibration.calibrate import refresh
 
@@ -98,7 +138,8 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
     if log:
         log(f"calibrating {code}: budget {args.budget} simulations of {args.agents:,} agents on {eng.description}")
     cal = calibrate(code, eng, budget=args.budget, particles=args.particles, seed=args.seed, settings=settings,
-                    predictive=args.predictive, eps_min=args.tolerance, log=log, until=args.until)
+                    predictive=args.predictive, eps_min=args.tolerance, log=log, until=args.until,
+                    pooled=_pooling_record(args.prior_from) if args.prior_from else None)
     written = cal.write(root, report=not args.no_report)
     total = time.perf_counter() - tic
     summary = cal.summary()
@@ -203,6 +244,13 @@ def register(sub) -> None:
     p.add_argument("--refresh", action="store_true",
                    help="redo the summaries (targets, predictions, identification) and reports from the saved posterior "
                         "and predictive draws, without simulating")
+    p.add_argument("--pool", action="store_true",
+                   help="partial pooling: fit a regional hierarchical prior to the country posteriors in --out and "
+                        "re-weight each of them by it (two-stage; calibration/pooling.py), then re-run their "
+                        "predictive checks (--predictive replicates each)")
+    p.add_argument("--prior-from", type=Path, metavar="POOLING_JSON",
+                   help="stage 2 of partial pooling: use the hierarchical prior in this pooling.json (written by "
+                        "--pool; the other countries' hyperparameters) for the pooled parameters")
     p.add_argument("--recheck", action="store_true",
                    help="keep the posterior, re-run only its posterior predictive check with the current model code")
     p.add_argument("--budget", type=int_in("--budget", 10, 1_000_000), default=800, help="simulations (default 800)")
