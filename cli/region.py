@@ -18,6 +18,8 @@ def add_region_flags(p: argparse.ArgumentParser, engine: bool = True) -> None:
     p.add_argument("--corridor", default=None, metavar="NAME",
                    help="a regional run over a named corridor: andean, central_america_mexico, caribbean")
     p.add_argument("--no-coupling", action="store_true", help="regional run with every country alone (no flows)")
+    p.add_argument("--migration", action="store_true",
+                   help="regional run: people cross borders (region/data/migration.csv; docs/region.md)")
     p.add_argument("--scale", type=int_in("--scale", 1, 10**7), default=None, metavar="N",
                    help="regional run: one agent per N youths in every country (instead of --agents per country)")
     if engine:
@@ -34,7 +36,8 @@ def is_regional(args, command: str | None = None) -> bool:
     if command is None:
         return regional
     only = [f for f, v in (("--no-coupling", getattr(args, "no_coupling", False)), ("--scale", getattr(args, "scale", None)),
-                           ("--dask-local", getattr(args, "dask_local", None))) if v not in (None, False)]
+                           ("--dask-local", getattr(args, "dask_local", None)),
+                           ("--migration", getattr(args, "migration", False))) if v not in (None, False)]
     if command == "run":
         only += [f for f, a in (("--scheduler", "scheduler"), ("--tls-ca-file", "tls_ca_file"), ("--tls-cert", "tls_cert"),
                                 ("--tls-key", "tls_key")) if getattr(args, a, None) is not None]
@@ -116,7 +119,7 @@ def cmd_run_region(args) -> int:
         try:
             res = run_region(countries, scenario=sc, agents=agents, years=args.years, burn_in=args.burn_in, seed=args.seed,
                              coupling=False if args.no_coupling else None, partitions=_partitions(args, stack),
-                             progress=bar.update)
+                             progress=bar.update, migration=True if args.migration else None)
         except RegionError as e:
             raise UsageError(str(e)) from None
         finally:
@@ -169,7 +172,7 @@ def cmd_routes(args) -> int:
     print("\nroutes (share of the source's output at baseline [range]; sources in region/data/SOURCES.md):")
     for r in routes():
         print(f"  {r.name:32s} {'-'.join(r.countries)} -> {r.destination}  {r.share:.3f} [{r.low:g}, {r.high:g}]")
-    print("\nflow parameters:")
+    print("\nregional parameters (flows, migration, intelligence sharing, shared leadership, border security):")
     for s in settings().values():
         print(f"  {s.name:26s} {s.value:<8g} [{s.low:g}, {s.high:g}] {s.unit} ({s.sources})")
     return 0
@@ -177,7 +180,7 @@ def cmd_routes(args) -> int:
 
 
 # ---- compare --countries / --corridor ------------------------------------------------------------------
-def _compare_scenarios(text: str | None, countries) -> list:
+def _compare_scenarios(text: str | None, countries, migration: bool | None = None) -> list:
     """The loaded scenarios: --scenarios (regional library names, library names or .toml paths), or the regional
     library's scenarios that fit these countries; the baseline first."""
     from recruitsim.region.routes import RegionError
@@ -192,7 +195,7 @@ def _compare_scenarios(text: str | None, countries) -> list:
         try:
             sc = load(n)
             library.check_runnable(sc, "compare", regional=True)
-            plan(sc, countries)
+            plan(sc, countries, migration=migration)
         except (library.ScenarioError, RegionError) as e:
             if text:
                 raise UsageError(str(e)) from None
@@ -229,14 +232,19 @@ def cmd_compare_region(args) -> int:
     from .args import progress, writable_dir
 
     countries = regional_countries(args)
-    scenarios = _compare_scenarios(args.scenarios, countries)
+    migration = True if args.migration else None
+    if migration and args.no_coupling:
+        raise UsageError("--migration couples the countries (people cross borders): drop --no-coupling")
+    scenarios = _compare_scenarios(args.scenarios, countries, migration)
     remote = scheduler_options(args)
     agents = agents_per_country(args, countries, lo=1000)
     name = args.corridor or "-".join(countries)
     out = writable_dir("--out")(str(args.out if args.out is not None else Path(f"results/compare-region-{name}")))
     tasks = [regional.RegionalTask(sc, r, countries, agents, args.years, args.burn_in, args.seed,
-                                   False if args.no_coupling else None) for r in range(args.replicates) for sc in scenarios]
+                                   False if args.no_coupling else None, migration)
+             for r in range(args.replicates) for sc in scenarios]
     kinds = {spec.get("name", spec["kind"]): spec["kind"] for sc in scenarios for spec in sc.policy_specs}
+    kinds |= {"intelligence_sharing": "hotline", "border_security": "interdiction"}  # region.scenario's levers
     bar = progress(args, total=len(tasks), desc=f"compare {name}")
     tic = time.perf_counter()
     try:
@@ -254,7 +262,8 @@ def cmd_compare_region(args) -> int:
                "flows": regional.flows_by_scenario(flows),
                "settings": {"countries": list(countries), "corridor": args.corridor, "agents": agents, "years": args.years,
                             "burn_in": args.burn_in, "replicates": args.replicates, "seed": args.seed,
-                            "coupled": not args.no_coupling, "scenarios": [s.name for s in scenarios],
+                            "coupled": not args.no_coupling, "migration": bool(args.migration),
+                            "scenarios": [s.name for s in scenarios],
                             "run_seconds": round(time.perf_counter() - tic, 1), "versions": versions()}, "out": str(out)}
     try:
         for c, df in results.items():

@@ -35,6 +35,7 @@ class RegionalTask:
     burn_in: float
     seed: int
     coupling: bool | None
+    migration: bool | None = None  # people cross borders (region.migration)
 
 
 def run_task(task: RegionalTask) -> tuple[str, int, dict[str, pd.DataFrame], pd.DataFrame]:
@@ -43,7 +44,7 @@ def run_task(task: RegionalTask) -> tuple[str, int, dict[str, pd.DataFrame], pd.
     from recruitsim.region.simulation import run_region
 
     res = run_region(task.countries, scenario=task.scenario, agents=task.agents, years=task.years, burn_in=task.burn_in,
-                     seed=task.seed, coupling=task.coupling, replicate=task.replicate)
+                     seed=task.seed, coupling=task.coupling, replicate=task.replicate, migration=task.migration)
     frames = {}
     for c, d in res.countries.items():
         df = d["results"].copy()

@@ -4,8 +4,10 @@
 * ``flows``: route choice (logit), price (log-sum) and volume (demand elasticity), country revenue factors;
 * ``scenario``: a scenario's policies per country, and the interdiction they put on routes;
 * ``simulation``: the month loop over country partitions (one process), the results;
-* ``dask_run``: the same loop with each country a Dask actor (one partition per worker).
+* ``dask_run``: the same loop with each country a Dask actor (one partition per worker);
+* ``organisations``: transnational organisations (pooled revenue, shared leadership);
+* ``migration``: people who cross borders (the bilateral table, monthly arrivals and departures per country).
 
 ``region`` sits beside ``scenarios``, above ``model``: it reads the model only through ``RecruitmentModel``
-(``step()``, ``revenue_factor``, ``results()``). See docs/region.md.
+(``step()``, ``revenue_factor``, ``results()``) and the migration hook ``model.migration``. See docs/region.md.
 """

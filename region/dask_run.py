@@ -8,13 +8,14 @@
         res = run_region(corridor="central_america_mexico", partitions=dask_partitions(client))
 
 The country models are built on the workers (their burn-ins run in parallel) and stay there; each month the
-driver sends each actor one number (its revenue factor) and gets back a few (its enforcement index and
-group totals): only the monthly flows cross the network. The flow model runs in the driver, with the same
-operations in the same order as ``LocalPartitions``, so the results are bit-identical to a single-process
-run. Countries are placed largest first, each onto an empty worker if one is left, else onto the worker with
-the most memory left (``placement``), so with as many workers as countries each country has a worker of its
-own (the 1:1 region, about 42 GB, needs several 24 GiB machines: see docs/region.md). Workers need recruitsim installed in the same version; only connect to a cluster you
-control (Dask unpickles what it receives: see ``scenarios.engine``).
+driver sends each actor one number (its revenue factor; with migration, also its youths arriving and leaving)
+and gets back a few (its enforcement and leader-arrest indices, group totals, migration counts): only the
+monthly flows cross the network. The flow model runs in the driver, with the same operations in the same order
+as ``LocalPartitions``, so the results are bit-identical to a single-process run. Countries are placed largest
+first, each onto an empty worker if one is left, else onto the worker with the most memory left
+(``placement``), so with as many workers as countries each country has a worker of its own (the 1:1 region,
+about 42 GB, needs several 24 GiB machines: see docs/region.md). Workers need recruitsim installed in the same
+version; only connect to a cluster you control (Dask unpickles what it receives: see ``scenarios.engine``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ class DaskPartitions:
     def reports(self) -> list[dict[str, float]]:
         return [f.result() for f in [a.report() for a in self.actors]]
 
-    def step(self, factors: Sequence[float | None]) -> list[dict[str, float]]:
-        pending = [a.step(f) for a, f in zip(self.actors, factors)]  # all countries step at once
+    def step(self, factors: Sequence[float | None], moves: Sequence | None = None) -> list[dict[str, float]]:
+        moves = moves or [None] * len(self.actors)
+        pending = [a.step(f, m) for a, f, m in zip(self.actors, factors, moves)]  # all countries step at once
         return [p.result() for p in pending]
 
     def finish(self) -> list[dict[str, Any]]:

@@ -30,6 +30,12 @@ import numpy as np
 
 from .routes import Network, RegionError, settings
 
+#: the ``[region]`` keys besides the flow model's parameters (read by ``region.scenario`` and ``region.migration``)
+REGION_KEYS = ("coupling", "transnational", "shared_leadership", "leadership_recovery_months", "migration",
+               "migration_flows", "migration_youth_share", "migration_scale", "arrival_poor", "arrival_out_of_school",
+               "arrival_completed_secondary", "arrival_adult_kin", "intelligence_sharing", "intelligence_member_arrest",
+               "intelligence_leader_arrest", "intelligence_unit_cost", "border_security", "border_risk", "border_unit_cost")
+
 
 @dataclass(frozen=True)
 class FlowParams:
@@ -49,7 +55,7 @@ class FlowParams:
         values = {f.name: base[f.name].value for f in fields(cls)}
         for key, v in (overrides or {}).items():
             if key not in values:
-                raise RegionError(f"{where}: unknown setting '{key}'; allowed: coupling, transnational, {', '.join(values)}")
+                raise RegionError(f"{where}: unknown setting '{key}'; allowed: {', '.join((*REGION_KEYS, *values))}")
             s = base[key]
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
                 raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")
@@ -99,11 +105,15 @@ class FlowModel:
 
 
 def added_costs(net: Network, P: FlowParams, interdicting: dict[str, int], routes: dict[str, int],
-                enforcement: dict[str, float]) -> np.ndarray:
+                enforcement: dict[str, float], borders: dict[str, int] | None = None,
+                border_risk: float = 0.0) -> np.ndarray:
     """Added cost of each route: ``interdiction_risk`` per interdicting country on it (``interdicting``: country ->
     number of active interdiction policies) and per route policy on it (``routes``), plus ``enforcement_risk``
-    x (mean member-arrest multiplier - 1) of each country on it."""
+    x (mean member-arrest multiplier - 1) of each country on it, plus ``border_risk`` per land crossing of the
+    border of each country with border security (``borders``: country -> policies)."""
     dc = np.zeros(len(net.routes))
+    for c, n in (borders or {}).items():
+        dc += border_risk * n * net.land_crossings(c)
     for c, n in interdicting.items():
         dc += P.interdiction_risk * n * net.routes_through(c)
     for name, n in routes.items():

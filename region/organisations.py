@@ -6,8 +6,17 @@ factor ``m[c]`` becomes ``m[c] + sum over its organisations o of pooled_share[o]
 ``pool[o]`` is the mean factor of o's simulated countries weighted by the baseline value of the cocaine flows
 through them. The pools use the factors before pooling (the order of the organisations does not matter), and
 with every factor 1 the result is exactly 1. Organisations, countries and shares: ``region/data/organisations.csv``
-(the shares are GUESSes; sources in SOURCES.md). Shared leadership (arrests in one country weakening command in
-another) is not modelled.
+(the shares are GUESSes; sources in SOURCES.md).
+
+**Shared leadership** (also with ``transnational = true``, unless ``shared_leadership = false``): leaders removed
+by enforcement in one country weaken the organisation's groups in its other countries. Each month country c
+reports its leader-arrest index ``e[c]`` (the mean, over its leaders, of the active policies' multiplier on their
+arrest risk: 1 with no enforcement policy) and the share of its leaders arrested that month; the share removed
+*by the enforcement* is ``a[c] = (1 - 1/e[c]) x that share``. A command deficit accumulates,
+``D[c] = D[c] x exp(-1 / leadership_recovery_months) + a[c]`` (at most 1), and each partner p's revenue factor is
+multiplied by ``1 - leadership_share[o] x (mean D of o's other simulated countries, weighted by the baseline value
+of their flows)`` for each organisation o it belongs to. With no enforcement policy anywhere every ``a`` and ``D``
+is exactly 0 and the factors are untouched.
 """
 
 from __future__ import annotations
@@ -27,6 +36,9 @@ class Organisation:
     low: float
     high: float
     sources: str
+    leadership_share: float = 0.0  # share of a partner's command that depends on the organisation's other countries
+    leadership_low: float = 0.0
+    leadership_high: float = 0.0
 
 
 @cache
@@ -34,7 +46,8 @@ def organisations() -> tuple[Organisation, ...]:
     from .routes import _csv
 
     out = tuple(Organisation(r["organisation"], tuple(r["countries"].split(";")), float(r["pooled_share"]), float(r["low"]),
-                             float(r["high"]), r["sources"]) for r in _csv("organisations.csv"))
+                             float(r["high"]), r["sources"], float(r["leadership_share"]), float(r["leadership_low"]),
+                             float(r["leadership_high"])) for r in _csv("organisations.csv"))
     for c in {c for o in out for c in o.countries}:
         if sum(o.pooled_share for o in out if c in o.countries) > 1.0:
             raise ValueError(f"organisations.csv: {c}'s pooled shares add up to more than 1")
@@ -51,4 +64,33 @@ def pooled(factors: np.ndarray, countries: Sequence[str], weights: np.ndarray,
             continue
         pool = float((weights[idx] * factors[idx]).sum() / weights[idx].sum())
         out[idx] += o.pooled_share * (pool - factors[idx])
+    return out
+
+
+def members_of(country: str, orgs: Sequence[Organisation] | None = None) -> list[Organisation]:
+    return [o for o in (organisations() if orgs is None else orgs) if country in o.countries]
+
+
+def removed_share(leader_index: float, arrested_share: float) -> float:
+    """Share of a country's leaders removed this month by enforcement: ``(1 - 1/e) x`` the share arrested."""
+    if leader_index == 1.0 or arrested_share <= 0.0:
+        return 0.0
+    return (1.0 - 1.0 / leader_index) * arrested_share
+
+
+def weakened(factors: np.ndarray, countries: Sequence[str], deficit: np.ndarray, weights: np.ndarray,
+             orgs: Sequence[Organisation] | None = None) -> np.ndarray:
+    """The revenue factors after shared leadership: each partner loses ``leadership_share`` x the weighted mean
+    command deficit of its organisation's other simulated countries (exactly unchanged where that is 0)."""
+    out = np.array(factors, dtype=float)
+    for o in organisations() if orgs is None else orgs:
+        idx = np.array([i for i, c in enumerate(countries) if c in o.countries], dtype=int)
+        if idx.size < 2:
+            continue
+        for i in idx:
+            others = idx[idx != i]
+            w = weights[others] if weights[others].sum() > 0 else np.ones(others.size)
+            loss = float((w * deficit[others]).sum() / w.sum())
+            if loss > 0.0:
+                out[i] *= 1.0 - o.leadership_share * min(loss, 1.0)
     return out

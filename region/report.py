@@ -2,7 +2,8 @@
 
 ``summary(result)`` is what ``recruitsim run --countries ... --json`` prints::
 
-    {"countries": {"GTM": {...the keys of `recruitsim run --json`..., "seed": ..., "flows": {...}}, ...},
+    {"countries": {"GTM": {...the keys of `recruitsim run --json`..., "seed": ..., "flows": {...},
+                           "migration": {...} or null}, ...},
      "flows": {"coupled": true, "routes": {...}, "countries": {...}, "prices": {...}, "total_tonnes": {...}},
      "region": {"countries": [...], "recruits_per_year": ..., "homicides_per_year": ..., ...}}
 """
@@ -49,7 +50,9 @@ def flows_summary(res: RegionalResult) -> dict[str, Any]:
                         "revenue_factor_mean": float(rf.mean()) if rf is not None else 1.0,
                         "revenue_factor_end": float(rf.iloc[-1]) if rf is not None else 1.0}
     prices = {s: float(last[f"price_{s}"]) if coupled else 1.0 for s in net.sources}
-    return {"coupled": res.plan.coupled, "transnational": res.plan.transnational, "unit": "tonnes of cocaine per year (share of Andean production x production_tonnes)",
+    return {"coupled": res.plan.coupled, "transnational": res.plan.transnational,
+            "shared_leadership": res.plan.shared_leadership, "border_security": dict(res.plan.borders),
+            "unit": "tonnes of cocaine per year (share of Andean production x production_tonnes)",
             "parameters": {k: float(v) for k, v in vars(res.plan.flow).items()},
             "interdiction": [{"name": i.name, "countries": list(i.countries), "route": i.route, "start": i.start, "end": i.end}
                              for i in res.plan.interdictions],
@@ -79,12 +82,45 @@ def region_totals(res: RegionalResult) -> dict[str, Any]:
     return out
 
 
+def migration_summary(res: RegionalResult, country: str) -> dict[str, Any] | None:
+    """Last year's youths arriving and leaving, and what became of the arrivals (people at national scale);
+    None without migration."""
+    mig, f = res.plan.migration, res.flows
+    if mig is None or f"arrivals_{country}" not in f:
+        return None
+    last = f.tail(12)
+    end = f.iloc[-1]
+    per_month_in, per_month_out = mig.monthly(country)
+    return {"arrivals_per_year": float(last[f"arrivals_{country}"].sum()),
+            "departures_per_year": float(last[f"departures_{country}"].sum()),
+            "expected_arrivals_per_year": 12 * per_month_in, "expected_departures_per_year": 12 * per_month_out,
+            "arrivals_recruited_per_year": float(last[f"arrived_recruits_{country}"].sum()),
+            "arrivals_trafficked_per_year": float(last[f"arrived_trafficked_new_{country}"].sum()),
+            "arrived_youths_end": float(end[f"arrived_stock_{country}"]),
+            "arrived_members_end": float(end[f"arrived_members_{country}"]),
+            "people_per_year": mig.by_partner(country), "unit": "youths aged 10-29 (people per year: all ages)"}
+
+
 def summary(res: RegionalResult) -> dict[str, Any]:
     flows = flows_summary(res)
     countries = {}
     for c, d in res.countries.items():
-        countries[c] = {**d["summary"], "calibrated": d.get("calibrated"), "seed": d["seed"], "flows": flows["countries"][c]}
-    return {"countries": countries, "flows": flows, "region": region_totals(res)}
+        countries[c] = {**d["summary"], "calibrated": d.get("calibrated"), "seed": d["seed"], "flows": flows["countries"][c],
+                        "migration": migration_summary(res, c)}
+    region = region_totals(res)
+    region["migration"] = _region_migration(countries)
+    region["intelligence_sharing"] = list(res.plan.intelligence)
+    region["border_security"] = sorted(res.plan.borders)
+    return {"countries": countries, "flows": flows, "region": region}
+
+
+def _region_migration(countries: dict[str, dict[str, Any]]) -> dict[str, float] | None:
+    blocks = [d["migration"] for d in countries.values() if d["migration"] is not None]
+    if not blocks:
+        return None
+    keys = ("arrivals_per_year", "departures_per_year", "arrivals_recruited_per_year", "arrivals_trafficked_per_year",
+            "arrived_youths_end", "arrived_members_end")
+    return {k: float(sum(b[k] for b in blocks)) for k in keys}
 
 
 def text(res: RegionalResult) -> str:
@@ -101,6 +137,14 @@ def text(res: RegionalResult) -> str:
     r = s["region"]
     lines.append(f"{'region':8s} {r['recruits_per_year']:10,.0f} {r['members']:10,.0f} {r['homicides_per_year']:10,.0f} "
                  f"{r['homicide_rate_per_100k']:9.1f}")
+    if res.plan.migration is not None:
+        lines.append(f"\n{'country':8s} {'arrivals':>10s} {'departures':>10s} {'arr. recruited':>14s} {'arr. trafficked':>15s} "
+                     f"{'arrived (end)':>13s}   youths 10-29, last year")
+        for c, d in s["countries"].items():
+            m = d["migration"]
+            lines.append(f"{c:8s} {m['arrivals_per_year']:10,.0f} {m['departures_per_year']:10,.0f} "
+                         f"{m['arrivals_recruited_per_year']:14,.0f} {m['arrivals_trafficked_per_year']:15,.0f} "
+                         f"{m['arrived_youths_end']:13,.0f}")
     fl = s["flows"]
     lines.append(f"\ncocaine leaving the Andes: {fl['total_tonnes']['baseline']:,.0f} t/yr at baseline, "
                  f"{fl['total_tonnes']['end']:,.0f} at the end; source prices (1 = baseline): "

@@ -89,6 +89,12 @@ def settings() -> dict[str, Setting]:
                                r["sources"]) for r in _csv("parameters.csv")}
 
 
+@cache
+def land_borders() -> frozenset[frozenset[str]]:
+    """Pairs of countries (and markets) that share a land border (``land_borders.csv``)."""
+    return frozenset(frozenset((r["a"], r["b"])) for r in _csv("land_borders.csv"))
+
+
 def route_names() -> list[str]:
     return [r.name for r in routes()]
 
@@ -139,6 +145,16 @@ class Network:
 
     def route_index(self, name: str) -> int:
         return route_names().index(check_route(name))
+
+    def land_crossings(self, country: str) -> np.ndarray:
+        """Per route, how many of its legs (source, transit countries, market in order) cross a land border of
+        ``country`` (``land_borders.csv``; a leg between two neighbours counts as a land crossing)."""
+        land = land_borders()
+        out = np.zeros(len(self.routes))
+        for i, r in enumerate(self.routes):
+            stops = (*r.countries, r.destination)
+            out[i] = sum(1 for a, b in zip(stops, stops[1:]) if country in (a, b) and frozenset((a, b)) in land)
+        return out
 
     def routes_through(self, country: str) -> np.ndarray:
         """Boolean mask of the routes that start in or pass through ``country`` (any code, simulated or not)."""

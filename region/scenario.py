@@ -4,7 +4,11 @@ A policy without ``countries`` acts in every country of the run; with ``countrie
 only (each must be in the run). An interdiction policy with ``route = "col_isthmus_land"`` acts on that route:
 its cost is paid by the simulated countries on it (or those of its ``countries``). The optional ``[region]``
 table sets ``coupling = false`` (every country alone, as ``recruitsim run``), ``transnational = true``
-(organisations pool revenue across countries, ``region.organisations``) or the flow model's parameters.
+(organisations pool revenue and share leadership across countries, ``region.organisations``), ``migration = true``
+(people cross borders, ``region.migration``), ``intelligence_sharing = ["SLV", "HND"]`` (more arrests of members
+and leaders in those countries: each runs the hotline lever with the ``intelligence_*`` settings),
+``border_security = ["MEX"]`` (``border_risk`` added to every route per land crossing of the country's borders)
+or the flow model's parameters.
 
 Coupled, an interdiction policy no longer cuts its country's revenue directly (its ``revenue`` setting is set
 to 1): it adds ``interdiction_risk`` to the cost of every route through its country (or to its route), the
@@ -19,8 +23,10 @@ from typing import Any
 
 from recruitsim.scenarios import library
 
+from . import migration as migration_mod
 from .flows import FlowParams
-from .routes import RegionError, check_route, routes
+from .organisations import members_of
+from .routes import RegionError, check_route, routes, settings
 
 #: regional library scenarios (``region/scenarios/*.toml``): ``recruitsim compare --corridor NAME`` runs them
 REGION_SCENARIO_DIR = "scenarios"
@@ -50,6 +56,12 @@ class RegionalPlan:
     specs: dict[str, list[dict[str, Any]]]  # per country: the policy specs it runs (library format)
     interdictions: list[Interdiction] = field(default_factory=list)
     transnational: bool = False  # organisations pool revenue across countries (region.organisations)
+    shared_leadership: bool = False  # leaders removed in one country weaken partners (transnational only)
+    leadership_recovery_months: float = 12.0
+    migration: migration_mod.MigrationPlan | None = None  # people who cross borders (region.migration)
+    intelligence: tuple[str, ...] = ()  # countries sharing intelligence on transnational organisations
+    borders: dict[str, int] = field(default_factory=dict)  # country -> border-security policies (land crossings)
+    border_risk: float = 0.0
 
     def policies(self, country: str) -> list:
         """Fresh Policy objects for ``country``."""
@@ -87,17 +99,92 @@ def _targets(spec: dict[str, Any], countries: tuple[str, ...], where: str) -> tu
     return payers
 
 
-def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None = None) -> RegionalPlan:
-    """Resolve a scenario for a regional run over ``countries`` (``coupling`` None: the scenario's, default on)."""
+def _flag(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    v = table.pop(key, default)
+    if not isinstance(v, bool):
+        raise RegionError(f"{where}: '{key}' must be true or false")
+    return v
+
+
+def _setting(table: dict[str, Any], key: str, where: str) -> float:
+    s = settings()[key]
+    v = table.pop(key, s.value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
+        raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")
+    return float(v)
+
+
+def _country_list(table: dict[str, Any], key: str, countries: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """A ``[region]`` list of ISO3 codes, each in the run (one clear line otherwise)."""
+    from recruitsim.model.profiles import COUNTRY_CODES
+
+    raw = table.pop(key, [])
+    if not isinstance(raw, list) or not all(isinstance(c, str) for c in raw):
+        raise RegionError(f"{where}: '{key}' must be a list of ISO3 codes, e.g. [\"SLV\", \"HND\"]")
+    out = tuple(c.strip().upper() for c in raw)
+    for c in out:
+        if c not in COUNTRY_CODES:
+            raise RegionError(f"{where}: {key}: unknown country '{c}'; use ISO3 codes of: {', '.join(sorted(COUNTRY_CODES))}")
+        if c not in countries:
+            raise RegionError(f"{where}: {key} lists {c}, which is not in this regional run ({','.join(countries)})")
+    if len(set(out)) != len(out):
+        raise RegionError(f"{where}: {key}: a country is listed twice")
+    return out
+
+
+def _intelligence(table: dict[str, Any], countries: tuple[str, ...], where: str) -> tuple[tuple[str, ...], dict]:
+    """The countries sharing intelligence and the policy spec each of them runs (the hotline lever)."""
+    members = _country_list(table, "intelligence_sharing", countries, where)
+    spec = {"kind": "hotline", "name": "intelligence_sharing",
+            "arrest_member": _setting(table, "intelligence_member_arrest", where),
+            "leader_arrest": _setting(table, "intelligence_leader_arrest", where),
+            "unit_cost": _setting(table, "intelligence_unit_cost", where)}
+    for c in members:
+        partners = {p for o in members_of(c) for p in o.countries if p != c and p in members}
+        if not partners:
+            raise RegionError(f"{where}: intelligence_sharing: {c} shares no transnational organisation "
+                              f"(region/data/organisations.csv) with the other participants ({','.join(members)})")
+    return members, spec
+
+
+def _borders(table: dict[str, Any], countries: tuple[str, ...], coupled: bool, where: str) -> tuple[dict, float, dict]:
+    """Countries with border security (added cost at their land crossings) and the spec paying for it."""
+    listed = _country_list(table, "border_security", countries, where)
+    risk = _setting(table, "border_risk", where)
+    spec = {"kind": "interdiction", "name": "border_security", "revenue": 1.0,
+            "unit_cost": _setting(table, "border_unit_cost", where)}
+    if listed and not coupled:
+        raise RegionError(f"{where}: border_security acts on the cocaine routes: it needs coupling (drop --no-coupling)")
+    return {c: 1 for c in listed}, risk, spec
+
+
+def _extras(table: dict[str, Any], countries: tuple[str, ...], coupled: bool, migration: bool | None,
+            where: str) -> dict[str, Any]:
+    """Everything in ``[region]`` besides the flow model's parameters (popped from ``table``)."""
+    transnational = _flag(table, "transnational", False, where)
+    shared = _flag(table, "shared_leadership", True, where) and transnational
+    recovery = _setting(table, "leadership_recovery_months", where)
+    own = _flag(table, "migration", False, where)
+    on = own if migration is None else migration
+    if on and not coupled:
+        raise RegionError(f"{where}: migration couples the countries (people cross borders): drop --no-coupling")
+    mig = migration_mod.plan(table, countries, on, where)
+    intel, intel_spec = _intelligence(table, countries, where)
+    borders, risk, border_spec = _borders(table, countries, coupled, where)
+    return {"transnational": transnational, "shared_leadership": shared, "leadership_recovery_months": recovery,
+            "migration": mig, "intelligence": intel, "borders": borders, "border_risk": risk,
+            "specs": {"intelligence": intel_spec, "border": border_spec}}
+
+
+def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None = None,
+         migration: bool | None = None) -> RegionalPlan:
+    """Resolve a scenario for a regional run over ``countries`` (``coupling`` None: the scenario's, default on;
+    ``migration`` None: the scenario's ``[region] migration``, default off)."""
     table = dict(sc.extra.get(library.REGION_TABLE, {}))
     where = f"{sc.source or sc.name}: [region]"
-    own = table.pop("coupling", True)
-    if not isinstance(own, bool):
-        raise RegionError(f"{where}: 'coupling' must be true or false")
+    own = _flag(table, "coupling", True, where)
     coupled = own if coupling is None else coupling
-    transnational = table.pop("transnational", False)
-    if not isinstance(transnational, bool):
-        raise RegionError(f"{where}: 'transnational' must be true or false")
+    extras = _extras(table, countries, coupled, migration, where)
     flow = FlowParams.from_settings(table, where)
     specs: dict[str, list[dict[str, Any]]] = {c: [] for c in countries}
     interdictions = []
@@ -111,7 +198,12 @@ def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None
                                               None if spec.get("end") is None else int(spec["end"])))
         for c in targets:
             specs[c].append(dict(local))
-    return RegionalPlan(sc.name, tuple(countries), coupled, flow, dict(sc.params), specs, interdictions, transnational)
+    for c in extras["intelligence"]:
+        specs[c].append(dict(extras["specs"]["intelligence"]))
+    for c in extras["borders"]:
+        specs[c].append(dict(extras["specs"]["border"]))
+    extras.pop("specs")
+    return RegionalPlan(sc.name, tuple(countries), coupled, flow, dict(sc.params), specs, interdictions, **extras)
 
 
 def library_names() -> list[str]:

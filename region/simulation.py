@@ -31,13 +31,15 @@ import pandas as pd
 
 from recruitsim.model import RecruitmentModel
 from recruitsim.model import effects as effect_sets
+from recruitsim.model import migration as people
 from recruitsim.model.outputs import run_summary
 from recruitsim.model.streams import replicate_seed
 from recruitsim.scenarios import library
 
 from . import scenario as regional
 from .flows import FlowModel, added_costs
-from .organisations import pooled
+from .migration import Carry
+from .organisations import pooled, removed_share, weakened
 from .routes import Network, RegionError, resolve_countries
 
 
@@ -73,6 +75,8 @@ class Partition:
                                       params=spec.params, policies=sc.policies(), rng=spec.seed, collect=False,
                                       draw=spec.draw, effects=spec.effects)
         self.setup_seconds = time.perf_counter() - tic - self.model.step_seconds
+        self.carry = (Carry(), Carry())  # arrivals, departures: whole agents per month (region.migration)
+        self.moves: dict[str, float] | None = None  # this month's migration counts, once migration has run
 
     def enforcement(self) -> float:
         """Mean multiplier of the active policies on members' arrest risk (1: none)."""
@@ -81,20 +85,47 @@ class Partition:
             return 1.0
         return float(np.mean(self.model.effect("arrest_member", members)))
 
+    def leader_index(self) -> float:
+        """Mean multiplier of the active policies on leaders' arrest risk (1: none; region.organisations)."""
+        m = self.model
+        members = m.pop.members()
+        leaders = members[m.pop.leader[members]]
+        if leaders.size == 0:
+            return 1.0
+        return float(np.mean(m.effect("arrest_member", leaders) * m.effect("leader_arrest", leaders)))
+
     def report(self) -> dict[str, float]:
         m = self.model
         groups = m.group_list
-        return {"enforcement": self.enforcement(), "running": bool(m.running),
-                "demand": float(np.mean(m.group_demand)) if len(groups) else 0.0,
-                "capacity": float(sum(g.capacity for g in groups) * m.scale),
-                "members": float(m.row.get("members", np.nan)), "recruits": float(m.row.get("recruits", np.nan)),
-                "homicides": float(m.row.get("homicides", np.nan))}
+        leaders = float(m.row.get("leaders", 0.0))
+        out = {"enforcement": self.enforcement(), "running": bool(m.running),
+               "demand": float(np.mean(m.group_demand)) if len(groups) else 0.0,
+               "capacity": float(sum(g.capacity for g in groups) * m.scale),
+               "members": float(m.row.get("members", np.nan)), "recruits": float(m.row.get("recruits", np.nan)),
+               "homicides": float(m.row.get("homicides", np.nan)), "leader_index": self.leader_index(),
+               "leaders_arrested": float(m.row.get("arrests_leader", 0.0)) / leaders if leaders > 0 else 0.0}
+        if self.moves is not None:
+            out.update(self.moves)
+        return out
 
-    def step(self, revenue_factor: float | None) -> dict[str, float]:
-        """One month with the groups' revenue multiplied by ``revenue_factor`` (None: left alone)."""
+    def _migrate(self, move) -> None:
+        """This month's departures and arrivals (people per month at national scale, profile) before the step."""
+        m = self.model
+        arriving, leaving, profile = move
+        gone = people.depart(m, self.carry[1].take(leaving, m.scale))
+        came = people.arrive(m, self.carry[0].take(arriving, m.scale), profile)
+        self.moves = {"arrivals": came.size * m.scale, "departures": gone.size * m.scale}
+
+    def step(self, revenue_factor: float | None, move=None) -> dict[str, float]:
+        """One month with the groups' revenue multiplied by ``revenue_factor`` (None: left alone) and, with
+        ``move`` = (arriving, leaving, ArrivalProfile), youths crossing borders first (None: nobody)."""
         if revenue_factor is not None:
             self.model.revenue_factor = float(revenue_factor)
+        if move is not None:
+            self._migrate(move)
         self.model.step()
+        if move is not None:
+            self.moves.update({f"arrived_{k}": v * self.model.scale for k, v in people.tally(self.model).items()})
         return self.report()
 
     def finish(self) -> dict[str, Any]:
@@ -112,8 +143,8 @@ class LocalPartitions:
     def reports(self) -> list[dict[str, float]]:
         return [p.report() for p in self.parts]
 
-    def step(self, factors: Sequence[float | None]) -> list[dict[str, float]]:
-        return [p.step(f) for p, f in zip(self.parts, factors)]
+    def step(self, factors: Sequence[float | None], moves: Sequence | None = None) -> list[dict[str, float]]:
+        return [p.step(f, m) for p, f, m in zip(self.parts, factors, moves or [None] * len(self.parts))]
 
     def finish(self) -> list[dict[str, Any]]:
         return [p.finish() for p in self.parts]
@@ -147,7 +178,11 @@ def specs_for(plan: regional.RegionalPlan, *, agents: int | dict[str, int], year
     return out
 
 
-def _record(month: int, net: Network, flows: FlowModel | None, factors, reports) -> dict[str, float]:
+MIGRATION_KEYS = ("arrivals", "departures", "arrived_stock", "arrived_members", "arrived_recruits",
+                  "arrived_trafficked", "arrived_trafficked_new")
+
+
+def _record(month: int, net: Network, flows: FlowModel | None, factors, reports, deficit=None) -> dict[str, float]:
     row: dict[str, float] = {"month": month}
     if flows is not None:
         tonnes = flows.flow * flows.p.production_tonnes
@@ -162,27 +197,59 @@ def _record(month: int, net: Network, flows: FlowModel | None, factors, reports)
         row[f"revenue_factor_{c}"] = 1.0 if f is None else float(f)
         row[f"demand_{c}"] = rep["demand"]
         row[f"capacity_{c}"] = rep["capacity"]
+        for k in MIGRATION_KEYS:
+            if k in rep:
+                row[f"{k}_{c}"] = rep[k]
+    if deficit is not None:
+        for c, d in zip(net.countries, deficit):
+            row[f"command_deficit_{c}"] = float(d)
     return row
+
+
+class Leadership:
+    """Shared leadership (``region.organisations``): each country's command deficit from leaders removed by
+    enforcement, and the partners' revenue factors it weakens."""
+
+    def __init__(self, plan: regional.RegionalPlan):
+        self.deficit = np.zeros(len(plan.countries))
+        self.decay = float(np.exp(-1.0 / plan.leadership_recovery_months))
+        self.countries = plan.countries
+
+    def apply(self, factors, reports, weights) -> list[float]:
+        removed = np.array([removed_share(r["leader_index"], r["leaders_arrested"]) for r in reports])
+        self.deficit = np.minimum(self.deficit * self.decay + removed, 1.0)
+        return [float(f) for f in weakened(np.asarray(factors), self.countries, self.deficit, weights)]
+
+
+def _factors(plan, net, flows, leadership, month, reports) -> list[float]:
+    """This month's revenue factors: the flows moved one month, then pooling and shared leadership."""
+    by_country, by_route = plan.pressure(month)
+    enforcement = {c: rep["enforcement"] for c, rep in zip(plan.countries, reports)}
+    flows.step(added_costs(net, plan.flow, by_country, by_route, enforcement, plan.borders, plan.border_risk))
+    factors = flows.revenue_factors()
+    if plan.transnational:
+        factors = pooled(factors, plan.countries, flows.value0)
+    factors = [float(f) for f in factors]
+    if leadership is not None:
+        factors = leadership.apply(factors, reports, flows.value0)
+    return factors
 
 
 def drive(plan: regional.RegionalPlan, partitions, months: int, progress=None) -> pd.DataFrame:
     """The month loop (any partition container with ``reports``, ``step``): returns the monthly flow records."""
     net = Network(plan.countries)
     flows = FlowModel(net, plan.flow) if plan.coupled else None
+    leadership = Leadership(plan) if flows is not None and plan.transnational and plan.shared_leadership else None
+    mig = plan.migration
+    moves = [(*mig.monthly(c), mig.profile) for c in plan.countries] if mig is not None else None
     reports = partitions.reports()
     rows = []
     for month in range(months):
         factors: list[float | None] = [None] * len(plan.countries)
         if flows is not None:
-            by_country, by_route = plan.pressure(month)
-            enforcement = {c: rep["enforcement"] for c, rep in zip(plan.countries, reports)}
-            flows.step(added_costs(net, plan.flow, by_country, by_route, enforcement))
-            factors = flows.revenue_factors()
-            if plan.transnational:
-                factors = pooled(factors, plan.countries, flows.value0)
-            factors = [float(f) for f in factors]
-        reports = partitions.step(factors)
-        rows.append(_record(month, net, flows, factors, reports))
+            factors = _factors(plan, net, flows, leadership, month, reports)
+        reports = partitions.step(factors, moves)
+        rows.append(_record(month, net, flows, factors, reports, None if leadership is None else leadership.deficit))
         if progress is not None:
             progress()
         if not all(rep["running"] for rep in reports) and month + 1 < months:
@@ -193,13 +260,14 @@ def drive(plan: regional.RegionalPlan, partitions, months: int, progress=None) -
 def run_region(countries: str | Sequence[str] | None = None, *, corridor: str | None = None,
                scenario: str | library.Scenario = "baseline", agents: int | dict[str, int] = 20_000, years: float = 10,
                burn_in: float = 5, seed: int = 1, coupling: bool | None = None, replicate: int | None = None,
-               partitions=None, progress=None) -> RegionalResult:
+               partitions=None, progress=None, migration: bool | None = None) -> RegionalResult:
     """Run the countries (or corridor) together under ``scenario``; ``partitions``: a callable building the
     partition container from the specs (default ``LocalPartitions``; ``region.dask_run.DaskPartitions``);
-    ``progress``: called after every regional month (the burn-ins run while the partitions are built)."""
+    ``progress``: called after every regional month (the burn-ins run while the partitions are built);
+    ``migration``: people cross borders (None: the scenario's ``[region] migration``, default off)."""
     codes = resolve_countries(countries if countries is None or isinstance(countries, str) else list(countries), corridor)
     sc = scenario if isinstance(scenario, library.Scenario) else regional.load(scenario)
-    plan = regional.plan(sc, codes, coupling)
+    plan = regional.plan(sc, codes, coupling, migration)
     specs = specs_for(plan, agents=agents, years=years, burn_in=burn_in, seed=seed, replicate=replicate)
     months = int(round(years * 12))
     if months < 1:
