@@ -86,7 +86,7 @@ def test_the_map_shades_the_simulated_countries_greys_the_others_and_has_legends
     widths = [c["style"]["lineWidth"] for c in option["graphic"][0]["children"] if c["type"] == "line"][:3]
     assert widths == sorted(widths, reverse=True)  # the key's widths follow its tonnes
     labels = [d["name"] for s in option["series"] if s["type"] == "scatter" for d in s["data"]]
-    assert any(x.startswith("COL ") for x in labels) and "to Europe" in labels
+    assert any(x.startswith("COL ") for x in labels) and "to Europe →" in labels
     grey = next(d for d in option["series"][0]["data"] if d["name"] == "Mexico")
     assert "not simulated" in grey["tooltip"]["formatter"] and "t/yr" in grey["tooltip"]["formatter"]
 
@@ -186,6 +186,7 @@ def test_region_tab_runs_a_tiny_corridor_and_shows_the_map_and_tables(server, pa
     run.click()
     page.locator(".rs-region-status-done").wait_for(timeout=900_000)
     print(f"\nregional run in the browser: {time.perf_counter() - tic:.1f} s;", page.locator(".rs-region-status").inner_text())
+    page.locator(".rs-region-flowmap canvas").first.wait_for(timeout=60_000)  # drawn once the results arrive
     assert page.locator(".rs-region-flowmap canvas").count() == 1
     table = page.locator(".rs-region-table")
     assert table.count() == 1 and "The 8 countries (sum)" in table.inner_text() and "Mexico" in table.inner_text()
