@@ -787,8 +787,8 @@ def RegionRunPanel(fields: dict, settings, problems: list[str]):
     if task.error:
         problems = [*problems, f"The run failed: {task.exception}"]
     with solara.Column(gap="12px"):
-        with solara.Column(classes=["rs-runbar"], gap="4px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
-                                                                    "border-radius": "6px", "padding": "10px 14px"}):
+        with solara.Column(classes=["rs-region-runbar"], gap="4px", style={"background-color": "#F2F7FB", "padding": "10px 14px",
+                                                                           "border": "1px solid #D0E2EF", "border-radius": "6px"}):
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap", "background-color": "transparent"}):
                 solara.Button("Run the region", on_click=lambda: settings is not None and task(settings), color="primary",
                               disabled=bool(problems), icon_name="mdi-play", classes=["rs-region-run"],
