@@ -31,6 +31,8 @@ from recruitsim.app_logic import geo as G
 from recruitsim.app_logic import hostguard
 from recruitsim.app_logic import options as O
 from recruitsim.app_logic import portfolio as PF
+from recruitsim.app_logic import region_run as RR
+from recruitsim.app_logic import region_view as RV
 from recruitsim.app_logic import run as R
 from recruitsim.app_logic import state as S
 from recruitsim.app_logic import summary as M
@@ -71,6 +73,9 @@ CSS = """
 .rs-prose ul { margin: 4px 0 8px 0; }
 .rs-unclear-text { color: #666; font-style: italic; }
 .rs-terms { font-size: 12px; color: #333; background: #F4F8F4; border-radius: 4px; padding: 3px 6px; margin: 2px 0 4px 0; }
+.rs-table tr.rs-region-total td { font-weight: 600; background: #FAFAFA; border-top: 2px solid #BDBDBD; }
+.rs-region-tables { overflow-x: auto; }
+.rs-region-table td.num, .rs-region-diff td.num { white-space: nowrap; }
 .rs-basis { font-size: 14px; background: #FFF8E1; border: 1px solid #F0DFA8; border-radius: 6px; padding: 6px 10px; }
 """
 
@@ -674,6 +679,8 @@ def Page():
                     OptionsPanel(fields["country"], chosen, S.years_or_default(fields["years"].value),
                                  S.agents_or_default(fields["agents"].value))
                     Comparison(fields, chosen, settings, problems)
+            with solara.lab.Tab("Region: cocaine routes", icon_name="mdi-map-marker-path", classes=["rs-tab-region"]):
+                RegionView()
             with solara.lab.Tab("Parameters and sources", icon_name="mdi-table-search"):
                 ParametersView(fields["country"].value)
             with solara.lab.Tab("How to read this", icon_name="mdi-help-circle-outline"):
@@ -698,6 +705,162 @@ def ParametersView(country: str):
     solara.DataFrame(shown, items_per_page=20)
     Prose("### Outputs: the columns of the results CSV")
     solara.DataFrame(S.outputs_table(), items_per_page=15)
+
+
+# ---- the regional view: a corridor or countries, a regional scenario, the map of the routes -------------
+REGION_BOXES = (("agents", "Simulated youths per country", "More: less noise, slower."), ("years", "Years", "After a 5-year burn-in."),
+                ("replicates", "Replicates", "Paired: for the ranges."), ("seed", "Seed", "Same seed, same results."))
+
+
+@solara.component
+def RegionView():
+    """Choose the countries and a regional scenario on the left; run, map and tables on the right."""
+    corridor = solara.use_reactive(RR.DEFAULTS["corridor"])
+    picked = solara.use_reactive([])  # ISO3 codes, when the corridor is "choose the countries"
+    key = solara.use_reactive(RR.DEFAULTS["scenario"])
+    route = solara.use_reactive(RR.DEFAULTS["route"])
+    where = solara.use_reactive(RR.DEFAULTS["country"])
+    strength = solara.use_reactive(RR.strength_range()[0])
+    fields = {k: solara.use_reactive(str(RR.DEFAULTS[k])) for k in ("agents", "years", "replicates", "seed")}  # noqa: SH103
+    try:
+        countries = RR.pick_countries(corridor.value, picked.value)
+    except S.InputProblem:
+        countries = ()
+    choices = solara.use_memo(lambda: RR.scenario_choices(countries), [countries])
+    shown_key = key.value if key.value in choices else next(iter(choices))
+    routes = solara.use_memo(lambda: RR.route_choices(countries), [countries])
+    shown_route = route.value if route.value in routes else next(iter(routes), None)
+    shown_where = where.value if where.value in countries else (countries[0] if countries else None)
+    settings, problems = RR.validate_region(corridor.value, picked.value, shown_key, shown_route, shown_where, strength.value,
+                                            *(fields[k].value for k in ("agents", "years", "replicates", "seed")))
+    with solara.ColumnsResponsive(default=12, large=[4, 8], xlarge=[3, 9]):
+        with solara.Column(gap="12px"):
+            RegionCountries(corridor, picked)
+            RegionScenario(choices, shown_key, key.set, routes, shown_route, route.set, countries, shown_where, where.set, strength)
+        RegionRunPanel(fields, settings, problems)
+
+
+@solara.component
+def RegionCountries(corridor, picked):
+    labels = {code: f"{get_profile(code).name} ({code})" for code in sorted(G.country_values()["homicide_rate"])}
+    by_label = {v: k for k, v in labels.items()}
+    with solara.Card("1. Countries", margin=0, classes=["rs-region-countries"]):
+        solara.Select("Corridor", values=list(RR.CORRIDOR_LABELS.values()), value=RR.CORRIDOR_LABELS[corridor.value],
+                      on_value=lambda lab: corridor.set(next(k for k, v in RR.CORRIDOR_LABELS.items() if v == lab)),
+                      classes=["rs-region-corridor"])
+        if corridor.value == RR.CUSTOM:
+            solara.SelectMultiple("Countries", values=[labels[c] for c in picked.value], all_values=list(labels.values()),
+                                  on_value=lambda labs: picked.set([by_label[x] for x in labs]), classes=["rs-region-pick"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            "The countries simulated together, each its own model, coupled by the cocaine that crosses them: a country's "
+            "groups' revenue follows the flow through it (<code>recruitsim run --corridor NAME</code>, docs/region.md). "
+            "Every route carries flow whether or not its countries are simulated."))
+
+
+@solara.component
+def RegionScenario(choices, key, set_key, routes, route, set_route, countries, where, set_where, strength):
+    lo_hi = RR.strength_range()
+    with solara.Card("2. Regional scenario, against the baseline", margin=0, classes=["rs-region-scenario"]):
+        solara.Select("Scenario", values=list(choices.values()), value=choices[key],
+                      on_value=lambda lab: set_key(next(k for k, v in choices.items() if v == lab)), classes=["rs-region-sc"])
+        if key == RR.ROUTE_KEY and routes:
+            solara.Select("Route", values=list(routes.values()), value=routes[route],
+                          on_value=lambda lab: set_route(next(k for k, v in routes.items() if v == lab)), classes=["rs-region-route"])
+        if key == RR.COUNTRY_KEY and countries:
+            solara.Select("Country", values=list(countries), value=where, on_value=set_where, classes=["rs-region-where"])
+        solara.SliderFloat(f"Interdiction strength: +{strength.value:.3f} of the delivered price per policy on a route",
+                           value=strength, min=lo_hi[1], max=lo_hi[2], step=0.001, thumb_label=False)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=(
+            f"Default {lo_hi[0]:.3f}: calibrated so that one corridor country interdicting alone keeps 0.959 of its groups' "
+            "revenue (the single-country lever's evidence median). Coupled, interdiction raises the cost of the routes "
+            "through the interdicting countries; traffickers re-route (a logit over each source's routes), the price "
+            "rises and demand falls a little. The interdicting countries pay the lever's cost."))
+
+
+@solara.component
+def RegionRunPanel(fields: dict, settings, problems: list[str]):
+    def work(s):
+        yield from RR.run_region_view(s, should_stop=lambda: not task.is_current())
+
+    task = solara.lab.use_task(work, dependencies=None, raise_error=False)
+    snap = task.latest if isinstance(task.latest, RR.RegionSnapshot) else None
+    if task.error:
+        problems = [*problems, f"The run failed: {task.exception}"]
+    with solara.Column(gap="12px"):
+        with solara.Column(classes=["rs-region-runbar"], gap="4px", style={"background-color": "#F2F7FB", "padding": "10px 14px",
+                                                                           "border": "1px solid #D0E2EF", "border-radius": "6px"}):
+            with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap", "background-color": "transparent"}):
+                solara.Button("Run the region", on_click=lambda: settings is not None and task(settings), color="primary",
+                              disabled=bool(problems), icon_name="mdi-play", classes=["rs-region-run"],
+                              style={"min-width": "150px", "margin-top": "10px"})
+                if task.pending:
+                    solara.Button("Stop", on_click=task.cancel, outlined=True, icon_name="mdi-stop", classes=["rs-region-stop"],
+                                  style={"margin-top": "10px"})
+                for k, label, hint in REGION_BOXES:
+                    lo, hi = RR.LIMITS[k]
+                    problem = S.field_problem(fields[k].value, label, lo, hi)
+                    solara.InputText(label, value=fields[k], continuous_update=True, error=bool(problem),
+                                     message=problem or f"{hint} {lo:,}-{hi:,}.", classes=[f"rs-region-input-{k}"],
+                                     style={"max-width": "190px"})
+            RegionStatus(snap, task.pending, settings)
+            for p in problems:
+                solara.Error(p, dense=True, classes=["rs-region-problem"])
+            if task.pending and snap is not None:
+                solara.ProgressLinear(value=max(3.0, 100 * snap.fraction), color="primary")
+        if snap is not None and snap.replicates_done:
+            RegionResults(snap)
+
+
+@solara.component
+def RegionStatus(snap, running: bool, settings):
+    style = {"font-size": "14px"}
+    if snap is None:
+        text = ("Press Run the region: the baseline and the scenario run together over "
+                + (settings.describe() if settings is not None else "the chosen countries") + ".")
+        solara.Text(text, classes=["rs-region-status"], style=style)
+    elif snap.status == "error":
+        solara.Text(snap.message, classes=["rs-region-status", "rs-region-status-error"], style={**style, "color": "#B00020"})
+    else:
+        stale = " You have changed the settings since: press Run the region to update." if (
+            not running and settings is not None and settings != snap.settings) else ""
+        cls = "rs-region-status-done" if snap.status == "done" else "rs-region-status-running"
+        solara.Text(snap.message + stale, classes=["rs-region-status", cls], style=style)
+
+
+@solara.component
+def RegionResults(snap):
+    s = snap.settings
+    metric = solara.use_reactive("tonnes")
+    view = solara.use_reactive("scenario")
+    zoom = solara.use_reactive("corridor")
+    key = (snap.runs_done, s.countries, s.scenario.name, s.seed, s.agents, s.years)
+    option = solara.use_memo(lambda: RV.map_option(snap, metric.value, view.value, zoom.value),
+                             [key, metric.value, view.value, zoom.value])
+    tables = solara.use_memo(lambda: (RV.country_html(snap), RV.difference_html(snap), RV.routes_html(snap)), [key])
+    outcomes = {k: v[0] for k, v in RV.OUTCOMES.items()}
+    solara.HTML(tag="div", classes=["rs-basis", "rs-region-basis"], unsafe_innerHTML=html.escape(RV.basis(snap)))
+    with solara.Card(f"The region's cocaine routes: {s.scenario.description or s.scenario.name}", margin=0, classes=["rs-region-flowmap"]):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.ToggleButtonsSingle(value=outcomes[metric.value], values=list(outcomes.values()), dense=True,
+                                       on_value=lambda lab: metric.set(next(k for k, v in outcomes.items() if v == lab)),
+                                       classes=["rs-region-outcome"])
+            solara.ToggleButtonsSingle(value=RV.VIEWS[view.value], values=list(RV.VIEWS.values()), dense=True,
+                                       on_value=lambda lab: view.set(next(k for k, v in RV.VIEWS.items() if v == lab)),
+                                       classes=["rs-region-view"])
+            solara.ToggleButtonsSingle(value=RV.ZOOMS[zoom.value], values=list(RV.ZOOMS.values()), dense=True,
+                                       on_value=lambda lab: zoom.set(next(k for k, v in RV.ZOOMS.items() if v == lab)),
+                                       classes=["rs-region-zoom"])
+        solara.FigureEcharts(option=option, maps={G.MAP_NAME: G.geojson()}, attributes={"style": "height: 760px; width: 100%"},
+                             responsive=True)
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(RV.map_caption(snap)))
+    with solara.Card("Per country: baseline → scenario", margin=0, classes=["rs-region-countries-table"]):
+        solara.HTML(tag="div", unsafe_innerHTML=tables[0], classes=["rs-region-tables"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(RV.table_caption(snap)))
+    with solara.Card("Who gains, who loses: scenario minus baseline", margin=0, classes=["rs-region-difference"]):
+        solara.HTML(tag="div", unsafe_innerHTML=tables[1], classes=["rs-region-tables"])
+        solara.HTML(tag="div", classes=["rs-caption"], unsafe_innerHTML=html.escape(RV.difference_caption(snap)))
+    with solara.Details("Every route: tonnes a year at the end of the run", expand=False):
+        solara.HTML(tag="div", unsafe_innerHTML=tables[2], classes=["rs-region-tables"])
 
 
 page = Page
