@@ -24,7 +24,7 @@ from typing import Any
 
 from recruitsim.model.migration import ArrivalProfile
 
-from .routes import RegionError, settings
+from .routes import RegionError, setting_value
 
 #: ``[region]`` settings read here (values and ranges in parameters.csv)
 PROFILE_KEYS = {"arrival_poor": "poor", "arrival_out_of_school": "out_of_school",
@@ -105,17 +105,9 @@ class MigrationPlan:
                 "to": {f.destination: f.people_per_year * self.scale for f in self.flows if f.origin == country}}
 
 
-def _scalar(region: dict[str, Any], key: str, where: str) -> float:
-    s = settings()[key]
-    v = region.pop(key, s.value)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
-        raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")
-    return float(v)
-
-
 def plan(region: dict[str, Any], countries: Sequence[str], on: bool, where: str) -> MigrationPlan | None:
     """Pop the migration settings from a ``[region]`` table (always, so they are never 'unknown'); the plan if on."""
-    values = {k: _scalar(region, k, where) for k in SCALARS}
+    values = {k: setting_value(region, k, where) for k in SCALARS}
     rows = region.pop("migration_flows", None)
     flows = table() if rows is None else with_overrides(rows, where)
     if not on:

@@ -89,6 +89,15 @@ def settings() -> dict[str, Setting]:
                                r["sources"]) for r in _csv("parameters.csv")}
 
 
+def setting_value(table: dict, key: str, where: str) -> float:
+    """Pop ``key`` from a ``[region]`` table (its default from parameters.csv), checked against its range."""
+    s = settings()[key]
+    v = table.pop(key, s.value)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
+        raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")
+    return float(v)
+
+
 @cache
 def land_borders() -> frozenset[frozenset[str]]:
     """Pairs of countries (and markets) that share a land border (``land_borders.csv``)."""

@@ -26,7 +26,7 @@ from recruitsim.scenarios import library
 from . import migration as migration_mod
 from .flows import FlowParams
 from .organisations import members_of
-from .routes import RegionError, check_route, routes, settings
+from .routes import RegionError, check_route, routes, setting_value
 
 #: regional library scenarios (``region/scenarios/*.toml``): ``recruitsim compare --corridor NAME`` runs them
 REGION_SCENARIO_DIR = "scenarios"
@@ -106,14 +106,6 @@ def _flag(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
     return v
 
 
-def _setting(table: dict[str, Any], key: str, where: str) -> float:
-    s = settings()[key]
-    v = table.pop(key, s.value)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not s.low <= v <= s.high:
-        raise RegionError(f"{where}: '{key}' = {v!r} is outside its range [{s.low:g}, {s.high:g}] ({s.unit})")
-    return float(v)
-
-
 def _country_list(table: dict[str, Any], key: str, countries: tuple[str, ...], where: str) -> tuple[str, ...]:
     """A ``[region]`` list of ISO3 codes, each in the run (one clear line otherwise)."""
     from recruitsim.model.profiles import COUNTRY_CODES
@@ -136,9 +128,9 @@ def _intelligence(table: dict[str, Any], countries: tuple[str, ...], where: str)
     """The countries sharing intelligence and the policy spec each of them runs (the hotline lever)."""
     members = _country_list(table, "intelligence_sharing", countries, where)
     spec = {"kind": "hotline", "name": "intelligence_sharing",
-            "arrest_member": _setting(table, "intelligence_member_arrest", where),
-            "leader_arrest": _setting(table, "intelligence_leader_arrest", where),
-            "unit_cost": _setting(table, "intelligence_unit_cost", where)}
+            "arrest_member": setting_value(table, "intelligence_member_arrest", where),
+            "leader_arrest": setting_value(table, "intelligence_leader_arrest", where),
+            "unit_cost": setting_value(table, "intelligence_unit_cost", where)}
     for c in members:
         partners = {p for o in members_of(c) for p in o.countries if p != c and p in members}
         if not partners:
@@ -150,9 +142,9 @@ def _intelligence(table: dict[str, Any], countries: tuple[str, ...], where: str)
 def _borders(table: dict[str, Any], countries: tuple[str, ...], coupled: bool, where: str) -> tuple[dict, float, dict]:
     """Countries with border security (added cost at their land crossings) and the spec paying for it."""
     listed = _country_list(table, "border_security", countries, where)
-    risk = _setting(table, "border_risk", where)
+    risk = setting_value(table, "border_risk", where)
     spec = {"kind": "interdiction", "name": "border_security", "revenue": 1.0,
-            "unit_cost": _setting(table, "border_unit_cost", where)}
+            "unit_cost": setting_value(table, "border_unit_cost", where)}
     if listed and not coupled:
         raise RegionError(f"{where}: border_security acts on the cocaine routes: it needs coupling (drop --no-coupling)")
     return {c: 1 for c in listed}, risk, spec
@@ -163,7 +155,7 @@ def _extras(table: dict[str, Any], countries: tuple[str, ...], coupled: bool, mi
     """Everything in ``[region]`` besides the flow model's parameters (popped from ``table``)."""
     transnational = _flag(table, "transnational", False, where)
     shared = _flag(table, "shared_leadership", True, where) and transnational
-    recovery = _setting(table, "leadership_recovery_months", where)
+    recovery = setting_value(table, "leadership_recovery_months", where)
     own = _flag(table, "migration", False, where)
     on = own if migration is None else migration
     if on and not coupled:
