@@ -67,6 +67,7 @@ def _out_of_sample(code: str) -> list[dict[str, Any]]:
 def profiles_summary() -> dict[str, Any]:
     """``{"profiles": [...]}`` for every profile, from the committed summaries (no simulation)."""
     from . import targets as targets_mod
+    from . import trajectory
 
     out = []
     for code in all_codes():
@@ -83,6 +84,7 @@ def profiles_summary() -> dict[str, Any]:
                      "observed_targets": sum(t.kind == "observed" for t in targets_mod.for_profile(code)), "targets": [
                 {"name": t.name, "observed": t.observed, "low": None, "high": None, "covered": None,
                  "kind": t.kind, "source": t.source} for t in targets_mod.for_profile(code)]}
+        entry["trajectory"] = [b.as_dict() for b in trajectory.bands(code)]
         out.append(entry)
     covered = [t["covered"] for p in out if p["calibrated"] for t in p["targets"]]
     observed_only = [t["covered"] for p in out if p["calibrated"] for t in p["targets"] if t.get("kind") == "observed"]

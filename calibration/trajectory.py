@@ -1,0 +1,182 @@
+"""Trajectory targets: the band a profile's status quo must stay inside over a whole run.
+
+A scenario runs 10 years. The fit matches the latest figures (``targets.csv``) and asks the status quo to
+hold still over its window (``targets.STATIONARITY``); the trajectory target checks the whole horizon
+against the country's observed history. For homicide and incarceration it is the range of every source's
+figure over the ``HORIZON`` years up to the series' last year (``calibration/data/*_series.csv``: UNODC via
+Our World in Data and the World Bank's WDI, UNODC CTS, World Prison Brief), joined with the profile's own
+calibration target (the latest figure, which may come from a newer national source). A baseline stays
+*within* it when every simulated year's mean lies inside the band widened by the target's tolerance (the
+observation-error model, 10% for rates, in log units).
+
+A band, not the series: the status quo is stationary by construction and is not asked to reproduce a trend
+(El Salvador's homicide rate fell from about 100 to 2 in that decade, so its band is wide). What the band
+rules out is a baseline drifting outside anything the country has seen in ten years.
+
+    python -m recruitsim.calibration.trajectory            # the bands, as a Markdown table
+    python -m recruitsim.calibration.trajectory --check    # every calibrated baseline (4 replicates, 10 years)
+
+"The calibrated baseline" is what a comparison shows: the median over replicates, replicate r running
+posterior draw r (``check_baseline``); each replicate's own range is reported beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from . import targets as targets_mod
+from . import validation
+
+HORIZON = 10  # years of history a band spans: as long as a scenario run
+#: the run's column that is compared with each series (yearly mean of the monthly values)
+COLUMNS = {"homicide_rate": "homicide_rate_expected", "incarceration_rate": "incarceration_rate"}
+
+
+@dataclass(frozen=True)
+class Band:
+    """The range a series took over ``first``-``last`` (every source), joined with the profile's target."""
+
+    profile: str
+    name: str
+    first: int
+    last: int
+    low: float
+    high: float
+    tolerance: float
+    sources: str
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The band widened by the target's tolerance (log scale)."""
+        return self.low * math.exp(-self.tolerance), self.high * math.exp(self.tolerance)
+
+    def as_dict(self) -> dict[str, Any]:
+        lo, hi = self.bounds
+        return {"name": self.name, "years": [self.first, self.last], "low": self.low, "high": self.high,
+                "bounds": [round(lo, 4), round(hi, 4)], "sources": self.sources}
+
+
+def bands(code: str) -> list[Band]:
+    """The profile's trajectory targets (none for a series the profile has no figure of)."""
+    out = []
+    targets = {t.name: t for t in targets_mod.for_profile(code)}
+    for name in COLUMNS:
+        rows = validation.series(name).get(code, [])
+        if not rows:
+            continue
+        last = max(y for y, _, _ in rows)
+        window = [r for r in rows if r[0] > last - HORIZON]
+        values = [v for _, v, _ in window]
+        tags = list(dict.fromkeys(tag for _, _, tag in window))
+        t = targets.get(name)
+        if t is not None:
+            values += [t.low, t.high]
+            tags += [s for s in t.source.split("; ") if s and s not in tags]
+        out.append(Band(code, name, min(y for y, _, _ in window), last, min(values), max(values),
+                        t.tolerance if t is not None else 0.1, "; ".join(tags)))
+    return out
+
+
+def yearly(frame) -> pd.DataFrame:
+    """A run's yearly means of the compared columns (``frame``: the model's monthly output)."""
+    return frame.groupby("year")[list(COLUMNS.values())].mean()
+
+
+def check(code: str, years: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each band against yearly values (``years``: one row per simulated year, the ``COLUMNS`` as columns,
+    e.g. ``yearly(run)`` or the median over replicates)."""
+    out = []
+    for band in bands(code):
+        values = years[COLUMNS[band.name]].to_numpy(float)
+        lo, hi = band.bounds
+        out.append({**band.as_dict(), "simulated": [round(float(v), 2) for v in values],
+                    "within": bool(((values >= lo) & (values <= hi)).all())})
+    return out
+
+
+def baseline(code: str, replicates: int = 4, agents: int | None = None) -> pd.DataFrame:
+    """The calibrated status quo over a run's horizon as scenario runs make it: replicate r takes posterior
+    draw r and the runner's seed; one row per replicate and year (yearly means). ``agents`` defaults to
+    ``baseline_agents`` of draw 0 (a low-prevalence profile needs more agents to keep its groups alive)."""
+    import pandas as pd
+
+    from .posterior import calibrated_model, params_for
+
+    agents = agents or baseline_agents(params_for(code, 0)["member_prevalence"])
+
+    rows = []
+    for r in range(replicates):
+        df = calibrated_model(code, replicate=r, n_agents=agents, years=HORIZON, burn_in_years=5, collect=False).run()
+        rows.append(yearly(df).assign(replicate=r).reset_index())
+    return pd.concat(rows, ignore_index=True)
+
+
+def check_baseline(code: str, replicates: int = 4, agents: int | None = None) -> list[dict[str, Any]]:
+    """The bands against the median over replicates of each year (what a comparison's baseline shows), with
+    each year's 5%-95% range over replicates (``"replicates_range"``)."""
+    runs = baseline(code, replicates, agents)
+    med = runs.groupby("year")[list(COLUMNS.values())].median()
+    lo = runs.groupby("year")[list(COLUMNS.values())].quantile(0.05)
+    hi = runs.groupby("year")[list(COLUMNS.values())].quantile(0.95)
+    out = check(code, med)
+    for e in out:
+        col = COLUMNS[e["name"]]
+        e["replicates_range"] = [[round(float(a), 2), round(float(b), 2)] for a, b in zip(lo[col], hi[col])]
+        e["replicates"] = replicates
+    return out
+
+
+def table(codes: list[str]) -> str:
+    """The bands of ``codes`` as a Markdown table."""
+    lines = ["| profile | series | years | band | with tolerance |", "|---|---|---|---|---|"]
+    for code in codes:
+        for b in bands(code):
+            lo, hi = b.bounds
+            lines.append(f"| {code} | {b.name} | {b.first}-{b.last} | {b.low:.4g}-{b.high:.4g} | {lo:.4g}-{hi:.4g} |")
+    return "\n".join(lines)
+
+
+def _run_check(codes: list[str], replicates: int) -> int:
+    from recruitsim.model.posteriors import is_calibrated
+
+    failed = 0
+    print(f"| profile | series | band (with tolerance) | median of {replicates} replicates, years 1-10 | "
+          "range over replicates, years 1-10 | within |")
+    print("|---|---|---|---|---|---|")
+    for code in codes:
+        if not is_calibrated(code):
+            continue
+        for e in check_baseline(code, replicates):
+            failed += not e["within"]
+            sim = ", ".join(f"{v:.3g}" for v in e["simulated"])
+            rng = f"{min(a for a, _ in e['replicates_range']):.3g}-{max(b for _, b in e['replicates_range']):.3g}"
+            print(f"| {code} | {e['name']} | {e['bounds'][0]:.4g}-{e['bounds'][1]:.4g} | {sim} | {rng} | "
+                  f"{'yes' if e['within'] else '**no**'} |", flush=True)
+    return 1 if failed else 0
+
+
+def baseline_agents(member_prevalence: float) -> int:
+    """Agents for a baseline check: about 60 simulated members per group (below 50 a group can die out by
+    chance), at least 50,000 and at most 400,000."""
+    return int(min(400_000, max(50_000, 60 * 6 / member_prevalence)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recruitsim.model.profiles import all_codes
+
+    argv = sys.argv[1:] if argv is None else argv
+    codes = [a.upper() for a in argv if not a.startswith("-")] or list(all_codes())
+    if "--check" in argv:
+        return _run_check(codes, replicates=4)
+    print(table(codes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
