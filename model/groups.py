@@ -22,6 +22,11 @@ With ``territory_elasticity`` < 1 the initial state is an equilibrium: a group t
 per cell than it needs and retreats, one that shrinks has more and expands.
 
 Recruits join the group that controls their neighbourhood, or the nearest one that controls any.
+
+Each group also carries an **organisation label** (``model.group_organisation``, -1 = a local or national
+group): -1 for every group unless a regional run labels the groups of transnational organisations
+(``recruitsim.region.labels``); the label changes nothing here, only which groups a policy with
+``organisations`` reaches (``model/policies.py``).
 """
 
 from __future__ import annotations
@@ -57,6 +62,11 @@ class CriminalGroup(FixedAgent):
         self.workforce = 0.0
         self.command0 = 1.0  # initial command (leaders relative to leader_share x members)
         self.need = 1.0  # workforce per cell needed to hold territory (set from the initial state)
+
+    @property
+    def organisation(self) -> int:
+        """Organisation label (``model.group_organisation``; -1: a local or national group)."""
+        return int(self.model.group_organisation[self.gid])
 
     @property
     def defunct(self) -> bool:

@@ -139,6 +139,12 @@ class RecruitmentModel(mesa.Model):
         self.group_list = [CriminalGroup(self, g, target * share[g], int(cells[g]), all_cells[h[0]] if h.size else None)
                            for g, h in enumerate(homes)]
         self.group_demand = np.ones(self.p.n_groups)
+        #: each group's organisation label (-1: a local or national group). Nothing in a country model sets it: a
+        #: regional run labels the groups of transnational organisations (recruitsim.region.labels), and a policy
+        #: with ``organisations`` then acts on those groups' members only (model/policies.py)
+        self.group_organisation = np.full(self.p.n_groups, -1, np.int16)
+        self.member_arrests = np.zeros(self.p.n_groups, np.int64)  # this month's arrests of each group's members
+        self.leader_arrests = np.zeros(self.p.n_groups, np.int64)  # ... and of its leaders (policing.step)
         self.rival_conflict = np.zeros(self.hoods.n)
         self.groups_started = False  # set by the first groups.step (initial need per cell and capacity)
         self.member_families = np.empty(0, np.int32)

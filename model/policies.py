@@ -7,6 +7,9 @@ unit cost. Its *effects* are multipliers on named channels that the monthly proc
 ``model.effect(channel, idx)`` (individuals), ``model.hood_effect(channel)`` (neighbourhoods) or
 ``model.group_effect(channel)`` (groups). Several policies multiply together.
 
+Eligibility can be narrowed to the members of some organisations' groups (``organisations``: labels of
+``model.group_organisation``, set by a regional run; intelligence sharing acts on transnational groups only).
+
 Delivery levels:
 
 * **individual** programs enrol eligible youths (``targeting``: ``risk`` = highest joining odds first,
@@ -258,6 +261,9 @@ class Policy:
     targeting: str | None = None
     budget: float | None = None  # USD per year; if set, coverage follows from it
     settings: dict[str, Any] = field(default_factory=dict)
+    #: organisation labels (``model.group_organisation``): the policy reaches the members of those organisations'
+    #: groups only (None: everyone it would reach otherwise). Set by a regional run (intelligence sharing)
+    organisations: tuple[int, ...] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -282,6 +288,11 @@ class Policy:
             raise ParameterError(f"policy '{self.name}': budget must be >= 0 USD per year, got {self.budget!r}")
         if self.start < 0 or (self.end is not None and self.end <= self.start):
             raise ParameterError(f"policy '{self.name}': need 0 <= start < end, got start={self.start}, end={self.end}")
+        if self.organisations is not None:
+            orgs = tuple(self.organisations)
+            if not all(isinstance(o, (int, np.integer)) and not isinstance(o, bool) and o >= 0 for o in orgs):
+                raise ParameterError(f"policy '{self.name}': organisations must be labels >= 0, got {self.organisations!r}")
+            self.organisations = tuple(int(o) for o in orgs)
 
     def use_effects(self, effect_set: dict[str, float]) -> None:
         """Take this kind's values from an effect set (``model.effects``: ``{"kind.key": value}``),
@@ -316,7 +327,22 @@ class Policy:
 
     # ---- effects ----------------------------------------------------------------------------
     def dose(self, model, idx: np.ndarray) -> np.ndarray:
-        """1 while enrolled; after exit decays with half-life ``fade``; 0 for never enrolled."""
+        """1 while enrolled (in a covered cell; everywhere for national policies); after exit decays with
+        half-life ``fade``; 0 for never enrolled. With ``organisations``, 0 outside those organisations' groups."""
+        out = self._level_dose(model, idx)
+        if self.organisations is None:
+            return out
+        return out * self.reaches(model, idx)
+
+    def reaches(self, model, idx: np.ndarray) -> np.ndarray:
+        """Whether youths ``idx`` are members of a group of the policy's organisations (all True without them)."""
+        if self.organisations is None:
+            return np.ones(idx.size, bool)
+        labelled = np.isin(model.group_organisation, self.organisations)  # one flag per group
+        g = model.pop.group[idx].astype(np.int64)
+        return (g >= 0) & labelled[np.maximum(g, 0)]
+
+    def _level_dose(self, model, idx: np.ndarray) -> np.ndarray:
         level = self.spec.level
         if level == "national":
             return np.ones(idx.size)

@@ -118,6 +118,10 @@ def step(model) -> None:
     s["arrests_member"] += np.count_nonzero(member)
     s["arrests_violent"] += np.count_nonzero(violent)
     s["arrests_leader"] += np.count_nonzero(pop.leader[idx])
+    # by group (a regional run reads them for its labelled groups: recruitsim.region.labels)
+    k = len(model.group_list)
+    model.member_arrests = np.bincount(pop.group[idx[member]].astype(np.int64), minlength=k)
+    model.leader_arrests = np.bincount(pop.group[idx[member & pop.leader[idx]]].astype(np.int64), minlength=k)
     s["admissions"] += jailed.size
     s["admissions_member"] += np.count_nonzero(member & custody)
     inmates = np.concatenate([inmates, jailed])

@@ -3,7 +3,10 @@
 ``summary(result)`` is what ``recruitsim run --countries ... --json`` prints::
 
     {"countries": {"GTM": {...the keys of `recruitsim run --json`..., "seed": ..., "flows": {...},
-                           "migration": {...} or null}, ...},
+                           "migration": {...} or null,
+                           "organisations": {"maras": {"groups": 3, "members_start": ..., "members_end": ...,
+                                                       "member_share_start": ..., "member_share_end": ...,
+                                                       "member_share_target": 0.5}, ..., "local": {...}}}, ...},
      "flows": {"coupled": true, "routes": {...}, "countries": {...}, "prices": {...}, "total_tonnes": {...}},
      "region": {"countries": [...], "recruits_per_year": ..., "homicides_per_year": ..., ...}}
 """
@@ -106,12 +109,24 @@ def summary(res: RegionalResult) -> dict[str, Any]:
     countries = {}
     for c, d in res.countries.items():
         countries[c] = {**d["summary"], "calibrated": d.get("calibrated"), "seed": d["seed"], "flows": flows["countries"][c],
-                        "migration": migration_summary(res, c)}
+                        "migration": migration_summary(res, c), "organisations": d.get("organisations")}
     region = region_totals(res)
     region["migration"] = _region_migration(countries)
     region["intelligence_sharing"] = list(res.plan.intelligence)
     region["border_security"] = sorted(res.plan.borders)
     return {"countries": countries, "flows": flows, "region": region}
+
+
+def _organisation_lines(countries: dict[str, dict[str, Any]]) -> list[str]:
+    """Members of each organisation's groups at the end (share of the country's members), where it has groups."""
+    out = []
+    for c, d in countries.items():
+        blocks = {k: v for k, v in (d.get("organisations") or {}).items() if k != "local" and v["groups"] > 0}
+        if blocks:
+            out.append(f"{c:8s} " + "; ".join(f"{k} {v['groups']} groups {v['members_end']:,.0f} members "
+                                              f"({v['member_share_end']:.2f}, target {v['member_share_target']:.2f})"
+                                              for k, v in blocks.items()))
+    return ["\ntransnational groups (members at the end, share of the country's members):", *out] if out else []
 
 
 def _region_migration(countries: dict[str, dict[str, Any]]) -> dict[str, float] | None:
@@ -145,6 +160,7 @@ def text(res: RegionalResult) -> str:
             lines.append(f"{c:8s} {m['arrivals_per_year']:10,.0f} {m['departures_per_year']:10,.0f} "
                          f"{m['arrivals_recruited_per_year']:14,.0f} {m['arrivals_trafficked_per_year']:15,.0f} "
                          f"{m['arrived_youths_end']:13,.0f}")
+    lines += _organisation_lines(s["countries"])
     fl = s["flows"]
     lines.append(f"\ncocaine leaving the Andes: {fl['total_tonnes']['baseline']:,.0f} t/yr at baseline, "
                  f"{fl['total_tonnes']['end']:,.0f} at the end; source prices (1 = baseline): "

@@ -6,7 +6,8 @@ its cost is paid by the simulated countries on it (or those of its ``countries``
 table sets ``coupling = false`` (every country alone, as ``recruitsim run``), ``transnational = true``
 (organisations pool revenue and share leadership across countries, ``region.organisations``), ``migration = true``
 (people cross borders, ``region.migration``), ``intelligence_sharing = ["SLV", "HND"]`` (more arrests of members
-and leaders in those countries: each runs the hotline lever with the ``intelligence_*`` settings),
+and leaders of the transnational groups in those countries: each runs the hotline lever with the ``intelligence_*``
+settings on the groups labelled with an organisation it shares with another participant, ``region.labels``),
 ``border_security = ["MEX"]`` (``border_risk`` added to every route per land crossing of the country's borders)
 or the flow model's parameters.
 
@@ -25,7 +26,7 @@ from recruitsim.scenarios import library
 
 from . import migration as migration_mod
 from .flows import FlowParams
-from .organisations import members_of
+from .organisations import organisations
 from .routes import RegionError, check_route, routes, setting_value
 
 #: regional library scenarios (``region/scenarios/*.toml``): ``recruitsim compare --corridor NAME`` runs them
@@ -125,18 +126,22 @@ def _country_list(table: dict[str, Any], key: str, countries: tuple[str, ...], w
 
 
 def _intelligence(table: dict[str, Any], countries: tuple[str, ...], where: str) -> tuple[tuple[str, ...], dict]:
-    """The countries sharing intelligence and the policy spec each of them runs (the hotline lever)."""
+    """The countries sharing intelligence and the policy spec each of them runs: the hotline lever, reaching the
+    members of the groups labelled with an organisation it shares with another participant (``region.labels``)."""
     members = _country_list(table, "intelligence_sharing", countries, where)
-    spec = {"kind": "hotline", "name": "intelligence_sharing",
+    base = {"kind": "hotline", "name": "intelligence_sharing",
             "arrest_member": setting_value(table, "intelligence_member_arrest", where),
             "leader_arrest": setting_value(table, "intelligence_leader_arrest", where),
             "unit_cost": setting_value(table, "intelligence_unit_cost", where)}
+    specs = {}
     for c in members:
-        partners = {p for o in members_of(c) for p in o.countries if p != c and p in members}
-        if not partners:
+        shared = [j for j, o in enumerate(organisations())
+                  if c in o.countries and any(p != c and p in members for p in o.countries)]
+        if not shared:
             raise RegionError(f"{where}: intelligence_sharing: {c} shares no transnational organisation "
                               f"(region/data/organisations.csv) with the other participants ({','.join(members)})")
-    return members, spec
+        specs[c] = {**base, "organisations": shared}
+    return members, specs
 
 
 def _borders(table: dict[str, Any], countries: tuple[str, ...], coupled: bool, where: str) -> tuple[dict, float, dict]:
@@ -191,7 +196,7 @@ def plan(sc: library.Scenario, countries: tuple[str, ...], coupling: bool | None
         for c in targets:
             specs[c].append(dict(local))
     for c in extras["intelligence"]:
-        specs[c].append(dict(extras["specs"]["intelligence"]))
+        specs[c].append(dict(extras["specs"]["intelligence"][c]))
     for c in extras["borders"]:
         specs[c].append(dict(extras["specs"]["border"]))
     extras.pop("specs")

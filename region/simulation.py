@@ -36,10 +36,11 @@ from recruitsim.model.outputs import run_summary
 from recruitsim.model.streams import replicate_seed
 from recruitsim.scenarios import library
 
+from . import labels
 from . import scenario as regional
 from .flows import FlowModel, added_costs
 from .migration import Carry
-from .organisations import pooled, removed_share, weakened
+from .organisations import organisations, pooled, removed_share, weakened
 from .routes import Network, RegionError, resolve_countries
 
 
@@ -62,6 +63,7 @@ class CountrySpec:
     draw: int | None = 0
     effects: int | dict[str, float] | None = None
     label: str = "scenario"
+    organisations: tuple[tuple[int, float], ...] = ()  # (label, member share) to label its groups (region.labels)
 
 
 class Partition:
@@ -74,6 +76,9 @@ class Partition:
         self.model = RecruitmentModel(spec.country, n_agents=spec.agents, years=spec.years, burn_in_years=spec.burn_in,
                                       params=spec.params, policies=sc.policies(), rng=spec.seed, collect=False,
                                       draw=spec.draw, effects=spec.effects)
+        labels.label_groups(self.model, spec.organisations)  # after the burn-in: no label acts during it
+        self.members_start = labels.members_by_label(self.model, len(organisations()))
+        self.arrests = np.zeros((2, len(organisations()) + 1))  # members' and leaders' arrests by label, summed
         self.setup_seconds = time.perf_counter() - tic - self.model.step_seconds
         self.carry = (Carry(), Carry())  # arrivals, departures: whole agents per month (region.migration)
         self.moves: dict[str, float] | None = None  # this month's migration counts, once migration has run
@@ -85,25 +90,16 @@ class Partition:
             return 1.0
         return float(np.mean(self.model.effect("arrest_member", members)))
 
-    def leader_index(self) -> float:
-        """Mean multiplier of the active policies on leaders' arrest risk (1: none; region.organisations)."""
-        m = self.model
-        members = m.pop.members()
-        leaders = members[m.pop.leader[members]]
-        if leaders.size == 0:
-            return 1.0
-        return float(np.mean(m.effect("arrest_member", leaders) * m.effect("leader_arrest", leaders)))
-
-    def report(self) -> dict[str, float]:
+    def report(self) -> dict[str, Any]:
         m = self.model
         groups = m.group_list
-        leaders = float(m.row.get("leaders", 0.0))
         out = {"enforcement": self.enforcement(), "running": bool(m.running),
                "demand": float(np.mean(m.group_demand)) if len(groups) else 0.0,
                "capacity": float(sum(g.capacity for g in groups) * m.scale),
                "members": float(m.row.get("members", np.nan)), "recruits": float(m.row.get("recruits", np.nan)),
-               "homicides": float(m.row.get("homicides", np.nan)), "leader_index": self.leader_index(),
-               "leaders_arrested": float(m.row.get("arrests_leader", 0.0)) / leaders if leaders > 0 else 0.0}
+               "homicides": float(m.row.get("homicides", np.nan)),
+               # per organisation: leader-arrest index and share arrested, its labelled groups only (shared leadership)
+               "org_leaders": labels.leaders_by_label(m, len(organisations()))}
         if self.moves is not None:
             out.update(self.moves)
         return out
@@ -124,6 +120,7 @@ class Partition:
         if move is not None:
             self._migrate(move)
         self.model.step()
+        self.arrests += labels.arrests_by_label(self.model, len(organisations()))
         if move is not None:
             self.moves.update({f"arrived_{k}": v * self.model.scale for k, v in people.tally(self.model).items()})
         return self.report()
@@ -131,7 +128,8 @@ class Partition:
     def finish(self) -> dict[str, Any]:
         df = self.model.results()
         return {"results": df, "summary": run_summary(self.model, df, self.setup_seconds), "seed": self.spec.seed,
-                "calibrated": self.model.posterior_draw is not None}
+                "calibrated": self.model.posterior_draw is not None,
+                "organisations": labels.summary(self.model, self.members_start, self.arrests, self.spec.country)}
 
 
 class LocalPartitions:
@@ -174,7 +172,7 @@ def specs_for(plan: regional.RegionalPlan, *, agents: int | dict[str, int], year
         draw = 0 if replicate is None else replicate
         eff = None if replicate is None else effect_sets.for_replicate(replicate, effect_sets.mode())
         out.append(CountrySpec(c, int(n), years, burn_in, country_seed(base, c), dict(plan.params),
-                               tuple(plan.specs[c]), draw, eff, plan.name))
+                               tuple(plan.specs[c]), draw, eff, plan.name, labels.shares_for(c)))
     return out
 
 
@@ -200,23 +198,25 @@ def _record(month: int, net: Network, flows: FlowModel | None, factors, reports,
         for k in MIGRATION_KEYS:
             if k in rep:
                 row[f"{k}_{c}"] = rep[k]
-    if deficit is not None:
+    if deficit is not None:  # per country and organisation it belongs to
         for c, d in zip(net.countries, deficit):
-            row[f"command_deficit_{c}"] = float(d)
+            for j, o in enumerate(organisations()):
+                if c in o.countries:
+                    row[f"command_deficit_{c}_{o.name}"] = float(d[j])
     return row
 
 
 class Leadership:
-    """Shared leadership (``region.organisations``): each country's command deficit from leaders removed by
-    enforcement, and the partners' revenue factors it weakens."""
+    """Shared leadership (``region.organisations``): each country's command deficit in each organisation from the
+    leaders of its labelled groups removed by enforcement, and the partners' revenue factors it weakens."""
 
     def __init__(self, plan: regional.RegionalPlan):
-        self.deficit = np.zeros(len(plan.countries))
+        self.deficit = np.zeros((len(plan.countries), len(organisations())))
         self.decay = float(np.exp(-1.0 / plan.leadership_recovery_months))
         self.countries = plan.countries
 
     def apply(self, factors, reports, weights) -> list[float]:
-        removed = np.array([removed_share(r["leader_index"], r["leaders_arrested"]) for r in reports])
+        removed = np.array([[removed_share(e, a) for e, a in r["org_leaders"]] for r in reports])
         self.deficit = np.minimum(self.deficit * self.decay + removed, 1.0)
         return [float(f) for f in weakened(np.asarray(factors), self.countries, self.deficit, weights)]
 

@@ -46,6 +46,9 @@ POLICY_FIELDS = {"kind", "name", "start", "end", "coverage", "budget", "targetin
 #: regional targeting of a policy (read by ``recruitsim.region``; refused by single-country commands):
 #: ``countries`` = ISO3 codes the policy acts in, ``route`` = the trafficking route an interdiction acts on
 REGION_FIELDS = {"countries", "route"}
+#: policy fields set by ``recruitsim.region`` only (never read from a file): ``organisations`` = the organisation
+#: labels of the groups whose members the policy reaches (``model.policies.Policy.organisations``)
+INTERNAL_FIELDS = {"organisations"}
 #: the optional ``[region]`` table of a regional scenario (flow-model settings, read by ``recruitsim.region``)
 REGION_TABLE = "region"
 #: settings each delivery level reads (model/policies.py): the others are refused, not ignored
@@ -78,8 +81,9 @@ class Scenario:
         """Fresh Policy objects (each model run needs its own)."""
         out = []
         for spec in self.policy_specs:
-            settings = {k: v for k, v in spec.items() if (k not in POLICY_FIELDS or k == "coverage") and k not in REGION_FIELDS}
-            fields = {k: v for k, v in spec.items() if k in POLICY_FIELDS and k != "coverage"}
+            settings = {k: v for k, v in spec.items()
+                        if (k not in POLICY_FIELDS or k == "coverage") and k not in REGION_FIELDS | INTERNAL_FIELDS}
+            fields = {k: v for k, v in spec.items() if (k in POLICY_FIELDS and k != "coverage") or k in INTERNAL_FIELDS}
             out.append(Policy(settings=settings, **fields))
         return out
 

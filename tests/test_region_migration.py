@@ -112,12 +112,13 @@ def test_shared_leadership_passes_leader_arrests_to_the_partners():
 
     assert removed_share(1.0, 0.3) == 0.0 and removed_share(2.0, 0.1) == pytest.approx(0.05)
     f = np.array([1.0, 0.9, 1.1])
-    assert np.array_equal(weakened(f, ("SLV", "HND", "GTM"), np.zeros(3), np.ones(3)), f)  # no deficit: untouched
+    assert np.array_equal(weakened(f, ("SLV", "HND", "GTM"), np.zeros((3, 2)), np.ones(3)), f)  # no deficit: untouched
     region = {"transnational": True, **INTEL}
     on = run_region("SLV,HND,GTM", scenario=scenario(region=region), **SMALL)
     off = run_region("SLV,HND,GTM", scenario=scenario(region={**region, "shared_leadership": False}), **SMALL)
     a, b = on.flows, off.flows
-    assert (a["command_deficit_SLV"].iloc[1:] > 0).all() and (a["command_deficit_GTM"] == 0).all()
+    assert (a["command_deficit_SLV_maras"].iloc[1:] > 0).all() and (a["command_deficit_GTM_maras"] == 0).all()
+    assert (a["command_deficit_GTM_mexican_cartels"] == 0).all() and "command_deficit_SLV" not in a
     assert (a["revenue_factor_GTM"] <= b["revenue_factor_GTM"]).all()
     assert a["revenue_factor_GTM"].iloc[-1] < b["revenue_factor_GTM"].iloc[-1]  # a partner loses command
 
