@@ -1,5 +1,8 @@
 """Every shipped calibrated baseline holds still: with no policy, members and homicide in year 10 are
-within a band of year 1, and no group dies out (issue 11's stationarity, on the calibrated posteriors).
+within a band of year 1, and no group dies out (issue 11's stationarity, on the calibrated posteriors);
+and the baseline (median over 4 replicates of posterior draws) stays within the profile's trajectory targets
+in every year of the 10 (homicide and incarceration within the range the country saw in its last ten years of
+data, ``calibration.trajectory``).
 
 The band: the calibration asks members and youth homicides to change by at most 2% a year over its fit
 window (``calibration.targets.STATIONARITY``); over the 9 years between year 1 and year 10 that is at
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from recruitsim.calibration import trajectory
 from recruitsim.model import RecruitmentModel
 from recruitsim.model.posteriors import params_for
 
@@ -20,11 +24,10 @@ SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "calibra
 
 
 @pytest.mark.parametrize("country", SHIPPED)
-def test_calibrated_status_quo_is_stationary(country, calibrated):
+def test_calibrated_status_quo_holds_still(country, calibrated):
     # enough agents for about 60 simulated members per group (below 50 a group can die out by chance: the
     # run commands warn there), at least 50,000
-    prev = params_for(country, 0)["member_prevalence"]
-    n = int(min(400_000, max(50_000, 60 * 6 / prev)))
+    n = trajectory.baseline_agents(params_for(country, 0)["member_prevalence"])
     m = RecruitmentModel(country, n_agents=n, years=10, burn_in_years=5, rng=1, draw=0, collect=False)
     assert m.posterior_draw is not None, country
     df = m.run()
@@ -33,3 +36,32 @@ def test_calibrated_status_quo_is_stationary(country, calibrated):
         ratio = y[col].iloc[-1] / y[col].iloc[0]
         assert BAND[0] < ratio < BAND[1], (country, col, round(float(ratio), 3), y[col].round(1).tolist())
     assert all(g.members > 0 for g in m.group_list), (country, [g.members for g in m.group_list])
+
+
+#: Measured outside their trajectory target (``python -m recruitsim.calibration.trajectory --check``,
+#: docs/calibration.md): the fits stopped on budget with loose tolerances, and their incarceration sits
+#: above the decade's range (a refit at a larger budget is the fix; strict, so a fixed one must leave the list).
+OUTSIDE = {
+    "BOL": "incarceration 282-320 against a band up to 231",
+    "BRA": "homicide 15.4-16.5 against a band from 16.5 (target 18.2-18.7)",
+    "CHL": "homicide up to 7.53 against a band up to 7.52",
+    "JAM": "incarceration 178 in one year against a band up to 174",
+    "NIC": "incarceration 369-397 against a band up to 367",
+    "PRY": "incarceration up to 272 against a band up to 264",
+    "TTO": "incarceration 342-380 against a band up to 314",
+    "VEN": "incarceration up to 227 against a band up to 220",
+}
+
+
+def _trajectory_case(country: str):
+    if country in OUTSIDE:
+        return pytest.param(country, marks=pytest.mark.xfail(reason=OUTSIDE[country], strict=True))
+    return country
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("country", [_trajectory_case(c) for c in SHIPPED])
+def test_calibrated_baseline_stays_within_its_trajectory_for_10_years(country, calibrated):
+    # what a comparison's baseline shows: the median over replicates, replicate r running posterior draw r
+    for e in trajectory.check_baseline(country, replicates=4):
+        assert e["within"], (country, e["name"], e["bounds"], e["simulated"])
