@@ -5,8 +5,8 @@ Input: a tidy frame of monthly model outputs for several scenarios and replicate
 steps, each a small function below:
 
 1. **Totals per run.** Monthly flows are discounted to month 0 at ``discount`` a year,
-   ``(1 + r) ** (-month / 12)``; stocks (members, youths in custody) become person-years (stock / 12
-   per month), discounted the same way. Programme cost columns are converted to 2024 USD from the price
+   ``(1 + r) ** (-month / 12)``; stocks (members, youths in custody, people living displaced) become
+   person-years (stock / 12 per month), discounted the same way. Programme cost columns are converted to 2024 USD from the price
    year of their policy kind (``recruitsim.economics.costs``).
 2. **Paired differences.** Each scenario run is paired with the baseline run of the same replicate
    (and posterior draw, if any): with common random numbers the difference is mostly the policy's
@@ -53,7 +53,7 @@ FLOWS = ("recruits", "homicides", "homicides_youth", "homicides_male", "homicide
          "homicides_youth_female", "homicides_expected", "homicides_youth_expected", "homicides_male_expected",
          "homicides_female_expected", "trafficked_new", "completions", "offences_violent", "offences_property", "offences_drug",
          "arrests", "displaced_people")
-STOCKS = ("members", "incarcerated", "employed")
+STOCKS = ("members", "incarcerated", "employed", "displaced_stock_people")
 OUTCOMES = ("homicides", "recruits", "member_years")
 QUANTILES = (0.1, 0.9)
 
@@ -80,7 +80,13 @@ COLUMN_HELP: dict[str, str] = {
     "offences_property_averted": "Property and extortion offences averted inside the window (discounted).",
     "offences_drug_averted": "Drug-market offences averted inside the window (discounted).",
     "arrests_averted": "Arrests of youths averted inside the window (discounted).",
-    "displaced_people_averted": "People of all ages displaced averted (discounted).",
+    "displaced_people_averted": "New displacements of people of all ages averted (discounted; a flow, shown but not priced: "
+                                "the person-years displaced are).",
+    "displaced_years_averted": "Person-years lived displaced (people of all ages) averted inside the window: the model's stock "
+                               "displaced_stock_people / 12 per month, discounted.",
+    "displaced_years_beyond_averted": "Displaced person-years averted after the window: people displaced at the end (baseline - "
+                                      "scenario) x their remaining years at the run's return rate (about 1 / (12 x "
+                                      "displacement_return)), discounted; 0 with the horizon extension off.",
     "employed_years_gained": "Person-years of youth employment gained (discounted).",
     "recruits_averted_undiscounted": "Recruits averted over the horizon, not discounted.",
     "homicides_averted_undiscounted": "Homicides averted over the horizon, not discounted.",
@@ -105,12 +111,14 @@ COLUMN_HELP: dict[str, str] = {
                           "year after completion to age 64, discounted); split participants / taxpayers / others.",
     "benefit_employment": "Stream: employed person-years gained x base earnings (inside the window); split participants / taxpayers / others.",
     "benefit_trafficking": "Stream: new trafficking victims averted x 0.103 x VSL (UK Home Office ratio); victims and others.",
-    "benefit_displacement": "Stream: people displaced averted x cost per displaced person-year (IDMC) x years displaced (GUESS); victims and others.",
+    "benefit_displacement": "Stream: displaced person-years averted (in the window + spells still running at its end) x cost per "
+                            "displaced person-year (IDMC); victims and others.",
     "benefit_deadweight": "Stream 'deadweight': deadweight rate x the taxpayers' net benefit (sign included): negative when the policy adds "
                           "net public spending, positive when it saves it (indirect).",
     "benefits": "Monetised benefits counted in the net benefit: every stream except prison (prison savings are in the cost).",
     "beyond_horizon_share": "Share of the monetised streams (absolute values, central prices) that falls after the simulated window: "
-                            "completers' earnings to age 64, custody still to serve, careers at the exit rates; 0 with the horizon extension off.",
+                            "completers' earnings to age 64, custody still to serve, careers at the exit rates, displacement spells "
+                            "still running; 0 with the horizon extension off.",
     "net_benefit": "Monetised benefits minus incremental cost (2024 USD, discounted); > 0 means worth more than it costs; "
                    "= perspective_taxpayers + perspective_victims_and_others + perspective_indirect.",
     "perspective_taxpayers": "Net benefit to taxpayers: prison cost avoided + police and courts + the tax share of earnings - programme cost.",
@@ -127,7 +135,8 @@ COLUMN_HELP: dict[str, str] = {
 _INTERVAL = ("program_cost", "prison_cost_change", "incremental_cost", "recruits_averted", "member_years_averted", "homicides_averted",
              "homicides_youth_averted", "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
              "trafficking_victims_averted", "completions_gained", "offences_violent_averted", "offences_property_averted",
-             "offences_drug_averted", "arrests_averted", "displaced_people_averted", "employed_years_gained",
+             "offences_drug_averted", "arrests_averted", "displaced_people_averted", "displaced_years_averted",
+             "displaced_years_beyond_averted", "employed_years_gained",
              "cost_per_recruit_averted", "cost_per_homicide_averted", *streams.STREAMS, "benefits", "net_benefit",
              *(f"perspective_{w}" for w in streams.PERSPECTIVES), "bcr", "beyond_horizon_share")
 for _c in streams.PRICED:
@@ -253,12 +262,17 @@ def run_totals(results: pd.DataFrame, discount: float = 0.03, policy_kinds: dict
         data[key] = data[key] + v if key in data else v
     totals = pd.DataFrame(data).groupby(["scenario", *keys], sort=False).sum()
     beyond = _beyond(df, keys, discount) if life_course else pd.DataFrame(index=totals.index)
-    for col in BEYOND:
+    for col in (*BEYOND, *RUN_END):
         totals[col] = beyond[col].reindex(totals.index).fillna(0.0) if col in beyond else 0.0
+    if life_course and "displaced_stock_people" in df and "returned_people" not in df:
+        notes.append(f"displacement after the window: the results lack returned_people, so spells still running end at the "
+                     f"default return rate {lifecourse.default_return():g} a month (range 0.005-0.06, not drawn)")
     return totals, notes
 
 
 BEYOND = ("incarcerated_years_beyond", "arrests_beyond", *(f"offences_{k}_beyond" for k in lifecourse.OFFENCE_KINDS))
+#: per run, not summed: people displaced at the end and each one's discounted person-years displaced after it
+RUN_END = ("displaced_stock_end", "displaced_years_left")
 
 
 def _completion_years(df: pd.DataFrame, discount: float, fixed: dict, life_course: bool) -> dict[str, np.ndarray]:
@@ -347,6 +361,8 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
             "completion_years_beyond": -av("completion_years_beyond"),
             "employed_years_gained": -av("employed_years"),
             "displaced_people_averted": av("displaced_people"),
+            "displaced_years_averted": av("displaced_stock_people_years"),
+            "displaced_years_beyond_averted": _displaced_beyond(b, sc, common),
             "recruits_averted_undiscounted": av("recruits_undiscounted"),
             "homicides_averted_undiscounted": av(f"{h['total']}_undiscounted"),
         }, index=common)
@@ -358,6 +374,15 @@ def paired_differences(totals: pd.DataFrame, baseline: str = "baseline", homicid
     paired[prog_cols] = paired[prog_cols].fillna(0.0)
     paired.attrs["homicide_estimator"] = h["estimator"]
     return paired
+
+
+def _displaced_beyond(b: pd.DataFrame, sc: pd.DataFrame, index) -> pd.Series:
+    """Displaced person-years averted after the window: end stock averted x the remaining years of one person
+    displaced at the end, at the return rate of the pair's baseline run (the same ``displacement_return``
+    drives both runs of a pair; one rate per pair keeps the runs' sampling noise out of the difference)."""
+    if "displaced_stock_end" not in sc:
+        return pd.Series(np.nan, index=index)
+    return (b["displaced_stock_end"] - sc["displaced_stock_end"]) * b["displaced_years_left"]
 
 
 @dataclass
@@ -525,7 +550,8 @@ STREAMS = streams.STREAMS
 OUTCOME_COLUMNS = ("recruits_averted", "member_years_averted", "homicides_averted", "homicides_youth_averted",
                    "homicides_male_averted", "homicides_female_averted", "incarceration_years_averted",
                    "trafficking_victims_averted", "completions_gained", "offences_violent_averted", "offences_property_averted",
-                   "offences_drug_averted", "arrests_averted", "displaced_people_averted", "employed_years_gained")
+                   "offences_drug_averted", "arrests_averted", "displaced_people_averted", "displaced_years_averted",
+                   "displaced_years_beyond_averted", "employed_years_gained")
 
 
 def _putter(row: dict):
@@ -605,7 +631,7 @@ SENSITIVITY_GROUPS = {
     "victim costs per offence": ("victim_violent", "victim_property", "victim_drug"),
     "police and court costs": ("police", "court", "case_share"),
     "earnings (completion, employment, custody)": ("earnings_base", "completion_premium", "employment_rate"),
-    "displacement cost": ("idp_year", "years_displaced"), "deadweight cost of taxation": ("deadweight",),
+    "displacement cost": ("idp_year",), "deadweight cost of taxation": ("deadweight",),
 }
 SENSITIVITY_INPUTS = (*SENSITIVITY_GROUPS, "programme unit costs", "discount rate", "life-course horizon")
 

@@ -87,7 +87,6 @@ COMPONENT_LABELS = {
     "case_share": "Court cases per arrest", "prison_marginal_share": "Marginal / average cost of a custody-year",
     "earnings_base": "Base annual earnings (low-skill young adult)", "completion_premium": "Earnings premium of secondary completion",
     "employment_rate": "Share of working years employed", "idp_year": "Cost per displaced person-year",
-    "years_displaced": "Years a displaced person stays displaced",
 }
 
 

@@ -1,6 +1,6 @@
 """Life-course horizon: outcomes that continue past the simulated window, carried forward WSIPP-style.
 
-Three things the window cuts off are carried to a stated end, discounted to month 0 at the run's rate:
+Four things the window cuts off are carried to a stated end, discounted to month 0 at the run's rate:
 
 * **earnings of completers**: a secondary completion in month ``m`` raises earnings from the year after
   completion for ``working_years`` years (to age 64, the stated age, for a completion at about 18),
@@ -10,7 +10,12 @@ Three things the window cuts off are carried to a stated end, discounted to mont
 * **careers**: members at the end of the window stay members at the run's own exit rate (desistance,
   ageing out at 30 and deaths over its last 12 months), so careers end by the model's upper age of about
   30; each member-year carries the excess offending and arrests of members over non-members of the
-  same run's last 12 months.
+  same run's last 12 months;
+* **displacement still running**: people living displaced at the end of the window go home at the
+  run's own monthly return rate (people returned / people displaced the month before, over the whole
+  run: the model's ``displacement_return``, constant within a run), so a person displaced at the end
+  stays about ``1 / (12 x rate)`` more years (``displaced_years_left``; at most ``CARRY_YEARS``). Where
+  the results lack ``returned_people`` the parameter's default is used (``default_return``).
 
 With the horizon extension off (``life_course=False``) only the in-window part is counted and every
 ``*_beyond`` total is zero.
@@ -51,9 +56,33 @@ def _last_year(g, col: str) -> float:
     return float(g[col].tail(12).mean()) if col in g else 0.0
 
 
+def default_return() -> float:
+    """The model's default ``displacement_return`` (0.02 a month, range 0.005-0.06; docs/parameters.md)."""
+    from recruitsim.model.params import PARAMETERS  # here, so that importing the economics does not load the model
+
+    return PARAMETERS["displacement_return"].default
+
+
+def return_rate(g) -> float:
+    """The run's monthly return rate of the displaced: people returned / people displaced at the end of the
+    month before, over the whole run; ``default_return()`` without ``returned_people`` or anyone displaced."""
+    if not {"returned_people", "displaced_stock_people"} <= set(g):
+        return default_return()
+    exposed = float(g["displaced_stock_people"].iloc[:-1].sum())
+    return float(g["returned_people"].iloc[1:].sum()) / exposed if exposed > 0 else default_return()
+
+
+def displaced_years_left(g, n_months: int, rate: float) -> dict[str, float]:
+    """People displaced at the end of the run and each one's discounted person-years displaced after it."""
+    if "displaced_stock_people" not in g:
+        return {}
+    return {"displaced_stock_end": float(g["displaced_stock_people"].iloc[-1]),
+            "displaced_years_left": carried_years(1.0, return_rate(g), n_months, rate)}
+
+
 def run_beyond(g, n_months: int, rate: float) -> dict[str, float]:
     """One run's (one scenario x replicate, sorted by month) totals carried past the window."""
-    out: dict[str, float] = {}
+    out: dict[str, float] = displaced_years_left(g, n_months, rate)
     inc = _last_year(g, "incarcerated")
     if {"incarcerated", "releases"} <= set(g):  # without the exit rate there is nothing to carry
         h = _last_year(g, "releases") / inc if inc > 0 else 1.0

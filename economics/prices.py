@@ -14,7 +14,7 @@ into the *components* of a country's prices, each a ``costs.Range`` drawn per re
   secondary-completion premium, the employment rate, growth and working years after completion, and
   the split of an earnings gain between participants, taxpayers and others (WSIPP program 561);
 * trafficking: cost per victim = 0.103 x VSL (UK Home Office ratio); displacement: IDMC cost per
-  displaced person-year x years displaced (GUESS).
+  displaced person-year (the person-years are the model's own: ``cea`` and ``lifecourse``).
 
 ``unit_values`` combines component draws into the prices the benefit streams use.
 """
@@ -28,7 +28,7 @@ from .tables import Range, _csv, regional_gni, valuation_rows
 US = "USA"
 #: Components drawn independently per economic draw (besides the VSL, the prison cost and the deadweight).
 COMPONENTS = ("victim_violent", "victim_property", "victim_drug", "police", "court", "case_share", "prison_marginal_share",
-              "earnings_base", "completion_premium", "employment_rate", "idp_year", "years_displaced")
+              "earnings_base", "completion_premium", "employment_rate", "idp_year")
 FIXED = ("earnings_growth", "working_years", "trafficking_ratio", "share_participants", "share_taxpayers", "share_others")
 
 
@@ -94,7 +94,6 @@ def components(country: str, vsl: Range, prison_year: Range) -> tuple[dict[str, 
     out["completion_premium"] = _range(_row("earnings", "completion_premium", "ANY"))
     out["employment_rate"] = _range(_row("earnings", "employment_rate", "ANY"))
     out["idp_year"] = _range(_row("displacement", "cost_per_idp_year", "ANY"))
-    out["years_displaced"] = _range(_row("displacement", "years_displaced", "ANY"))
     fixed = {"earnings_growth": float(_row("earnings", "growth", "ANY")["central"]),
              "working_years": float(_row("earnings", "working_years", "ANY")["central"]),
              "trafficking_ratio": float(_row("trafficking", "ratio_to_homicide", "GBR")["central"])}
@@ -129,5 +128,5 @@ def unit_values(c: dict[str, np.ndarray], fixed: dict[str, float]) -> dict[str, 
         "wage_year": c["earnings_base"],  # earnings of an extra employed person-year
         "completion_year": c["earnings_base"] * c["completion_premium"] * c["employment_rate"],
         "trafficking": c["vsl"] * fixed["trafficking_ratio"],
-        "displaced": c["idp_year"] * c["years_displaced"],
+        "displaced_year": c["idp_year"],  # per displaced person-year
     }

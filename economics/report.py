@@ -366,6 +366,8 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
         "custody-years": [count(v) for v in t["incarceration_years_averted"]],
         "trafficking victims": [count(v) for v in t["trafficking_victims_averted"]],
         "completions gained": [count(v) for v in t["completions_gained"]],
+        "displaced person-years (in the window)": intervals(t, "displaced_years_averted", f=count),
+        "displaced person-years (after it)": [count(v) for v in t["displaced_years_beyond_averted"]],
         "recruits (undiscounted)": [count(v) for v in t["recruits_averted_undiscounted"]],
         "homicides (undiscounted)": [count(v) for v in t["homicides_averted_undiscounted"]],
     })
@@ -450,7 +452,8 @@ def monetised_section(t: pd.DataFrame) -> list[str]:
             "Means over paired replicates at central prices [10%, 90% over replicates x economic draws]; benefits = every stream "
             "except prison (prison is in the incremental cost); net benefit = benefits - incremental cost; BCR = (benefits + prison "
             "avoided) / programme cost, from the means shown. 'beyond horizon' = share of the streams (absolute values) falling "
-            "after the simulated years (completers' earnings to age 64, custody still to serve, careers).", "", md_table(head), "",
+            "after the simulated years (completers' earnings to age 64, custody still to serve, careers, displacement spells "
+            "still running).", "", md_table(head), "",
             "### By stream", "", "Streams that are zero for a scenario are left out; prices and sources: docs/economics.md.", "",
             md_table(pd.DataFrame(rows)) if rows else "(no monetised streams)", "",
             "## Who gains: perspectives", "",

@@ -24,7 +24,7 @@ STREAMS: dict[str, tuple[str, str, str]] = {
     "benefit_completion": ("secondary completion (lifetime earnings)", "completion_earnings", "earnings"),
     "benefit_employment": ("employment (earnings)", "employment_earnings", "earnings"),
     "benefit_trafficking": ("trafficking victims", "trafficking", "victims_and_others"),
-    "benefit_displacement": ("displaced people", "displacement", "victims_and_others"),
+    "benefit_displacement": ("displaced person-years", "displacement", "victims_and_others"),
     "benefit_deadweight": ("deadweight cost of taxes", "deadweight", "indirect"),
 }
 PERSPECTIVES = ("taxpayers", "participants", "victims_and_others", "indirect")
@@ -39,7 +39,7 @@ PRICED = {
     "benefit_completion": [("completion_years_within", "completion_years_beyond", "completion_year")],
     "benefit_employment": [("employed_years_gained", None, "wage_year")],
     "benefit_trafficking": [("trafficking_victims_averted", None, "trafficking")],
-    "benefit_displacement": [("displaced_people_averted", None, "displaced")],
+    "benefit_displacement": [("displaced_years_averted", "displaced_years_beyond_averted", "displaced_year")],
 }
 
 

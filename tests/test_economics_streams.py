@@ -68,15 +68,15 @@ def test_averted_offences_are_benefits_to_victims_at_the_unit_price():
 
 
 def test_arrests_completions_employment_trafficking_displacement_are_priced():
-    base = {"arrests": 50.0, "employed": 1000.0, "displaced_people": 30.0}
-    df = frame({"baseline": base, "p": {"arrests": 45.0, "employed": 1012.0, "displaced_people": 27.0, "trafficked_new": 1.0,
+    base = {"arrests": 50.0, "employed": 1000.0, "displaced_stock_people": 360.0}
+    df = frame({"baseline": base, "p": {"arrests": 45.0, "employed": 1012.0, "displaced_stock_people": 324.0, "trafficked_new": 1.0,
                                         "completions": 51.0, "cost_jobs": 1.0}})
     t = scenario_table(df, "LAC", n_draws=5, life_course=False).set_index("name").loc["p"]
     c = costs.assumptions("LAC").components
     assert t["benefit_justice"] == pytest.approx(5 * D * (c["police"].central + c["case_share"].central * c["court"].central))
     assert t["benefit_employment"] == pytest.approx(D * c["earnings_base"].central)  # 12 more employed = 1 person-year a month
     assert t["benefit_trafficking"] == pytest.approx(D * 0.103 * costs.assumptions("LAC").vsl.central)
-    assert t["benefit_displacement"] == pytest.approx(3 * D * c["idp_year"].central * c["years_displaced"].central)
+    assert t["benefit_displacement"] == pytest.approx(3 * D * c["idp_year"].central)  # 36 fewer displaced = 3 person-years a month
     assert t["benefit_completion"] > 0  # earnings inside the 2-year window of those who completed in year 1
 
 
