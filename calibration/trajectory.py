@@ -106,13 +106,15 @@ def baseline(code: str, replicates: int = 4, agents: int | None = None) -> pd.Da
     ``baseline_agents`` of draw 0 (a low-prevalence profile needs more agents to keep its groups alive)."""
     import pandas as pd
 
-    from .posterior import calibrated_model, params_for
+    from recruitsim.model import RecruitmentModel
+    from recruitsim.model.posteriors import params_for
+    from recruitsim.model.streams import replicate_seed
 
     agents = agents or baseline_agents(params_for(code, 0)["member_prevalence"])
-
     rows = []
-    for r in range(replicates):
-        df = calibrated_model(code, replicate=r, n_agents=agents, years=HORIZON, burn_in_years=5, collect=False).run()
+    for r in range(replicates):  # as posterior.calibrated_model(code, replicate=r) and the scenario runner
+        df = RecruitmentModel(code, n_agents=agents, years=HORIZON, burn_in_years=5, draw=r, rng=replicate_seed(1, r),
+                              collect=False).run()
         rows.append(yearly(df).assign(replicate=r).reset_index())
     return pd.concat(rows, ignore_index=True)
 
