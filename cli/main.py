@@ -216,9 +216,10 @@ def build_parser() -> Parser:
 
 def _registrations():
     """Each subcommand's module registers its parser."""
-    from . import calibration, compare, region, sensitivity, serve, sweep
+    from . import calibration, compare, region, region_calibrate, sensitivity, serve, sweep
 
-    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register, region.register]
+    return [sweep.register, sensitivity.register, compare.register, serve.register, calibration.register, region.register,
+            region_calibrate.register]
 
 
 #: the library's own errors (module, class): their message is one line for the user

@@ -2,6 +2,8 @@
 
 * ``routes``: the route network, corridors and the flow model's data (``region/data``, sources in SOURCES.md);
 * ``flows``: route choice (logit), price (log-sum) and volume (demand elasticity), country revenue factors;
+* ``flow_targets``, ``flow_prior``, ``calibrate_flows``, ``flow_report``: the route shares calibrated to published
+  seizures and flow facts (targets, prior, sampler, what is written and reported; ``recruitsim region-calibrate``);
 * ``scenario``: a scenario's policies per country, and the interdiction they put on routes;
 * ``simulation``: the month loop over country partitions (one process), the results;
 * ``dask_run``: the same loop with each country a Dask actor (one partition per worker);

@@ -75,6 +75,14 @@ def routes() -> tuple[Route, ...]:
 
 
 @cache
+def route_priors() -> dict[str, tuple[float, float, float, str]]:
+    """Route -> (prior share, low, high, sources): the documented GUESS ranges that ``region.calibrate_flows``
+    starts from (the ``prior_*`` columns of ``routes.csv``; ``share``/``low``/``high`` are what it wrote)."""
+    return {r["route"]: (float(r["prior_share"]), float(r["prior_low"]), float(r["prior_high"]), r["prior_sources"])
+            for r in _csv("routes.csv")}
+
+
+@cache
 def production() -> dict[str, tuple[float, float, float, str]]:
     """Source country -> (share of production, low, high, sources)."""
     rows = {r["source"]: (float(r["share"]), float(r["low"]), float(r["high"]), r["sources"]) for r in _csv("production.csv")}
