@@ -46,7 +46,6 @@ OUTSIDE = {
     "JAM": "incarceration 178 in one year against a band up to 174",
     "PRY": "incarceration 254-283 against a band up to 264 (refit at 500 simulations)",
     "TTO": "incarceration 345-368 against a band up to 314 (refit at 500 simulations: median 306 against 276 observed)",
-    "VEN": "incarceration up to 227 against a band up to 220",
 }
 
 
