@@ -16,13 +16,11 @@ far outside ``low``-``high`` the model may fall before the fit penalises it (GUE
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
-from .routes import MARKETS, RegionError, Route
+from .routes import MARKETS, RegionError, Route, _csv
 
 
 @dataclass(frozen=True)
@@ -55,11 +53,6 @@ class FlowTarget:
     note: str
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with resources.files("recruitsim.region.data").joinpath(name).open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def _number(row: dict, key: str, where: str) -> float:
     try:
         v = float(row[key])
@@ -78,7 +71,7 @@ def _ordered(low: float, value: float, high: float, where: str) -> None:
 def load_seizures(rows: list[dict[str, str]] | None = None) -> tuple[tuple[Seizure, ...], tuple[str, ...]]:
     """(seizures with a figure, countries listed without one) from ``seizures.csv`` (or ``rows``)."""
     found, missing = [], []
-    for i, r in enumerate(_rows("seizures.csv") if rows is None else rows, start=2):
+    for i, r in enumerate(_csv("seizures.csv") if rows is None else rows, start=2):
         where = f"seizures.csv, row {i} ({r.get('country', '?')})"
         if not (r.get("tonnes") or "").strip():
             missing.append(r["country"])
@@ -95,7 +88,7 @@ def load_seizures(rows: list[dict[str, str]] | None = None) -> tuple[tuple[Seizu
 
 def load_flow_targets(rows: list[dict[str, str]] | None = None) -> tuple[FlowTarget, ...]:
     out = []
-    for i, r in enumerate(_rows("flow_targets.csv") if rows is None else rows, start=2):
+    for i, r in enumerate(_csv("flow_targets.csv") if rows is None else rows, start=2):
         where = f"flow_targets.csv, row {i} ({r.get('name', '?')})"
         if r.get("kind") not in ("share", "tonnes"):
             raise RegionError(f"{where}: 'kind' = {r.get('kind')!r}; use share or tonnes")
