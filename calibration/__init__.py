@@ -8,5 +8,6 @@
 * ``posterior`` - using the posteriors: ``draw(country, replicate)``, ``params_for``, ``calibrated_model``
 * ``report``    - fit reports (markdown table + plot)
 * ``trial``     - the in-model randomised trial of mentoring
+* ``tables``    - the tables of docs/calibration.md, from the shipped posteriors (``python -m recruitsim.calibration.tables``)
 * ``cli``       - ``recruitsim calibrate | profiles | trial``
 """
