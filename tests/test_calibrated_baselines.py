@@ -45,7 +45,6 @@ OUTSIDE = {
     "BRA": "homicide 15.4-16.5 against a band from 16.5 (target 18.2-18.7)",
     "JAM": "incarceration 178 in one year against a band up to 174",
     "PRY": "incarceration 254-283 against a band up to 264 (refit at 500 simulations)",
-    "TTO": "incarceration 345-368 against a band up to 314 (refit at 500 simulations: median 306 against 276 observed)",
 }
 
 
