@@ -302,6 +302,18 @@ SETTING_BOXES = (("agents", "Simulated youths", "More: narrower intervals, slowe
                  ("seed", "Seed", "Same seed, same results."))
 
 
+
+def setting_inputs(fields: dict, boxes, limits: dict, css: str, width: str) -> None:
+    """One text box per ``(key, label, hint)`` of ``boxes`` (the Compare and Region tabs' run settings): its value in
+    ``fields[key]``, its range ``limits[key]``; the problem with the text, else the hint and the range, below it.
+    Its class is ``css + key``. A plain function, not a component: the boxes sit in the caller's row."""
+    for key, label, hint in boxes:
+        lo, hi = limits[key]
+        problem = S.field_problem(fields[key].value, label, lo, hi)
+        solara.InputText(label, value=fields[key], continuous_update=True, error=bool(problem),
+                         message=problem or f"{hint} {lo:,}-{hi:,}.", classes=[f"{css}{key}"], style={"max-width": width})
+
+
 @solara.component
 def RunBar(fields: dict, problems: list[str], snap, running: bool, stale: bool, on_run, on_stop, on_precise, link: str):
     with solara.Column(classes=["rs-runbar"], gap="4px", style={"background-color": "#F2F7FB", "border": "1px solid #D0E2EF",
@@ -312,12 +324,7 @@ def RunBar(fields: dict, problems: list[str], snap, running: bool, stale: bool, 
             if running:
                 solara.Button("Stop", on_click=on_stop, outlined=True, icon_name="mdi-stop", classes=["rs-stop"],
                               style={"margin-top": "10px"})
-            for key, label, hint in SETTING_BOXES:
-                lo, hi = S.LIMITS[key]
-                problem = S.field_problem(fields[key].value, label, lo, hi)
-                solara.InputText(label, value=fields[key], continuous_update=True, error=bool(problem),
-                                 message=problem or f"{hint} {lo:,}-{hi:,}.", classes=[f"rs-input-{key}"],
-                                 style={"max-width": "150px"})
+            setting_inputs(fields, SETTING_BOXES, S.LIMITS, "rs-input-", "150px")
         Status(snap, running, stale)
         for p in problems:
             solara.Error(p, dense=True, classes=["rs-problem"])
@@ -796,12 +803,7 @@ def RegionRunPanel(fields: dict, settings, problems: list[str]):
                 if task.pending:
                     solara.Button("Stop", on_click=task.cancel, outlined=True, icon_name="mdi-stop", classes=["rs-region-stop"],
                                   style={"margin-top": "10px"})
-                for k, label, hint in REGION_BOXES:
-                    lo, hi = RR.LIMITS[k]
-                    problem = S.field_problem(fields[k].value, label, lo, hi)
-                    solara.InputText(label, value=fields[k], continuous_update=True, error=bool(problem),
-                                     message=problem or f"{hint} {lo:,}-{hi:,}.", classes=[f"rs-region-input-{k}"],
-                                     style={"max-width": "190px"})
+                setting_inputs(fields, REGION_BOXES, RR.LIMITS, "rs-region-input-", "190px")
             RegionStatus(snap, task.pending, settings)
             for p in problems:
                 solara.Error(p, dense=True, classes=["rs-region-problem"])

@@ -35,11 +35,40 @@ from .args import (
 
 # ---- run --------------------------------------------------------------------------------------
 def cmd_run(args) -> int:
-    from recruitsim.model import RecruitmentModel
-    from recruitsim.scenarios import library
-
     if region.is_regional(args, "run"):
         return region.cmd_run_region(args)
+
+    scenario = _run_scenario(args)
+    _check_run_out(args)
+    bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
+    tic = time.perf_counter()
+    # A single run uses the policy effects' point values (evidence medians), as RecruitmentModel does by default;
+    # --effects-draw R runs effect set R (what replicate R of a sweep or compare uses)
+    effect_set = None if args.point_effects else args.effects_draw
+    model = _run_model(args, scenario, effect_set, bar)
+    _warn_thin_groups(model, args.agents)
+    setup = time.perf_counter() - tic - model.step_seconds
+    interrupted = _step_to_end(model)
+    bar.close()
+    df = model.results()
+    if args.out is not None:
+        _write_run(df, args, scenario.name, complete=not interrupted, calibrated=model.posterior_draw is not None)
+    small_size_warning(args.agents)  # after the results are safe (an error stays the only line)
+    if interrupted:
+        print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
+        return 130
+    summary = {**run_summary(model, df, setup), "calibrated": model.posterior_draw is not None,
+               "effects": "point" if effect_set is None else f"draw {effect_set}", "versions": versions()}
+    if args.json:
+        print(dumps(summary))
+    else:
+        _print_run(df, scenario.name, model, summary, effect_set, args.out)
+    return 0
+
+
+def _run_scenario(args):
+    """The scenario of ``run``, checked (runnable alone, no policy starting after the horizon)."""
+    from recruitsim.scenarios import library
 
     try:
         scenario = library.load(args.scenario)
@@ -47,61 +76,65 @@ def cmd_run(args) -> int:
         library.check_horizon(scenario, int(round(args.years * 12)))
     except library.ScenarioError as e:
         raise UsageError(str(e)) from None
+    return scenario
+
+
+def _check_run_out(args) -> None:
+    """Refuse a sweep store as ``--out``; create the folder (only once the scenario is known to be good)."""
     if args.out is not None and (args.out / "_manifest.json").exists():
         raise UsageError(f"--out: '{args.out}' holds a sweep store; `run` would add files to its dataset; use another folder")
     if args.out is not None:
-        args.out = writable_dir("--out")(str(args.out))  # created only once the scenario is known to be good
-    bar = progress(args, total=int(round((args.years + args.burn_in) * 12)), desc=f"{args.country} {scenario.name}")
-    tic = time.perf_counter()
-    # a calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the scenario's params win.
-    # A single run uses the policy effects' point values (evidence medians), as RecruitmentModel does by default;
-    # --effects-draw R runs effect set R (what replicate R of a sweep or compare uses)
-    effect_set = None if args.point_effects else args.effects_draw
-    model = RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
-                             params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0,
-                             effects=effect_set)
-    effects_used = "point" if effect_set is None else f"draw {effect_set}"
-    draw = model.posterior_draw
+        args.out = writable_dir("--out")(str(args.out))
+
+
+def _run_model(args, scenario, effect_set: int | None, bar):
+    """The model of ``run``. A calibrated profile runs with draw 0 of its posterior (as RecruitmentModel does); the
+    scenario's params win."""
+    from recruitsim.model import RecruitmentModel
+
+    return RecruitmentModel(args.country, n_agents=args.agents, years=args.years, burn_in_years=args.burn_in,
+                            params=scenario.params, policies=scenario.policies(), rng=args.seed, progress=bar.update, draw=0,
+                            effects=effect_set)
+
+
+def _warn_thin_groups(model, agents: int) -> None:
     per_group = model.p.member_prevalence * model.n_agents / max(model.p.n_groups, 1)
-    if per_group < 50 and args.agents >= SOUND_AGENTS:  # below SOUND_AGENTS the size warning says it already
+    if per_group < 50 and agents >= SOUND_AGENTS:  # below SOUND_AGENTS the size warning says it already
         print(f"warning: about {per_group:.0f} simulated members per group (member_prevalence x agents / n_groups); "
               "below 50 a group can die out by chance: use more agents for this profile", file=sys.stderr)
-    setup = time.perf_counter() - tic - model.step_seconds
-    interrupted = False
+
+
+def _step_to_end(model) -> bool:
+    """Step the model to its horizon; True if Ctrl-C interrupted it."""
     try:
         while model.running:
             model.step()
     except KeyboardInterrupt:
-        interrupted = True
-    bar.close()
-    df = model.results()
-    if args.out is not None:
-        meta = {"country": args.country, "scenario": scenario.name, "seed": args.seed, "agents": args.agents,
-                "years": args.years, "burn_in_years": args.burn_in, "complete": not interrupted,
-                "calibrated": draw is not None, "versions": versions()}
-        try:
-            write_results(df, args.out, "results", meta=meta)
-        except OSError as e:
-            raise UsageError(f"--out: cannot write the results to '{args.out}' ({e.strerror or e})") from None
-    small_size_warning(args.agents)  # after the results are safe (an error stays the only line)
-    if interrupted:
-        print(f"interrupted after {len(df)} months" + (f"; results so far written to {args.out}" if args.out else ""), file=sys.stderr)
-        return 130
-    summary = {**run_summary(model, df, setup), "calibrated": draw is not None, "effects": effects_used,
-               "versions": versions()}
-    if args.json:
-        print(dumps(summary))
-    else:
-        print(annual_table(df, scenario.name, model))
-        print(f"\n{model.n_agents:,} agents x {model.months + model.burn_in} months in {summary['seconds']:.1f} s "
-              f"({summary['agent_steps_per_second'] / 1e6:.1f} M agent-steps/s); each agent = {model.scale:,.0f} people")
-        print("parameters: " + ("draw 0 of the calibrated posterior (calibration/posteriors; RECRUITSIM_POSTERIORS=off "
-                                "for the defaults)" if draw else "the profile defaults (not calibrated)"))
-        print("policy effects: " + ("point values (evidence medians; --effects-draw R for effect set R)" if effect_set is None
-                                    else f"effect set {effect_set} (model/data/policy_effects.csv distributions)"))
-        if args.out is not None:
-            print(f"monthly results: {args.out / 'results.parquet'} and results.csv")
-    return 0
+        return True
+    return False
+
+
+def _write_run(df, args, scenario: str, complete: bool, calibrated: bool) -> None:
+    meta = {"country": args.country, "scenario": scenario, "seed": args.seed, "agents": args.agents,
+            "years": args.years, "burn_in_years": args.burn_in, "complete": complete,
+            "calibrated": calibrated, "versions": versions()}
+    try:
+        write_results(df, args.out, "results", meta=meta)
+    except OSError as e:
+        raise UsageError(f"--out: cannot write the results to '{args.out}' ({e.strerror or e})") from None
+
+
+def _print_run(df, scenario: str, model, summary: dict, effect_set: int | None, out: Path | None) -> None:
+    """The annual table and what the run was (size, speed, parameters, policy effects, where the results are)."""
+    print(annual_table(df, scenario, model))
+    print(f"\n{model.n_agents:,} agents x {model.months + model.burn_in} months in {summary['seconds']:.1f} s "
+          f"({summary['agent_steps_per_second'] / 1e6:.1f} M agent-steps/s); each agent = {model.scale:,.0f} people")
+    print("parameters: " + ("draw 0 of the calibrated posterior (calibration/posteriors; RECRUITSIM_POSTERIORS=off "
+                            "for the defaults)" if model.posterior_draw else "the profile defaults (not calibrated)"))
+    print("policy effects: " + ("point values (evidence medians; --effects-draw R for effect set R)" if effect_set is None
+                                else f"effect set {effect_set} (model/data/policy_effects.csv distributions)"))
+    if out is not None:
+        print(f"monthly results: {out / 'results.parquet'} and results.csv")
 
 
 def annual_table(df, scenario: str, model) -> str:

@@ -484,16 +484,43 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     paired = paired_differences(totals, baseline, homicide_scope, homicide_estimator)
     prog_cols = [c for c in paired if c.startswith("prog_")]
     kinds = [c[len("prog_"):] for c in prog_cols]
+    _scale_unit_costs(paired, kinds, unit_cost_factors)
+    dr = Draws.make(a, n_draws, seed, kinds)
+    prison_on = 1.0 if include_prison_costs else 0.0
+    effect_col = f"{outcome}_averted"
+    scenarios = list(dict.fromkeys(totals.index.get_level_values(0)))
+    table, clouds, nmb_parts = _scenario_rows(scenarios, paired, prog_cols, dr, prison_on, effect_col, baseline,
+                                              min(cloud_draws, n_draws), notes)
+    table = _rank(table, baseline, effect_col)
+    ceac, sens = pd.DataFrame(columns=["wtp", "scenario", "p_optimal", "optimal_expected"]), pd.DataFrame(
+        columns=["scenario", "input", "setting", "net_benefit"])
+    if details:
+        ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
+        sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
+                        homicide_estimator, dr, prison_on, life_course)
+    settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
+                "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
+                "seed": seed, "include_prison_costs": include_prison_costs, "life_course": life_course,
+                "life_course_age": lifecourse.LIFE_COURSE_AGE,
+                "price_base": f"{costs_mod.CURRENCY} {costs_mod.BASE_YEAR}",
+                "n_samples": int(table["n_samples"].min()) if len(table) else 0}
+    table.attrs.update(settings)
+    return Analysis(table, paired, pd.concat(clouds, ignore_index=True), ceac, sens, a, settings, [*a.notes, *notes])
+
+
+def _scale_unit_costs(paired: pd.DataFrame, kinds: list[str], unit_cost_factors: dict[str, float] | None) -> None:
+    """Multiply each kind's programme cost in ``paired`` by its factor (in place); a kind not in the results is an error."""
     for k, f in (unit_cost_factors or {}).items():
         if f"prog_{k}" not in paired:
             raise ValueError(f"unit_cost_factors: no programme cost of kind '{k}' in the results (have: {', '.join(kinds) or 'none'})")
         paired[f"prog_{k}"] *= float(f)
-    dr = Draws.make(a, n_draws, seed, kinds)
-    prison_on = 1.0 if include_prison_costs else 0.0
+
+
+def _scenario_rows(scenarios: list[str], paired: pd.DataFrame, prog_cols: list[str], dr: Draws, prison_on: float,
+                   effect_col: str, baseline: str, plot_k: int, notes: list[str]):
+    """The table's rows in scenario order, the plane's clouds (``plot_k`` draws a replicate) and the CEAC's parts
+    (outcome averted, cost samples) by scenario; a scenario with no replicate paired with the baseline gets a note."""
     rows, clouds, nmb_parts = [], [], {}
-    effect_col = f"{outcome}_averted"
-    scenarios = list(dict.fromkeys(totals.index.get_level_values(0)))
-    plot_k = min(cloud_draws, n_draws)
     for s in scenarios:
         p = paired[paired["scenario"] == s]
         if len(p) == 0:
@@ -511,6 +538,17 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
         nmb_parts[s] = (eff, cost_k)
     table = pd.DataFrame(rows)
     table["distinguishable"] = table["distinguishable"].astype(bool)
+    return table, clouds, nmb_parts
+
+
+#: the table's first columns, in this order (the others follow as computed)
+LEAD_COLUMNS = ("rank", "name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
+                "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
+                "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "frontier_status")
+
+
+def _rank(table: pd.DataFrame, baseline: str, effect_col: str) -> pd.DataFrame:
+    """Frontier status, ICERs and rank by net benefit; the table sorted (ranked rows first) with its lead columns first."""
     # only the baseline and results distinguishable from no effect take part in the frontier and the ranking
     comparable = (table["name"] == baseline) | table["distinguishable"]
     fr = efficiency_frontier(table["name"][comparable], table["incremental_cost"][comparable], table[effect_col][comparable])
@@ -525,24 +563,7 @@ def analyse(results: pd.DataFrame, country: str, baseline: str = "baseline", dis
     table["_order"] = np.where(comparable, 0, 1)
     table = table.sort_values(["_order", "rank", "net_benefit", "name"], ascending=[True, True, False, True]).drop(columns="_order")
     table = table.reset_index(drop=True)
-    lead = ["rank", "name", "distinguishable", "incremental_cost", "recruits_averted", "homicides_averted",
-            "incarceration_years_averted", "cost_per_recruit_averted", "cost_per_homicide_averted", "icer", "net_benefit", "bcr",
-            "bcr_note", "p_benefit_exceeds_cost", "on_frontier", "frontier_status"]
-    table = table[lead + [c for c in table if c not in lead]]
-    ceac, sens = pd.DataFrame(columns=["wtp", "scenario", "p_optimal", "optimal_expected"]), pd.DataFrame(
-        columns=["scenario", "input", "setting", "net_benefit"])
-    if details:
-        ceac = _ceac(nmb_parts, wtp_grid, dr.central["vsl"] if outcome == "homicides" else None)
-        sens = _one_way(results, paired, prog_cols, a, discount, policy_kinds, unit_cost_factors, baseline, homicide_scope,
-                        homicide_estimator, dr, prison_on, life_course)
-    settings = {"country": country, "baseline": baseline, "discount": discount, "outcome": outcome,
-                "homicide_scope": homicide_scope, "homicide_estimator": paired.attrs["homicide_estimator"], "n_draws": n_draws,
-                "seed": seed, "include_prison_costs": include_prison_costs, "life_course": life_course,
-                "life_course_age": lifecourse.LIFE_COURSE_AGE,
-                "price_base": f"{costs_mod.CURRENCY} {costs_mod.BASE_YEAR}",
-                "n_samples": int(table["n_samples"].min()) if len(table) else 0}
-    table.attrs.update(settings)
-    return Analysis(table, paired, pd.concat(clouds, ignore_index=True), ceac, sens, a, settings, [*a.notes, *notes])
+    return table[[*LEAD_COLUMNS, *(c for c in table if c not in LEAD_COLUMNS)]]
 
 
 NOT_DISTINGUISHABLE = "not distinguishable from no effect"

@@ -286,19 +286,42 @@ def _f(x, digits=2) -> str:
 
 
 def report_markdown(analysis: economics.Analysis, settings: dict, title: str, figures: dict[str, str], portfolio=None) -> str:
-    from .compare import GRADE_FOOTNOTE, count, interval, intervals, money, ranked_table
+    """The whole report, section by section (``write_all`` writes it as ``report.md``)."""
+    lines = [f"# Cost-effectiveness of policies against youth recruitment: {settings['country']}", "",
+             "```", title, "```", ""]
+    lines += summary_section(analysis, portfolio)
+    lines += how_to_read_section(analysis)
+    lines += ranked_section(analysis.table)
+    lines += outcomes_section(analysis.table)
+    lines += frontier_section(analysis, figures)
+    lines += monetised_section(analysis.table)
+    lines += sensitivity_section(analysis)
+    lines += ["## Uncertainty", "", f"![cost-effectiveness plane]({figures['ce_plane']})", "", f"![CEAC]({figures['ceac']})", ""]
+    lines += budget_section(portfolio, figures)
+    lines += over_time_section(figures)
+    lines += assumptions_section(analysis)
+    lines += glossary_section()
+    lines += reproduce_section(settings, analysis.settings, portfolio)
+    return "\n".join(lines)
 
-    t, s, a = analysis.table, analysis.settings, analysis.assumptions
+
+def _policies(analysis: economics.Analysis) -> pd.DataFrame:
+    """The table's rows other than the baseline."""
+    t, s = analysis.table, analysis.settings
+    return t[t["name"] != s["baseline"]]
+
+
+def summary_section(analysis: economics.Analysis, portfolio=None) -> list[str]:
+    """The best buy, the frontier, the results not distinguishable from no effect, those that do harm, the CEAC's pick."""
+    from .compare import interval, money
+
+    t, s = analysis.table, analysis.settings
     eff = f"{s['outcome']}_averted"
-    pol = t[t["name"] != s["baseline"]]
+    pol = _policies(analysis)
     gains = pol[pol["distinguishable"]] if "distinguishable" in pol else pol
     best_nb = gains.iloc[0] if len(gains) else None
     frontier = t[t["on_frontier"]].sort_values("incremental_cost")
-    c = analysis.ceac
-    at_vsl = c[np.isclose(c["wtp"], a.vsl.central)] if s["outcome"] == "homicides" else c.iloc[0:0]
-    lines = [f"# Cost-effectiveness of policies against youth recruitment: {settings['country']}", "",
-             "```", title, "```", ""]
-    lines += ["## Summary", ""]
+    lines = ["## Summary", ""]
     if best_nb is not None:
         nb = interval(best_nb["net_benefit"], best_nb["net_benefit_lo"], best_nb["net_benefit_hi"])
         lead = ("Largest net benefit" if best_nb["net_benefit"] > 0 else
@@ -313,48 +336,78 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
     worse = pol[pol[eff] < 0]["name"].tolist()
     if worse:
         lines.append(f"- Mean {OUTCOME_LABEL[s['outcome']].replace('averted', 'added')} (negative averted): {', '.join(worse)}.")
-    if len(at_vsl):
-        top = at_vsl.sort_values("p_optimal", ascending=False).iloc[0]
-        nd = set(pol.loc[~pol["distinguishable"], "name"]) if "distinguishable" in pol else set()
-        caveat = (" - but its effect is not distinguishable from no effect: the probability reflects the spread of its "
-                  "outcome, not a clear gain" if top["scenario"] in nd else "")
-        lines.append(f"- At the central VSL ({money(a.vsl.central)} per homicide) the option most often the best buy is "
-                     f"**{top['scenario']}**, with probability {top['p_optimal']:.2f} (CEAC){caveat}.")
+    lines += _best_buy_at_vsl(analysis)
     if portfolio is not None:
         lines += ["", "```", portfolio.summary(), "```"]
-    lines += ["", "## How to read this", "",
-              "- Every policy scenario is compared with the **baseline** (status quo) in the *same* simulated worlds: replicate *r* "
-              "of every scenario uses the same random numbers (common random numbers), so the paired difference is the policy's effect.",
-              "- **Averted** = baseline minus scenario; a negative number means the policy made it worse (e.g. more recruits through "
-              "prison recruitment, or more prison time).",
-              "- **Incremental cost** = programme spending + change in prison spending, in 2024 USD, discounted at "
-              f"{s['discount']:.0%} a year. Outcomes are discounted at the same rate (undiscounted counts are in the outcomes table).",
-              "- **ICER** is the extra cost per extra unit of the frontier outcome compared with the next cheaper option on the "
-              "**efficiency frontier**; options off the frontier are *dominated* (something cheaper does more) or *extendedly "
-              "dominated* (a mix of two frontier options does more for the money).",
-              "- **Net benefit** = monetised benefits (every stream of the table below: lives, victim costs per offence, police and "
-              "courts, earnings of completion, employment and custody, trafficking, displacement, deadweight) minus incremental cost; "
-              "**BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
-              "share of samples (replicates x draws of every price and programme cost) in which benefits exceed costs. "
-              "Replicate *r* also runs policy effect set *r* (effect sizes drawn from their evidence distributions, the same "
-              "in every scenario), so intervals and P(B>C) include effect uncertainty unless the run used `--point-effects`.",
-              "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
-              "`--replicates` or `--agents` to narrow them.",
-              "- **One computation per row**: costs, outcomes, benefit streams and net benefit are *means* of the paired "
-              "replicates at central prices, so the parts add up to the totals shown; cost per outcome, ICER and BCR are "
-              "*ratios of those means* (not medians of per-sample ratios). Intervals are quantiles of the per-sample values.",
-              "- **n.d.** (not distinguishable from no effect): the 10-90% interval of the outcome averted includes zero; such "
-              "results are not ranked and not put on the frontier. A BCR is never negative: where benefits are not positive "
-              "the table says *costs more and does worse* or *no benefit*.",
-              f"- **Deadweight cost of taxation**: {a.deadweight.central:g} USD per USD of net public cost (range "
-              f"{a.deadweight.low:g}-{a.deadweight.high:g}), its own benefit stream (negative when the policy adds public "
-              "spending), counted in the net benefit and the BCR's numerator (WSIPP).", ""]
-    lines += ["## Ranked results", "", md_table(ranked_table(t)), "", f"Column {GRADE_FOOTNOTE}.", ""]
+    return lines
+
+
+def _best_buy_at_vsl(analysis: economics.Analysis) -> list[str]:
+    """The option most often the best buy at the central VSL (CEAC; homicides only), as a summary line."""
+    from .compare import money
+
+    s, a, c = analysis.settings, analysis.assumptions, analysis.ceac
+    at_vsl = c[np.isclose(c["wtp"], a.vsl.central)] if s["outcome"] == "homicides" else c.iloc[0:0]
+    if not len(at_vsl):
+        return []
+    pol = _policies(analysis)
+    top = at_vsl.sort_values("p_optimal", ascending=False).iloc[0]
+    nd = set(pol.loc[~pol["distinguishable"], "name"]) if "distinguishable" in pol else set()
+    caveat = (" - but its effect is not distinguishable from no effect: the probability reflects the spread of its "
+              "outcome, not a clear gain" if top["scenario"] in nd else "")
+    return [f"- At the central VSL ({money(a.vsl.central)} per homicide) the option most often the best buy is "
+            f"**{top['scenario']}**, with probability {top['p_optimal']:.2f} (CEAC){caveat}."]
+
+
+def how_to_read_section(analysis: economics.Analysis) -> list[str]:
+    """What paired differences, averted, incremental cost, ICER, net benefit, BCR, the brackets and n.d. mean."""
+    s, a = analysis.settings, analysis.assumptions
+    return ["", "## How to read this", "",
+            "- Every policy scenario is compared with the **baseline** (status quo) in the *same* simulated worlds: replicate *r* "
+            "of every scenario uses the same random numbers (common random numbers), so the paired difference is the policy's effect.",
+            "- **Averted** = baseline minus scenario; a negative number means the policy made it worse (e.g. more recruits through "
+            "prison recruitment, or more prison time).",
+            "- **Incremental cost** = programme spending + change in prison spending, in 2024 USD, discounted at "
+            f"{s['discount']:.0%} a year. Outcomes are discounted at the same rate (undiscounted counts are in the outcomes table).",
+            "- **ICER** is the extra cost per extra unit of the frontier outcome compared with the next cheaper option on the "
+            "**efficiency frontier**; options off the frontier are *dominated* (something cheaper does more) or *extendedly "
+            "dominated* (a mix of two frontier options does more for the money).",
+            "- **Net benefit** = monetised benefits (every stream of the table below: lives, victim costs per offence, police and "
+            "courts, earnings of completion, employment and custody, trafficking, displacement, deadweight) minus incremental cost; "
+            "**BCR** = (benefits + prison savings) / programme cost (WSIPP's convention); **P(B>C)** is the "
+            "share of samples (replicates x draws of every price and programme cost) in which benefits exceed costs. "
+            "Replicate *r* also runs policy effect set *r* (effect sizes drawn from their evidence distributions, the same "
+            "in every scenario), so intervals and P(B>C) include effect uncertainty unless the run used `--point-effects`.",
+            "- Numbers in brackets are 10% and 90% quantiles. With few replicates they are rough; rerun with more "
+            "`--replicates` or `--agents` to narrow them.",
+            "- **One computation per row**: costs, outcomes, benefit streams and net benefit are *means* of the paired "
+            "replicates at central prices, so the parts add up to the totals shown; cost per outcome, ICER and BCR are "
+            "*ratios of those means* (not medians of per-sample ratios). Intervals are quantiles of the per-sample values.",
+            "- **n.d.** (not distinguishable from no effect): the 10-90% interval of the outcome averted includes zero; such "
+            "results are not ranked and not put on the frontier. A BCR is never negative: where benefits are not positive "
+            "the table says *costs more and does worse* or *no benefit*.",
+            f"- **Deadweight cost of taxation**: {a.deadweight.central:g} USD per USD of net public cost (range "
+            f"{a.deadweight.low:g}-{a.deadweight.high:g}), its own benefit stream (negative when the policy adds public "
+            "spending), counted in the net benefit and the BCR's numerator (WSIPP).", ""]
+
+
+def ranked_section(t: pd.DataFrame) -> list[str]:
+    """The ranked table, its grade footnote and a warning for each result resting on weak evidence."""
+    from .compare import GRADE_FOOTNOTE, ranked_table
+
+    lines = ["## Ranked results", "", md_table(ranked_table(t)), "", f"Column {GRADE_FOOTNOTE}.", ""]
     if "grade_note" in t:
         weak = [f"- **{r.name}** {r.grade_note}: treat its ranking as a hypothesis to test, not a finding."
                 for r in t.itertuples() if r.grade_note]
         if weak:
             lines += weak + [""]
+    return lines
+
+
+def outcomes_section(t: pd.DataFrame) -> list[str]:
+    """Every outcome averted, national counts over the horizon."""
+    from .compare import count, intervals
+
     out_tab = pd.DataFrame({
         "scenario": t["name"],
         "recruits": intervals(t, "recruits_averted", f=count),
@@ -371,41 +424,68 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
         "recruits (undiscounted)": [count(v) for v in t["recruits_averted_undiscounted"]],
         "homicides (undiscounted)": [count(v) for v in t["homicides_averted_undiscounted"]],
     })
-    lines += ["## Outcomes averted (national counts over the horizon, discounted unless stated)", "", md_table(out_tab), ""]
+    return ["## Outcomes averted (national counts over the horizon, discounted unless stated)", "", md_table(out_tab), ""]
+
+
+def frontier_section(analysis: economics.Analysis, figures: dict[str, str]) -> list[str]:
+    """Each option's frontier status, cost, outcome and ICER, cheapest first, and the frontier figure."""
+    from .compare import count, money
+
+    t, s = analysis.table, analysis.settings
+    eff = f"{s['outcome']}_averted"
     fr_tab = pd.DataFrame({"scenario": t["name"], "status": t["frontier_status"], "incremental cost": [money(v) for v in t["incremental_cost"]],
                            OUTCOME_LABEL[s["outcome"]]: [count(v) for v in t[eff]], "ICER": [money(v) for v in t["icer"]]})
-    lines += ["## Efficiency frontier", "", md_table(fr_tab.sort_values("incremental cost", key=lambda x: t.loc[x.index, "incremental_cost"])), "",
-              f"![frontier]({figures['frontier']})", ""]
-    lines += monetised_section(t)
-    sens = analysis.sensitivity
-    if len(sens):
-        sens = sens.assign(column=[f"{i} {st}".strip() for i, st in zip(sens["input"], sens["setting"], strict=True)])
-        piv = sens.pivot(index="scenario", columns="column", values="net_benefit")
-        order = ["central"] + [c for c in dict.fromkeys(sens["column"]) if c != "central"]
-        piv = piv.loc[[n for n in t["name"] if n in piv.index and n != s["baseline"]], order]
-        stab = pd.DataFrame({"scenario": piv.index, **{c: [money(v) for v in piv[c]] for c in order}})
-        lines += ["## One-way sensitivity of net benefit", "",
-                  "Median net benefit (2024 USD) with one economic input at the low or high end of its range, the others "
-                  "central (unit costs: every lever at once; discount rate: costs and outcomes).", "", md_table(stab), ""]
-    lines += [
-              "## Uncertainty", "", f"![cost-effectiveness plane]({figures['ce_plane']})", "", f"![CEAC]({figures['ceac']})", ""]
-    if portfolio is not None and "budget" in figures:
-        o = portfolio.options
-        btab = pd.DataFrame({"lever": o["kind"], "coverage": [f"{v:.0%}" for v in o["coverage"]],
-                             "spending/yr": [money(v) for v in o["annual_cost"]],
-                             OUTCOME_LABEL[portfolio.outcome]: intervals(o, "effect", f=count),
-                             "eligible": ["yes" if v else "no (n.d.)" for v in o.get("eligible", o["chosen"] | True)],
-                             "chosen": ["yes" if v else "" for v in o["chosen"]]})
-        lines += ["## Budget allocation", "", "Each lever at each coverage level was simulated alone; the chosen set maximises "
-                  f"the sum of the options' 10% quantiles of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} "
-                  "of programme spending per year (exact integer programme; options whose 10% quantile is not above zero are not "
-                  "eligible), and was then simulated as one scenario ('portfolio' in the tables above).", "",
-                  md_table(btab), "", f"![budget]({figures['budget']})", ""]
-    lines += ["## Outcomes over time", "", "Levels by policy year (recruits per year, members, homicide rate per 100,000, "
-              "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; medians across "
-              "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "",
-              f"![outcomes over time]({figures['over_time']})", ""]
-    lines += ["## Assumptions and sources", "", md_table(pd.DataFrame(a.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
+    return ["## Efficiency frontier", "", md_table(fr_tab.sort_values("incremental cost", key=lambda x: t.loc[x.index, "incremental_cost"])), "",
+            f"![frontier]({figures['frontier']})", ""]
+
+
+def sensitivity_section(analysis: economics.Analysis) -> list[str]:
+    """One-way sensitivity of net benefit (nothing when the analysis skipped it)."""
+    from .compare import money
+
+    t, s, sens = analysis.table, analysis.settings, analysis.sensitivity
+    if not len(sens):
+        return []
+    sens = sens.assign(column=[f"{i} {st}".strip() for i, st in zip(sens["input"], sens["setting"], strict=True)])
+    piv = sens.pivot(index="scenario", columns="column", values="net_benefit")
+    order = ["central"] + [c for c in dict.fromkeys(sens["column"]) if c != "central"]
+    piv = piv.loc[[n for n in t["name"] if n in piv.index and n != s["baseline"]], order]
+    stab = pd.DataFrame({"scenario": piv.index, **{c: [money(v) for v in piv[c]] for c in order}})
+    return ["## One-way sensitivity of net benefit", "",
+            "Median net benefit (2024 USD) with one economic input at the low or high end of its range, the others "
+            "central (unit costs: every lever at once; discount rate: costs and outcomes).", "", md_table(stab), ""]
+
+
+def budget_section(portfolio, figures: dict[str, str]) -> list[str]:
+    """The budget optimiser's option grid and chosen set (with ``--budget`` and its figure only)."""
+    from .compare import count, intervals, money
+
+    if portfolio is None or "budget" not in figures:
+        return []
+    o = portfolio.options
+    btab = pd.DataFrame({"lever": o["kind"], "coverage": [f"{v:.0%}" for v in o["coverage"]],
+                         "spending/yr": [money(v) for v in o["annual_cost"]],
+                         OUTCOME_LABEL[portfolio.outcome]: intervals(o, "effect", f=count),
+                         "eligible": ["yes" if v else "no (n.d.)" for v in o.get("eligible", o["chosen"] | True)],
+                         "chosen": ["yes" if v else "" for v in o["chosen"]]})
+    return ["## Budget allocation", "", "Each lever at each coverage level was simulated alone; the chosen set maximises "
+            f"the sum of the options' 10% quantiles of {OUTCOME_LABEL[portfolio.outcome]} within USD {money(portfolio.budget)} "
+            "of programme spending per year (exact integer programme; options whose 10% quantile is not above zero are not "
+            "eligible), and was then simulated as one scenario ('portfolio' in the tables above).", "",
+            md_table(btab), "", f"![budget]({figures['budget']})", ""]
+
+
+def over_time_section(figures: dict[str, str]) -> list[str]:
+    return ["## Outcomes over time", "", "Levels by policy year (recruits per year, members, homicide rate per 100,000, "
+            "prisoners per 100,000) for the baseline and at most the top 4 options of the ranking; medians across "
+            "replicates, grey band = the baseline's 10-90% across replicates (paired differences are in the tables).", "",
+            f"![outcomes over time]({figures['over_time']})", ""]
+
+
+def assumptions_section(analysis: economics.Analysis) -> list[str]:
+    """The prices and their sources, the analysis's notes and the scope of homicides and custody."""
+    lines = ["## Assumptions and sources", "",
+             md_table(pd.DataFrame(analysis.assumptions.describe(), columns=["item", "value (2024 USD)", "source"])), ""]
     lines += [f"- {n}" for n in analysis.notes]
     lines += ["- Homicides: `homicides` (all ages) counts adult victims through the model's fixed adult/youth ratio; "
               "`homicides_youth_averted` is the directly simulated part. Use `--homicide-scope youth` for the conservative analysis.",
@@ -413,17 +493,24 @@ def report_markdown(analysis: economics.Analysis, settings: dict, title: str, fi
               "inmates by a fixed adult ratio meant for levels, so it is not used for policy differences.",
               "- Every outcome the model produces is priced (docs/economics.md); GUESS-graded prices carry wide ranges.",
               "- Source tags are expanded in `model/data/SOURCES.md` and `docs/economics.md`.", ""]
-    lines += ["## Column glossary", "", md_table(pd.DataFrame(
+    return lines
+
+
+def glossary_section() -> list[str]:
+    return ["## Column glossary", "", md_table(pd.DataFrame(
         [(k, v) for k, v in economics.COLUMN_HELP.items() if not k.endswith(("_lo", "_hi"))], columns=["column", "meaning"])), ""]
+
+
+def reproduce_section(settings: dict, s: dict, portfolio=None) -> list[str]:
+    """The command that reproduces the report (``settings``: the run's, ``s``: the analysis's) and how long it took."""
     cmd = (f"recruitsim compare --country {settings['country']} --agents {settings['agents']} --years {settings['years']:g} "
            f"--burn-in {settings['burn_in']:g} --replicates {settings['replicates']} --seed {settings['seed']} "
            f"--discount {s['discount']:g} --outcome {s['outcome']} --homicide-scope {s['homicide_scope']}"
            + (f" --budget {portfolio.budget:g}" if portfolio is not None else ""))
-    lines += ["## Reproduce", "", "```", cmd, "```", "",
-              f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s on {settings.get('cores', '?')} "
-              f"cores (1-minute load average {settings.get('load_average', ['?', '?'])[0]} at the start, "
-              f"{settings.get('load_average', ['?', '?'])[1]} at the end).", ""]
-    return "\n".join(lines)
+    return ["## Reproduce", "", "```", cmd, "```", "",
+            f"{settings.get('units', '?')} simulation runs took {settings.get('run_seconds', '?')} s on {settings.get('cores', '?')} "
+            f"cores (1-minute load average {settings.get('load_average', ['?', '?'])[0]} at the start, "
+            f"{settings.get('load_average', ['?', '?'])[1]} at the end).", ""]
 
 
 def monetised_section(t: pd.DataFrame) -> list[str]:

@@ -117,11 +117,11 @@ def step(model) -> None:
     """Territory, conflict, violence index, capacity, demand and leader promotion for this month.
 
     Every quantity here is a ratio of group totals (workforce to need, capacity to workforce) or a
-    share of cells: none depends on how many agents represent the population (scale invariance)."""
+    share of cells: none depends on how many agents represent the population (scale invariance).
+    The stream ``groups`` is drawn in a fixed order: expansion/retreat, rival takeover, leader promotion."""
     pop, hoods, P = model.pop, model.hoods, model.p
     rng = model.streams["groups"]
-    groups = model.group_list
-    k = len(groups)
+    k = len(model.group_list)
     members = pop.members()
     model.member_families = np.unique(pop.family[members])  # for relatives' membership in recruitment
     all_counts, free_counts, jailed, leaders, free_leaders, jailed_leaders = _group_numbers(model, members, k)
@@ -131,23 +131,45 @@ def step(model) -> None:
     cells = np.bincount(control[control >= 0].astype(np.int64), minlength=k)
     commanding = free_leaders + P.prison_command * jailed_leaders  # leaders rule from prison too
     command = np.where(all_counts > 0, np.minimum(1.0, commanding / np.maximum(P.leader_share * all_counts, 1e-9)), 1.0)
-    if not model.groups_started:  # the initial state defines each group's need per cell and capacity
-        effort0 = _balanced_effort(model, members, k)
-        for g in groups:
-            g.effort = float(effort0[g.gid])
-            g.capacity0 = max(float(workforce[g.gid]), 1e-9)
-            g.command0 = max(float(command[g.gid]), 1e-3)
-            g.need = max(float(workforce[g.gid]), 1e-9) / max(int(cells[g.gid]), 1)
-            g.cells0 = max(int(cells[g.gid]), 1)
-        model.groups_started = True
+    if not model.groups_started:
+        _start(model, members, workforce, command, cells)
+    leadership, strength = _leadership_and_strength(model, workforce, command, cells)
+    onehot = _expand_and_retreat(model, control, cells, strength, rng)
+    conflict = _rival_takeover(model, control, onehot, strength, rng)
+    _succession_conflict(model, control, conflict, leaders)
+    model.hood_group = hood_group(control, model.hood_distance)
+    model.hood_group_ix = np.where(model.hood_group >= 0, model.hood_group, 0)
+    _capacity_and_demand(model, control, workforce, all_counts, free_counts, leaders, free_leaders, leadership)
+    _promote_leaders(model, members, all_counts, leaders, rng)
+
+
+def _start(model, members: np.ndarray, workforce: np.ndarray, command: np.ndarray, cells: np.ndarray) -> None:
+    """The initial state defines each group's need per cell, capacity, command and recruiting effort (first step only)."""
+    effort0 = _balanced_effort(model, members, len(model.group_list))
+    for g in model.group_list:
+        g.effort = float(effort0[g.gid])
+        g.capacity0 = max(float(workforce[g.gid]), 1e-9)
+        g.command0 = max(float(command[g.gid]), 1e-3)
+        g.need = max(float(workforce[g.gid]), 1e-9) / max(int(cells[g.gid]), 1)
+        g.cells0 = max(int(cells[g.gid]), 1)
+    model.groups_started = True
+
+
+def _leadership_and_strength(model, workforce: np.ndarray, command: np.ndarray, cells: np.ndarray):
+    """Leadership: command (free leaders + imprisoned leaders' kept command) relative to the start, ^leader_disruption;
+    holding strength: workforce relative to what its territory needs (1 = as at the start, at most 4)."""
+    groups, P = model.group_list, model.p
     need = np.array([g.need for g in groups])
-    # leadership: command (free leaders + imprisoned leaders' kept command) relative to the start
     leadership = np.minimum(1.0, command / np.array([g.command0 for g in groups])) ** P.leader_disruption
-    # holding strength: workforce relative to what its territory needs (1 = as at the start)
     strength = np.minimum(workforce / np.maximum(need * cells, 1e-9), 4.0)
     strength = np.where(workforce > 0, strength, 0.0)
+    return leadership, strength
 
-    # --- territory 1: expansion into / retreat from uncontrolled cells, from the group's totals
+
+def _expand_and_retreat(model, control: np.ndarray, cells: np.ndarray, strength: np.ndarray, rng) -> np.ndarray:
+    """Territory 1: expansion into / retreat from uncontrolled cells, from the group's totals. Updates ``control``
+    and ``cells`` in place; returns the cells x groups ownership (one-hot) after the changes."""
+    hoods, P, k = model.hoods, model.p, len(model.group_list)
     onehot = np.zeros((hoods.n, k))
     owned = control >= 0
     onehot[np.flatnonzero(owned), control[owned]] = 1.0
@@ -155,7 +177,7 @@ def step(model) -> None:
     # a fixed number of draws each month whatever the state (common random numbers across scenarios)
     u_count = rng.random(k)
     u_cells = rng.random((k, hoods.n))
-    for g in groups:
+    for g in model.group_list:
         i = g.gid
         gap = strength[i] - 1.0
         lam = P.territory_rate * cells[i] * abs(gap)
@@ -177,9 +199,14 @@ def step(model) -> None:
         onehot[pick, :] = 0.0
         if gap > 0:
             onehot[pick, i] = 1.0
-    adj = hoods.neighbour_sum(onehot)
+    return onehot
 
-    # --- territory 2: rivals contest border cells; local strength = group strength x (own cell + spill x neighbours)
+
+def _rival_takeover(model, control: np.ndarray, onehot: np.ndarray, strength: np.ndarray, rng) -> np.ndarray:
+    """Territory 2: rivals contest border cells; local strength = group strength x (own cell + spill x neighbours).
+    Updates ``control`` in place and sets ``model.rival_conflict``, which it returns."""
+    hoods, P = model.hoods, model.p
+    adj = hoods.neighbour_sum(onehot)
     rows = np.arange(hoods.n)
     owner = control.astype(np.int64)
     local = strength[None, :] * (onehot + P.influence_spill * adj)
@@ -195,8 +222,13 @@ def step(model) -> None:
     conflict = np.where((owner >= 0) & (r_l > 0), 2 * np.minimum(own_l, r_l) / (own_l + r_l + 1e-12), 0.0)
     conflict[change] = 1.0  # a cell changing hands this month is fought over
     model.rival_conflict = conflict
+    return conflict
 
-    # --- succession conflict: leaders killed, or jailed without keeping command, decay with a half-life
+
+def _succession_conflict(model, control: np.ndarray, conflict: np.ndarray, leaders: np.ndarray) -> None:
+    """Succession conflict: leaders killed, or jailed without keeping command, decay with a half-life; the cells'
+    conflict and violence layers (rival conflict + succession conflict of the owner)."""
+    hoods, P, groups = model.hoods, model.p, model.group_list
     decay = 0.5 ** (1.0 / max(P.succession_halflife, 1e-9))
     for g in groups:
         removed = g.removed / max(leaders[g.gid] + g.removed, 1)
@@ -206,17 +238,19 @@ def step(model) -> None:
     conflict = np.minimum(1.0, conflict + P.succession_conflict * succ[control])  # control -1 -> last entry
     hoods.flat("conflict")[:] = conflict
     hoods.flat("violence")[:] = P.presence_violence * (control >= 0) + conflict
-    model.hood_group = hood_group(control, model.hood_distance)
-    model.hood_group_ix = np.where(model.hood_group >= 0, model.hood_group, 0)
 
-    # --- capacity, recruiting effort and demand
+
+def _capacity_and_demand(model, control: np.ndarray, workforce: np.ndarray, all_counts: np.ndarray, free_counts: np.ndarray,
+                         leaders: np.ndarray, free_leaders: np.ndarray, leadership: np.ndarray) -> None:
+    """Capacity, recruiting effort and demand of each group; its numbers for Mesa's DataCollector."""
+    P, k = model.p, len(model.group_list)
     cells = np.bincount(control[control >= 0].astype(np.int64), minlength=k)
     growth = np.exp(P.market_growth * max(model.month, 0) / 12.0)
     cut = model.group_effect("revenue")
     if model.revenue_factor != 1.0:  # set month by month by a regional driver (recruitsim.region); 1 alone
         cut = cut * model.revenue_factor
     demand = np.empty(k)
-    for g in groups:  # a handful of group agents, not youths
+    for g in model.group_list:  # a handful of group agents, not youths
         i = g.gid
         g.cells = int(cells[i])
         g.capacity = g.capacity0 * (cells[i] / g.cells0) ** P.territory_elasticity * growth * cut[i] * leadership[i]
@@ -232,8 +266,6 @@ def step(model) -> None:
             g.demand = 0.0
         demand[i] = g.demand
     model.group_demand = demand
-
-    _promote_leaders(model, members, all_counts, leaders, rng)
 
 
 def _balanced_effort(model, members: np.ndarray, k: int) -> np.ndarray:

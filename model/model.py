@@ -40,6 +40,22 @@ from .streams import Streams, seed_from_rng
 MAX_AGENTS = 80_000_000  # Brazil at 1:1 is about 60 M youths; 80 M x ~200 bytes fits 24 GiB
 
 
+def _check_size(n_agents, years: float, burn_in_years: float) -> None:
+    if isinstance(n_agents, bool) or not isinstance(n_agents, (int, np.integer)) or not 100 <= n_agents <= MAX_AGENTS:
+        raise ParameterError(f"n_agents must be a whole number in [100, {MAX_AGENTS:,}], got {n_agents!r}")
+    if not 0 < years <= 100 or not 0 <= burn_in_years <= 100:
+        raise ParameterError(f"years must be in (0, 100] and burn_in_years in [0, 100], got {years!r}, {burn_in_years!r}")
+
+
+def _effect_set(effects: int | dict[str, float] | None) -> dict[str, float]:
+    """The policy effect set: the point values (None), point values with some set (a dict), or effect set ``r``."""
+    if effects is None:
+        return effects_mod.point()
+    if isinstance(effects, dict):
+        return {**effects_mod.point(), **{k: float(v) for k, v in effects.items()}}
+    return effects_mod.for_replicate(effects)
+
+
 class RecruitmentModel(mesa.Model):
     """Youth recruitment into criminal groups, one month per step.
 
@@ -78,22 +94,31 @@ class RecruitmentModel(mesa.Model):
     ):
         seed = seed_from_rng(rng)
         super().__init__(rng=seed)
-        if isinstance(n_agents, bool) or not isinstance(n_agents, (int, np.integer)) or not 100 <= n_agents <= MAX_AGENTS:
-            raise ParameterError(f"n_agents must be a whole number in [100, {MAX_AGENTS:,}], got {n_agents!r}")
-        if not 0 < years <= 100 or not 0 <= burn_in_years <= 100:
-            raise ParameterError(f"years must be in (0, 100] and burn_in_years in [0, 100], got {years!r}, {burn_in_years!r}")
+        _check_size(n_agents, years, burn_in_years)
         self.profile = country if isinstance(country, Profile) else get_profile(country)
         overrides = params.as_dict() if isinstance(params, Params) else (params or {})
         # a calibrated profile runs with posterior draw `draw` (as every CLI command does); explicit params win
         self.posterior_draw = None if draw is None else posteriors.draw(self.profile.iso3, draw)
         self.p = self.profile.params(**{**(self.posterior_draw or {}), **overrides})
         # the policy effect set (the same for every scenario of a replicate: ceilings and CRN depend on it)
-        if effects is None:
-            self.effects = effects_mod.point()
-        elif isinstance(effects, dict):
-            self.effects = {**effects_mod.point(), **{k: float(v) for k, v in effects.items()}}
-        else:
-            self.effects = effects_mod.for_replicate(effects)
+        self.effects = _effect_set(effects)
+        self._init_clock(seed, n_agents, years, burn_in_years)
+
+        # Hazards matched to the profile by construction
+        self.dropout_odds = schooling.solve_dropout_odds(self.p)
+        self.job_odds = labour.solve_job_finding_odds(self.p, self.dropout_odds)
+        self.hv_onset = home_violence.onset_rate(self.p)
+
+        self._init_world()
+        for p in policies or []:
+            self.add_policy(p)
+
+        self._set_ceilings()
+        self._init_collection(collect, progress)
+        self._burn_in()
+
+    def _init_clock(self, seed: int, n_agents: int, years: float, burn_in_years: float) -> None:
+        """Streams, size and scale, the clocks, the counters; no policy yet."""
         self.seed = seed
         self.streams = Streams(seed)
         self.n_agents = int(n_agents)
@@ -111,12 +136,8 @@ class RecruitmentModel(mesa.Model):
         #: run (recruitsim.region) sets it from the country's share of the trafficking flows; 1 otherwise
         self.revenue_factor = 1.0
 
-        # Hazards matched to the profile by construction
-        self.dropout_odds = schooling.solve_dropout_odds(self.p)
-        self.job_odds = labour.solve_job_finding_odds(self.p, self.dropout_odds)
-        self.hv_onset = home_violence.onset_rate(self.p)
-
-        # Places, people, ties, groups
+    def _init_world(self) -> None:
+        """Places, people, ties, groups and the initial population (the stream ``synthesis`` drawn in this order)."""
         syn = self.streams["synthesis"]
         self.hoods = Neighbourhoods(self, grid_side(self.n_agents), syn, self.p.poverty_rate, self.p.poverty_segregation)
         self.grid = self.hoods.grid  # Mesa's space (SolaraViz's make_space_component draws its property layers)
@@ -128,6 +149,14 @@ class RecruitmentModel(mesa.Model):
         self.hood_youths = np.bincount(self.pop.hood, minlength=self.hoods.n).astype(float)
         self.net = Network(self.pop, self.hoods, self.p, self.streams["network"])
         control = groups.seed_territory(self, syn)
+        self._init_groups(control)
+        self._init_month_state()
+        synthesis.initial_population(self, syn)
+        self.hoods.flat("violence")[:] = self.p.presence_violence * (control >= 0)
+        self.violence0 = float(np.mean(self.hoods.flat("violence")))
+
+    def _init_groups(self, control: np.ndarray) -> None:
+        """The control layer, each cell's group, and the groups: initial capacity in proportion to their cells."""
         self.hoods.flat("control")[:] = control
         self.hood_group = groups.hood_group(control, self.hood_distance)
         self.hood_group_ix = np.maximum(self.hood_group, 0)
@@ -143,6 +172,9 @@ class RecruitmentModel(mesa.Model):
         #: regional run labels the groups of transnational organisations (recruitsim.region.labels), and a policy
         #: with ``organisations`` then acts on those groups' members only (model/policies.py)
         self.group_organisation = np.full(self.p.n_groups, -1, np.int16)
+
+    def _init_month_state(self) -> None:
+        """What the month's processes hand each other (arrests by group, conflict, inmates, offenders, ...), empty."""
         self.member_arrests = np.zeros(self.p.n_groups, np.int64)  # this month's arrests of each group's members
         self.leader_arrests = np.zeros(self.p.n_groups, np.int64)  # ... and of its leaders (policing.step)
         self.rival_conflict = np.zeros(self.hoods.n)
@@ -155,13 +187,9 @@ class RecruitmentModel(mesa.Model):
         self.offence_u = np.empty(0)
         self.perpetrators = np.empty(0, np.int64)  # this month's homicide perpetrators (simulated youths)
         self.violence_factor = {"member": 1.0, "nonmember": 1.0}
-        synthesis.initial_population(self, syn)
-        self.hoods.flat("violence")[:] = self.p.presence_violence * (control >= 0)
-        self.violence0 = float(np.mean(self.hoods.flat("violence")))
-        for p in policies or []:
-            self.add_policy(p)
 
-        self._set_ceilings()
+    def _init_collection(self, collect: bool, progress: Callable[[], Any] | None) -> None:
+        """Mesa's DataCollector (used when ``collect``), the monthly rows, the timer and the progress callback."""
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.row.get(k, np.nan)) for k in outputs.COLUMNS},
             # prefixed so that mesa.batch_run's merged rows keep the national "members" and "leaders" columns
@@ -173,6 +201,9 @@ class RecruitmentModel(mesa.Model):
         self.rows: list[dict[str, float]] = []
         self.step_seconds = 0.0
         self._progress = progress
+
+    def _burn_in(self) -> None:
+        """Run the burn-in months (not recorded), then reset the counters."""
         tic = time.perf_counter()
         for _ in range(self.burn_in):
             self._month()

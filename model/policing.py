@@ -72,10 +72,20 @@ def _geometric_months(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
 
 def step(model) -> None:
-    pop, P, t, s = model.pop, model.p, model.t, model.stats
+    """This month's release, arrests, sentencing and recruitment inside prison, in that order (module docstring)."""
     police = intensity(model)
+    inmates = _release(model)
+    idx, u, violent = _arrests(model, police)
+    member, custody, jailed = _sentence(model, idx, u)
+    _count_arrests(model, idx, violent, member, custody, jailed)
+    inmates = np.concatenate([inmates, jailed])
+    _prison_recruitment(model, inmates)
+    model.inmates = inmates
 
-    # --- release those whose sentence ends this month
+
+def _release(model) -> np.ndarray:
+    """Release those whose sentence ends this month (their record goes up); returns the inmates who stay."""
+    pop, s = model.pop, model.stats
     inmates = model.inmates
     left = pop.prison_left[inmates] - 1
     pop.prison_left[inmates] = np.maximum(left, 0)
@@ -83,9 +93,13 @@ def step(model) -> None:
     pop.refresh_free(out)
     pop.prior_prison[out] = np.minimum(pop.prior_prison[out].astype(np.int16) + 1, 100).astype(np.int8)
     s["releases"] += out.size
-    inmates = inmates[left > 0]
+    return inmates[left > 0]
 
-    # --- arrests come from offences: this month's offenders (one offence each) and homicide perpetrators
+
+def _arrests(model, police: np.ndarray):
+    """Arrests come from offences: this month's offenders (one offence each) and homicide perpetrators, still free
+    and 12+. Returns the arrested (one arrest a month each), their custody and sentence uniforms, and which were violent."""
+    pop, t, s = model.pop, model.t, model.stats
     off, kind, u_off = model.offenders, model.offence_kind, model.offence_u
     ok = pop.free(off) & (pop.age_months(t, off) >= 144)  # still free (not killed this month), 12+
     off, kind, u_off = off[ok], kind[ok], u_off[ok]
@@ -101,6 +115,13 @@ def step(model) -> None:
     u = np.concatenate([u_off[hit_off, 1:], u_hom[hit_hom, 1:]])[first]  # custody and sentence uniforms
     violent = np.isin(idx, np.union1d(violent_off, arrested_hom))
     s["arrests_homicide"] += arrested_hom.size
+    return idx, u, violent
+
+
+def _sentence(model, idx: np.ndarray, u: np.ndarray):
+    """Custody and sentence length of the arrested ``idx``; the jailed leave school and work, and jailed leaders count
+    towards succession conflict. Returns which were members, which got custody, and the jailed."""
+    pop, P, t = model.pop, model.p, model.t
     member = pop.group[idx] >= 0
     custody_p = np.where(member, P.custody_member, P.custody_nonmember) * model.effect("custody", idx)
     custody = u[:, 0] < custody_p
@@ -114,6 +135,12 @@ def step(model) -> None:
     pop.employed[jailed] = False
     pop.school[jailed[pop.school[jailed] == ENROLLED]] = DROPPED
     groups.removed_leaders(model, jailed, jailed=True)
+    return member, custody, jailed
+
+
+def _count_arrests(model, idx: np.ndarray, violent: np.ndarray, member: np.ndarray, custody: np.ndarray,
+                   jailed: np.ndarray) -> None:
+    pop, s = model.pop, model.stats
     s["arrests"] += idx.size
     s["arrests_member"] += np.count_nonzero(member)
     s["arrests_violent"] += np.count_nonzero(violent)
@@ -124,9 +151,12 @@ def step(model) -> None:
     model.leader_arrests = np.bincount(pop.group[idx[member & pop.leader[idx]]].astype(np.int64), minlength=k)
     s["admissions"] += jailed.size
     s["admissions_member"] += np.count_nonzero(member & custody)
-    inmates = np.concatenate([inmates, jailed])
 
-    # --- recruitment inside prison
+
+def _prison_recruitment(model, inmates: np.ndarray) -> None:
+    """A non-member inmate joins with probability prison_recruitment x the member share inside x the groups' mean
+    demand, into a group drawn in proportion to its members inside x its demand (stream ``prison``)."""
+    pop, P = model.pop, model.p
     in_group = pop.group[inmates]
     n_in = inmates.size
     share = np.count_nonzero(in_group >= 0) / n_in if n_in else 0.0
@@ -148,4 +178,3 @@ def step(model) -> None:
                             bound=lambda c: np.where(inside[c], ceiling, 0.0))
             gids = np.minimum(np.searchsorted(cum, u[:, 0], side="right"), len(cum) - 1)
             recruitment.join(model, idx, gids.astype(np.int8), "_prison")
-    model.inmates = inmates
