@@ -14,7 +14,7 @@ A band, not the series: the status quo is stationary by construction and is not 
 rules out is a baseline drifting outside anything the country has seen in ten years.
 
     python -m recruitsim.calibration.trajectory            # the bands, as a Markdown table
-    python -m recruitsim.calibration.trajectory --check    # every calibrated baseline (4 replicates, 10 years)
+    python -m recruitsim.calibration.trajectory --check    # every calibrated baseline (6 replicates, 10 years)
 
 "The calibrated baseline" is what a comparison shows: the median over replicates, replicate r running
 posterior draw r (``check_baseline``); each replicate's own range is reported beside it.
@@ -34,6 +34,9 @@ from . import targets as targets_mod
 from . import validation
 
 HORIZON = 10  # years of history a band spans: as long as a scenario run
+#: replicates of a checked baseline: as many as a comparison runs (economics.compare.DEFAULT_REPLICATES; a test
+#: keeps the two equal), so the band is checked on the baseline a comparison shows
+REPLICATES = 6
 #: the run's column that is compared with each series (yearly mean of the monthly values)
 COLUMNS = {"homicide_rate": "homicide_rate_expected", "incarceration_rate": "incarceration_rate"}
 
@@ -100,7 +103,7 @@ def check(code: str, years: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def baseline(code: str, replicates: int = 4, agents: int | None = None) -> pd.DataFrame:
+def baseline(code: str, replicates: int = REPLICATES, agents: int | None = None) -> pd.DataFrame:
     """The calibrated status quo over a run's horizon as scenario runs make it: replicate r takes posterior
     draw r and the runner's seed; one row per replicate and year (yearly means). ``agents`` defaults to
     ``baseline_agents`` of draw 0 (a low-prevalence profile needs more agents to keep its groups alive)."""
@@ -119,7 +122,7 @@ def baseline(code: str, replicates: int = 4, agents: int | None = None) -> pd.Da
     return pd.concat(rows, ignore_index=True)
 
 
-def check_baseline(code: str, replicates: int = 4, agents: int | None = None) -> list[dict[str, Any]]:
+def check_baseline(code: str, replicates: int = REPLICATES, agents: int | None = None) -> list[dict[str, Any]]:
     """The bands against the median over replicates of each year (what a comparison's baseline shows), with
     each year's 5%-95% range over replicates (``"replicates_range"``)."""
     runs = baseline(code, replicates, agents)
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     codes = [a.upper() for a in argv if not a.startswith("-")] or list(all_codes())
     if "--check" in argv:
-        return _run_check(codes, replicates=4)
+        return _run_check(codes, replicates=REPLICATES)
     print(table(codes))
     return 0
 

@@ -51,3 +51,9 @@ def test_check_fails_a_run_that_drifts_out_in_one_year():
     drift = [mid_h] * 9 + [hom.bounds[1] * 1.01]
     bad = {e["name"]: e["within"] for e in trajectory.check("MEX", trajectory.yearly(_frame(drift, [mid_i] * 10)))}
     assert bad == {"homicide_rate": False, "incarceration_rate": True}
+
+
+def test_the_check_runs_as_many_replicates_as_a_comparison():
+    from recruitsim.economics.compare import DEFAULT_REPLICATES
+
+    assert trajectory.REPLICATES == DEFAULT_REPLICATES
