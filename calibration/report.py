@@ -72,6 +72,7 @@ def markdown(code: str, meta: dict[str, Any], posterior: pd.DataFrame, predictiv
         f"({s['burn_in']:g}-year burn-in, statistics averaged over the next {s['years']:g} years), seed {meta['seed']}, "
         f"{meta['seconds']:.0f} s on {meta['engine']}; stopped on {meta['stop_reason']}; {meta['kept']} particles kept "
         f"(effective sample size {meta['ess']:.0f}).",
+        *_pooled_note(meta),
         f"Posterior predictive: {meta['predictive_replicates']} replicates run as scenario runs use the posterior "
         f"(replicate r = posterior draw r, seed `replicate_seed(1, r)`).",
         "",
@@ -114,10 +115,33 @@ def markdown(code: str, meta: dict[str, Any], posterior: pd.DataFrame, predictiv
     for name in meta["parameters"]:
         v = posterior[name].to_numpy(float)
         q = weighted_quantiles(v, w, [0.05, 0.5, 0.95])
-        lines.append(f"| `{name}` | {prior_of(name).label} | {_fmt(q[0])} | {_fmt(q[1])} | {_fmt(q[2])} "
+        lines.append(f"| `{name}` | {_prior_label(name, meta)} | {_fmt(q[0])} | {_fmt(q[1])} | {_fmt(q[2])} "
                      f"| {_fmt(ident.get(name))} |")
     lines += ["", f"![fit]({code}.png)", ""]
     return "\n".join(lines)
+
+
+def _pooled_note(meta: dict[str, Any]) -> list[str]:
+    """The line saying the fit used the hierarchical prior (stage 2 of partial pooling), if it did."""
+    if not meta.get("hierarchical_prior"):
+        return []
+    return ["Prior: **hierarchical** (stage 2 of partial pooling, `calibration/pooling.py`): each pooled parameter "
+            "is drawn from the region's distribution of countries, fitted without this country (leave-one-out), "
+            "truncated to the box; the table gives that distribution's 90% range. The identification ratio is "
+            "still taken against the box, so it counts what the region adds as well as what this country's data say."]
+
+
+def _prior_label(name: str, meta: dict[str, Any]) -> str:
+    """The prior of one parameter as the fit used it: the box, or the hierarchical prior's 90% range in the box."""
+    prior = prior_of(name)
+    h = (meta.get("hierarchical_prior") or {}).get(name)
+    if not h:
+        return prior.label
+    lo, hi = prior.bounds
+    a = min(max(h["mu"] - 1.645 * h["tau"], lo), hi)
+    b = min(max(h["mu"] + 1.645 * h["tau"], lo), hi)
+    low, high = prior.to_value(np.array([a, b]))
+    return f"region {low:.3g}-{high:.3g} (90%) in {prior.label}"
 
 
 def plot(code: str, meta: dict[str, Any], predictive: pd.DataFrame, path: Path) -> Path:

@@ -44,7 +44,6 @@ def test_calibrated_status_quo_holds_still(country, calibrated):
 OUTSIDE = {
     "BRA": "homicide 15.4-16.5 against a band from 16.5 (target 18.2-18.7)",
     "JAM": "incarceration 178 in one year against a band up to 174",
-    "PRY": "incarceration 254-283 against a band up to 264 (refit at 500 simulations)",
 }
 
 

@@ -73,3 +73,16 @@ def test_pool_rewrites_weights_keeps_stage1_and_leaves_the_region_alone(tmp_path
     assert {c: r["ess_pooled"] for c, r in again["countries"].items()} == pytest.approx(
         {c: r["ess_pooled"] for c, r in record["countries"].items()}, rel=0.05)
     assert json.loads((tmp_path / "pooling.json").read_text())["regional"].keys() == set(BASE)
+
+
+def test_a_pooled_fit_report_shows_the_hierarchical_prior():
+    import math
+
+    from recruitsim.calibration import report
+
+    meta = {"hierarchical_prior": {"member_prevalence": {"mu": math.log(0.002), "tau": 0.5}}}
+    label = report._prior_label("member_prevalence", meta)
+    lo, hi = 0.002 * math.exp(-1.645 * 0.5), 0.002 * math.exp(1.645 * 0.5)
+    assert label.startswith(f"region {lo:.3g}-{hi:.3g} (90%) in log-uniform[")
+    assert report._prior_label("member_prevalence", {}).startswith("log-uniform[")
+    assert report._pooled_note(meta) and not report._pooled_note({})
