@@ -57,3 +57,15 @@ def test_the_check_runs_as_many_replicates_as_a_comparison():
     from recruitsim.economics.compare import DEFAULT_REPLICATES
 
     assert trajectory.REPLICATES == DEFAULT_REPLICATES
+
+
+def test_summary_table_counts_profiles_and_bands_within():
+    def entry(name, sim, within):
+        return {"name": name, "bounds": [10.0, 20.0], "simulated": sim, "within": within}
+
+    results = {"AAA": [entry("homicide_rate", [12.0, 14.0], True), entry("incarceration_rate", [25.0, 19.0], False)],
+               "BBB": [entry("homicide_rate", [11.0, 11.5], True)]}
+    text = trajectory.summary_table(results)
+    assert "| AAA | 10-20 | 12-14 | yes | 10-20 | 19-25 | **no** |" in text
+    assert "| BBB | 10-20 | 11-11.5 | yes | - | - | - |" in text
+    assert text.endswith("1 of 2 profiles within both bands; 2 of 3 bands; outside: AAA")
