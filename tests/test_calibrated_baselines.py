@@ -39,9 +39,16 @@ def test_calibrated_status_quo_holds_still(country, calibrated):
 
 
 #: Profiles measured outside their trajectory target (``python -m recruitsim.calibration.trajectory --check``,
-#: docs/calibration.md), as strict expected failures with the measured figures: none since the refits of
-#: 2026-12-02 (BRA, JAM, TTO at 900 simulations; PRY pooled). A profile that leaves its band goes here, with why.
-OUTSIDE: dict[str, str] = {}
+#: docs/calibration.md), as strict expected failures with the measured figures (6 replicates, 2026-12-02). Their
+#: fits stopped on budget with wide posteriors, so the median of the first draws can sit outside the decade's
+#: range; a refit at 900 simulations is the fix (BRA, JAM, PRY and TTO came inside that way). Strict: a fixed
+#: profile must leave the list.
+OUTSIDE: dict[str, str] = {
+    "ARG": "incarceration 290-304 against a band up to 281 (fitted at 300 simulations)",
+    "HTI": "incarceration 108-117 against a band up to 116 (fitted at 400 simulations)",
+    "TTO": "incarceration 283-314 against a band up to 313.9 (one year at the edge; 900 simulations)",
+    "URY": "homicide 13.0-14.3 against a band up to 13.7 (fitted at 300 simulations)",
+}
 
 
 def _trajectory_case(country: str):
