@@ -77,7 +77,7 @@ def profiles_summary() -> dict[str, Any]:
                      "observed_targets": sum(t.get("kind") == "observed" for t in m["targets"]),
                      "predictions": _predictions(m), "identification": _identification(code, m),
                      "simulations": m.get("simulations"), "ess": m.get("ess"), "stop_reason": m.get("stop_reason"),
-                     "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git"),
+                     "pooled": bool(m.get("hierarchical_prior")), "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git"),
                      "out_of_sample": _out_of_sample(code)}
         else:
             entry = {"country": code, "calibrated": False,

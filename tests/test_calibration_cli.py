@@ -48,6 +48,8 @@ def test_profiles_json_shape():
                 assert t["covered"] == (t["low"] <= obs[1] and t["high"] >= obs[0])
             else:
                 assert t["low"] is None and t["covered"] is None
+    pooled = {p["country"] for p in s["profiles"] if p.get("pooled")}
+    assert pooled == {"PRY", "TTO"}, pooled  # the shipped stage-2 (hierarchical prior) posteriors
     r = cli("profiles")
     assert r.returncode == 0 and "targets covered" in r.stdout
 
