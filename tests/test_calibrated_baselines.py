@@ -46,7 +46,6 @@ def test_calibrated_status_quo_holds_still(country, calibrated):
 OUTSIDE: dict[str, str] = {
     "ARG": "incarceration 290-304 against a band up to 281 (fitted at 300 simulations)",
     "HTI": "incarceration 108-117 against a band up to 116 (fitted at 400 simulations)",
-    "URY": "homicide 13.0-14.3 against a band up to 13.7 (fitted at 300 simulations)",
 }
 
 
