@@ -44,7 +44,6 @@ def test_calibrated_status_quo_holds_still(country, calibrated):
 #: range; a refit at 900 simulations is the fix (BRA, JAM, PRY and TTO came inside that way). Strict: a fixed
 #: profile must leave the list.
 OUTSIDE: dict[str, str] = {
-    "ARG": "incarceration 290-304 against a band up to 281 (fitted at 300 simulations)",
     "HTI": "incarceration 108-117 against a band up to 116 (fitted at 400 simulations)",
 }
 
