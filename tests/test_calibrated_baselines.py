@@ -41,11 +41,9 @@ def test_calibrated_status_quo_holds_still(country, calibrated):
 #: Profiles measured outside their trajectory target (``python -m recruitsim.calibration.trajectory --check``,
 #: docs/calibration.md), as strict expected failures with the measured figures (6 replicates, 2026-12-02). Their
 #: fits stopped on budget with wide posteriors, so the median of the first draws can sit outside the decade's
-#: range; a refit at 900 simulations is the fix (ARG, BRA, JAM, PRY, TTO, URY came inside that way). Strict: a fixed
+#: range; a refit at 900 simulations is the fix (ARG, BRA, HTI, JAM, PRY, TTO, URY came inside that way; none is outside now). Strict: a fixed
 #: profile must leave the list.
-OUTSIDE: dict[str, str] = {
-    "HTI": "incarceration 108-117 against a band up to 116 (fitted at 400 simulations)",
-}
+OUTSIDE: dict[str, str] = {}
 
 
 def _trajectory_case(country: str):
