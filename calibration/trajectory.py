@@ -15,7 +15,7 @@ rules out is a baseline drifting outside anything the country has seen in ten ye
 
     python -m recruitsim.calibration.trajectory            # the bands, as a Markdown table
     python -m recruitsim.calibration.trajectory --check    # every calibrated baseline (6 replicates, 10 years)
-    python -m recruitsim.calibration.trajectory --check --years --workers=2 HND PRY   # each year, 2 processes
+    python -m recruitsim.calibration.trajectory --check --years --workers 2 HND PRY   # each year, 2 processes
 
 "The calibrated baseline" is what a comparison shows: the median over replicates, replicate r running
 posterior draw r (``check_baseline``); each replicate's own range is reported beside it.
@@ -210,14 +210,24 @@ def baseline_agents(member_prevalence: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from recruitsim.model.profiles import all_codes
 
-    argv = sys.argv[1:] if argv is None else argv
-    codes = [a.upper() for a in argv if not a.startswith("-")] or list(all_codes())
-    if "--check" in argv:
-        workers = int(next((a.split("=", 1)[1] for a in argv if a.startswith("--workers=")), "1"))
-        results = run_checks(codes, REPLICATES, workers)
-        print(yearly_table(results, REPLICATES) if "--years" in argv else summary_table(results))
+    ap = argparse.ArgumentParser(prog="python -m recruitsim.calibration.trajectory", description=__doc__.splitlines()[0])
+    ap.add_argument("codes", nargs="*", help="profiles (default: all)")
+    ap.add_argument("--check", action="store_true", help="simulate every calibrated baseline against its bands")
+    ap.add_argument("--years", action="store_true", help="with --check: each year, not the per-profile summary")
+    ap.add_argument("--workers", type=int, default=1, help="with --check: processes, one profile each")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    known = set(all_codes())
+    codes = [c.upper() for c in args.codes] or list(all_codes())
+    unknown = [c for c in codes if c not in known]
+    if unknown or args.workers < 1:
+        ap.error(f"unknown profile {', '.join(unknown)}" if unknown else "--workers must be at least 1")
+    if args.check:
+        results = run_checks(codes, REPLICATES, args.workers)
+        print(yearly_table(results, REPLICATES) if args.years else summary_table(results))
         return 0 if all(e["within"] for es in results.values() for e in es) else 1
     print(table(codes))
     return 0
