@@ -31,8 +31,11 @@ def spread_ratio(runs, scenario: str, outcome: str) -> float:
     return float(paired.std(ddof=1) / unpaired.std(ddof=1))
 
 
+# Limits: well under 1 (independent streams), with room for the ratio's own noise at 8 replicates. The same seed
+# gave mentoring recruits 0.21 and members 0.27 with numpy at AVX2, 0.52 and 0.41 with AVX-512 (one different
+# rounding re-draws every later event; see tests/test_regression_baseline.py), so the mentoring limits are 0.6.
 @pytest.mark.parametrize("scenario,outcome,limit", [
-    ("mentoring", "recruits", 0.45), ("mentoring", "arrests", 0.3), ("mentoring", "members", 0.45),
+    ("mentoring", "recruits", 0.6), ("mentoring", "arrests", 0.3), ("mentoring", "members", 0.6),
     ("interdiction", "recruits", 0.7), ("interdiction", "members", 0.75), ("schooling", "dropouts", 0.25),
 ])
 def test_crn_shrinks_paired_spread(policy_runs, scenario, outcome, limit, capsys):

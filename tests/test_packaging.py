@@ -56,7 +56,22 @@ def test_json_is_strict_and_records_versions():
     assert r.returncode == 0 and "NaN" not in r.stdout
     out = json.loads(r.stdout.splitlines()[-1])
     assert out["versions"]["recruitsim"] == recruitsim.__version__
-    assert {"numpy", "scipy", "pandas", "mesa"} <= set(out["versions"])
+    assert {"numpy", "scipy", "pandas", "mesa", "numpy_simd"} <= set(out["versions"])
+
+
+def test_versions_record_numpy_simd_level_as_it_is_set():
+    """The SIMD level decides bit-identity (AVX2 and AVX-512 round differently): it follows NPY_DISABLE_CPU_FEATURES."""
+    from numpy._core import _multiarray_umath as umath
+
+    code = "from recruitsim.scenarios.provenance import versions; print(versions()['numpy_simd'])"
+    levels = [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
+    if not levels:
+        pytest.skip("numpy dispatches to no SIMD level above its baseline on this CPU")
+    full = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=cli_env())
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=cli_env() | {"NPY_DISABLE_CPU_FEATURES": " ".join(umath.__cpu_dispatch__)})
+    assert full.stdout.strip() == "+".join(levels)
+    assert off.stdout.strip() == "baseline"
 
 
 @pytest.mark.usefixtures("calibrated")
