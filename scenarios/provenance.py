@@ -36,14 +36,31 @@ def versions() -> dict[str, str]:
     return out
 
 
-def simd_level() -> str:
-    """The CPU extensions numpy dispatches to here (after ``NPY_DISABLE_CPU_FEATURES``), joined by ``+``."""
+def _dispatch() -> tuple[list[str], dict[str, bool]] | None:
+    """numpy's dispatchable CPU levels (lowest first) and which of them it uses here, or None if unknown."""
     try:
         from numpy._core import _multiarray_umath as umath
-        found = [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
+        return list(umath.__cpu_dispatch__), dict(umath.__cpu_features__)
     except (ImportError, AttributeError):  # a numpy without these attributes: say so rather than guess
+        return None
+
+
+def simd_level() -> str:
+    """The CPU extensions numpy dispatches to here (after ``NPY_DISABLE_CPU_FEATURES``), joined by ``+``."""
+    d = _dispatch()
+    if d is None:
         return "unknown"
-    return "+".join(found) or "baseline"
+    levels, on = d
+    return "+".join(f for f in levels if on.get(f)) or "baseline"
+
+
+def simd_pin(level: str) -> str | None:
+    """The ``NPY_DISABLE_CPU_FEATURES`` value that runs numpy at ``level`` (the levels above it disabled),
+    or None if this CPU or numpy lacks ``level``. Set it in a child process's environment."""
+    d = _dispatch()
+    if d is None or level not in d[0] or not d[1].get(level):
+        return None
+    return " ".join(d[0][d[0].index(level) + 1:])
 
 
 def clean(obj: Any) -> Any:

@@ -72,6 +72,12 @@ def test_versions_record_numpy_simd_level_as_it_is_set():
                          env=cli_env() | {"NPY_DISABLE_CPU_FEATURES": " ".join(umath.__cpu_dispatch__)})
     assert full.stdout.strip() == "+".join(levels)
     assert off.stdout.strip() == "baseline"
+    from recruitsim.scenarios.provenance import simd_pin  # pinning to the lowest level leaves only it on
+
+    pinned = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env=cli_env() | {"NPY_DISABLE_CPU_FEATURES": simd_pin(levels[0])})
+    assert pinned.stdout.strip() == levels[0]
+    assert simd_pin("NO_SUCH_LEVEL") is None
 
 
 @pytest.mark.usefixtures("calibrated")

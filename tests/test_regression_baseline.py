@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from recruitsim.model import Policy, RecruitmentModel
+from recruitsim.scenarios import provenance
 
 PATH = Path(__file__).with_name("baseline") / "LAC_20k.json"
 PINNED = "X86_V3"  # numpy's SIMD level for the stored figures (AVX2, FMA3)
@@ -44,13 +45,10 @@ def figures() -> dict[str, dict[str, float]]:
 
 def pinned_env() -> dict[str, str] | None:
     """The environment that runs numpy at ``PINNED`` (levels above it disabled), or None if the CPU lacks it."""
-    from numpy._core import _multiarray_umath as umath
-
-    levels = list(umath.__cpu_dispatch__)
-    if PINNED not in levels or not umath.__cpu_features__.get(PINNED):
+    disable = provenance.simd_pin(PINNED)
+    if disable is None:
         return None
-    above = levels[levels.index(PINNED) + 1:]
-    return os.environ | {"NPY_DISABLE_CPU_FEATURES": " ".join(above), "RECRUITSIM_POSTERIORS": "off"}
+    return os.environ | {"NPY_DISABLE_CPU_FEATURES": disable, "RECRUITSIM_POSTERIORS": "off"}
 
 
 def pinned_figures() -> dict[str, dict[str, float]]:
