@@ -60,7 +60,7 @@ def distance(stats: dict[str, float], targets: list[targets_mod.Target]) -> floa
     return max(errs)
 
 
-def _run_many_by_position(engine, tasks: list[tuple]) -> list[dict]:
+def run_by_position(engine, tasks: list[tuple]) -> list[dict]:
     # engines may return copies of the items (Dask pickles them), so tag each task with its position
     tagged = [(i, t) for i, t in enumerate(tasks)]
     out: list[dict | None] = [None] * len(tasks)
@@ -202,7 +202,7 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
     draws = resampled(frame, names, code)
     tic = time.perf_counter()
     tasks = [(code, draws[r % len(draws)], replicate_seed(1, r), settings.as_dict()) for r in range(replicates)]
-    pp = pd.DataFrame(_run_many_by_position(engine, tasks))
+    pp = pd.DataFrame(run_by_position(engine, tasks))
     pp.insert(0, "replicate", range(replicates))
     seconds = time.perf_counter() - tic
     meta["predictive_replicates"] = replicates
@@ -285,7 +285,7 @@ def calibrate(code: str, engine, *, budget: int = DEFAULT_BUDGET, particles: int
 
     def simulate_points(x: np.ndarray, seeds: np.ndarray) -> list[dict]:
         tasks = [(code, {**base, **box.values(xi)}, int(s), sdict) for xi, s in zip(x, seeds, strict=True)]
-        return _run_many_by_position(engine, tasks)
+        return run_by_position(engine, tasks)
 
     def score(raw: dict, xs: np.ndarray) -> tuple[np.ndarray, list[dict]]:
         stats = []
@@ -323,7 +323,7 @@ def posterior_predictive(cal: Calibration, engine, replicates: int, base: dict[s
     sdict = cal.settings.as_dict()
     tasks = [(cal.code, {**(base or {}), **draws[r % len(draws)]}, replicate_seed(run_seed, r), sdict)
              for r in range(replicates)]
-    stats = _run_many_by_position(engine, tasks)
+    stats = run_by_position(engine, tasks)
     df = pd.DataFrame(stats)
     df.insert(0, "replicate", range(replicates))
     return df

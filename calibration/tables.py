@@ -2,6 +2,7 @@
 
     python -m recruitsim.calibration.tables targets         # "Which profiles are calibrated"
     python -m recruitsim.calibration.tables out-of-sample   # "Out-of-sample validation"
+    python -m recruitsim.calibration.tables external        # "External check: detected victims of trafficking"
 
 A test (``tests/test_calibration_tables.py``) checks that the doc shows exactly what this prints, so the
 doc stays true to the shipped posteriors: after a refit, paste the new output into the doc.
@@ -29,6 +30,9 @@ series (``calibration/data/*_series.csv``, every source):
 * *fit window's range*: that range itself, [min, max] of the window's figures.
 
 An observation whose series has no figure in the window counts as not covered by either.
+
+**external** - ``calibration/external.csv`` as a table (written by ``python -m recruitsim.calibration.external
+--run``, which simulates; see that module).
 """
 
 from __future__ import annotations
@@ -201,7 +205,14 @@ def out_of_sample(folder: Path = VALIDATION) -> str:
                         out_of_sample_summary(metas), benchmarks_line(metas)])
 
 
-TABLES = {"targets": targets, "out-of-sample": out_of_sample}
+def external_checks() -> str:
+    """The external check of detected trafficking victims (``calibration/external.csv``; see ``external``)."""
+    from . import external
+
+    return external.table(external.read_rows())
+
+
+TABLES = {"targets": targets, "out-of-sample": out_of_sample, "external": external_checks}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,188 @@
+"""External checks: posterior predictions of quantities the fit never sees, against sourced figures.
+
+**Detected victims of trafficking** (``calibration/data/trafficking_detected.csv``: UNODC's GLOTIP data
+portal, releases of 2025 and 2023, and government figures quoted in the US State Department's Trafficking in
+Persons reports, 2018-2022; tags in ``model/data/SOURCES.md``). Detected victims are those that authorities
+identified in a year, a **lower bound** on the victims there are (they depend on how hard a country looks).
+The model's comparable figure is ``trafficked_per_year``: new victims aged 10-29 per year over the
+calibration window. Its 90% posterior predictive interval (the posterior draws and seeds the fit report
+uses, ``REPLICATES`` of them) is compared with the largest count of any source and year:
+
+* *consistent*: the whole interval is at or above the detected count. The comparison is conservative
+  twice over: detected victims include ages 0-9 and 30+, which the model does not simulate, and
+  victims detected in a year include people first exploited in earlier years. So a model that passes
+  would also pass against the exact bound; a model below it would not necessarily be wrong.
+* the ratio detected / median is the detection share the model implies (an upper bound on it). No
+  sourced estimate of the undetected total exists for these countries, so the upper side is not checked.
+
+The regional profile (LAC) is compared with the sum over countries of the UNODC portal's figures in the
+year where that sum is largest (a lower bound for the region: the countries without a figure count 0).
+
+    python -m recruitsim.calibration.external                     # the table, from calibration/external.csv
+    python -m recruitsim.calibration.external --run --workers 2   # simulate every profile, rewrite the file
+    python -m recruitsim.calibration.external --run HND HTI       # only these profiles' rows
+
+Each row records the sha256 of the posterior draws it simulated (``posteriors/<CODE>.csv``) and numpy's
+SIMD level; ``tests/test_calibration_external.py`` fails when a shipped posterior has changed since its row
+was simulated, so the check cannot go stale silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).parent
+DATA = HERE / "data" / "trafficking_detected.csv"
+RESULT = HERE / "external.csv"
+POSTERIORS = HERE / "posteriors"
+REPLICATES = 30  # as the fit reports' posterior predictive checks
+REGION_TAG = "UNODC_GLOTIP_DP2025"
+FIELDS = ("profile", "replicates", "low", "median", "high", "detected", "year", "source", "consistent",
+          "implied_detection_share", "posterior_sha256", "numpy_simd")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The largest detected count for a profile, with where it comes from."""
+
+    profile: str
+    detected: int
+    year: int
+    source: str
+
+
+def read_detected(path: Path = DATA) -> list[dict[str, Any]]:
+    """The country-year rows of the detected-victims file (numeric counts only)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [{**r, "year": int(r["year"]), "detected": int(r["detected"])} for r in rows]
+
+
+def bounds(path: Path = DATA) -> dict[str, Bound]:
+    """Each country's largest detected count (any source, any year), and the region's (see module doc)."""
+    rows = read_detected(path)
+    out: dict[str, Bound] = {}
+    for r in sorted(rows, key=lambda r: (r["iso3"], -r["detected"], r["year"])):
+        out.setdefault(r["iso3"], Bound(r["iso3"], r["detected"], r["year"], r["source_tag"]))
+    per_year: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if r["source_tag"] == REGION_TAG:
+            per_year[r["year"]] += r["detected"]
+    if per_year:
+        year = max(per_year, key=lambda y: (per_year[y], y))
+        out["LAC"] = Bound("LAC", per_year[year], year, f"{REGION_TAG} (sum of the countries)")
+    return out
+
+
+def posterior_sha256(code: str, root: Path = POSTERIORS) -> str:
+    return hashlib.sha256((root / f"{code}.csv").read_bytes()).hexdigest()
+
+
+def predict(code: str, engine, replicates: int = REPLICATES, root: Path = POSTERIORS) -> np.ndarray:
+    """``trafficked_per_year`` of replicates 0..R-1: posterior draw r, seed ``replicate_seed(1, r)``."""
+    import pandas as pd
+
+    from recruitsim.model.posteriors import resampled
+    from recruitsim.model.streams import replicate_seed
+
+    from .calibrate import run_by_position
+    from .simulate import Settings
+
+    meta = json.loads((root / f"{code}.json").read_text(encoding="utf-8"))
+    draws = resampled(pd.read_csv(root / f"{code}.csv"), tuple(meta["parameters"]), code)
+    settings = Settings(**meta["settings"]).as_dict()
+    tasks = [(code, draws[r % len(draws)], replicate_seed(1, r), settings) for r in range(replicates)]
+    return np.array([s["trafficked_per_year"] for s in run_by_position(engine, tasks)])
+
+
+def judge(code: str, values: np.ndarray, bound: Bound) -> dict[str, Any]:
+    """A row of the check: the 90% interval against the bound."""
+    low, median, high = (float(np.quantile(values, q)) for q in (0.05, 0.5, 0.95))
+    return {"profile": code, "replicates": len(values), "low": round(low), "median": round(median),
+            "high": round(high), "detected": bound.detected, "year": bound.year, "source": bound.source,
+            "consistent": low >= bound.detected,
+            "implied_detection_share": round(bound.detected / median, 4) if median > 0 else None}
+
+
+def read_rows(path: Path = RESULT) -> dict[str, dict[str, Any]]:
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        return {r["profile"]: r for r in csv.DictReader(f)}
+
+
+def write_rows(rows: dict[str, dict[str, Any]], path: Path = RESULT) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, FIELDS, lineterminator="\n")
+        w.writeheader()
+        for code in sorted(rows, key=lambda c: (c != "LAC", c)):
+            w.writerow({k: rows[code][k] for k in FIELDS})
+
+
+def run(codes: list[str], workers: int = 1, replicates: int = REPLICATES) -> dict[str, dict[str, Any]]:
+    """Simulate ``codes`` and merge their rows into ``RESULT`` (the other rows are kept)."""
+    from recruitsim.scenarios.engine import Engine
+    from recruitsim.scenarios.provenance import simd_level
+
+    b = bounds()
+    rows = read_rows()
+    with Engine(workers=workers) as engine:
+        for code in codes:
+            row = judge(code, predict(code, engine, replicates), b[code])
+            rows[code] = {**row, "posterior_sha256": posterior_sha256(code), "numpy_simd": simd_level()}
+            write_rows(rows)  # after each profile: an interruption keeps what is done
+            print(f"{code}: {row['low']:,}-{row['high']:,} new victims 10-29/yr vs {row['detected']:,} detected",
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def table(rows: dict[str, dict[str, Any]]) -> str:
+    """The Markdown table of ``RESULT`` and its summary line (what docs/calibration.md shows)."""
+    lines = ["| profile | model: new victims 10-29 per year, 90% | detected (largest, year, source) | consistent | "
+             "detected / model median |", "|---|---|---|---|---|"]
+    for code, r in rows.items():
+        ok = str(r["consistent"]) == "True"
+        lines.append(f"| {code} | {int(r['low']):,}-{int(r['high']):,} | {int(r['detected']):,} ({r['year']}, "
+                     f"{r['source']}) | {'yes' if ok else '**no**'} | {float(r['implied_detection_share']):.3f} |")
+    shares = sorted(float(r["implied_detection_share"]) for r in rows.values())
+    n_ok = sum(str(r["consistent"]) == "True" for r in rows.values())
+    lines += ["", f"{n_ok} of {len(rows)} profiles at or above their detected count over the whole 90% interval; "
+              f"implied detection share {shares[0]:.3f}-{shares[-1]:.3f} (median {float(np.median(shares)):.3f})"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from recruitsim.model.profiles import all_codes
+
+    ap = argparse.ArgumentParser(prog="python -m recruitsim.calibration.external", description=__doc__.splitlines()[0])
+    ap.add_argument("codes", nargs="*", help="with --run: profiles (default: all)")
+    ap.add_argument("--run", action="store_true", help="simulate the profiles and rewrite their rows")
+    ap.add_argument("--workers", type=int, default=1, help="with --run: local worker processes")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    codes = [c.upper() for c in args.codes] or list(all_codes())
+    unknown = [c for c in codes if c not in set(all_codes())]
+    if unknown or args.workers < 1:
+        ap.error(f"unknown profile {', '.join(unknown)}" if unknown else "--workers must be at least 1")
+    if args.run:
+        run(codes, args.workers)
+    rows = read_rows()
+    if not rows:
+        print(f"{RESULT}: no rows yet; run with --run", file=sys.stderr)
+        return 2
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
