@@ -33,7 +33,7 @@ STATISTICS = (
     "group_share_homicides", "firearm_share", "members",
     "homicide_rate_counted", "member_prevalence_per_1000", "recruits_per_year", "arrests_per_year",
     "neet_rate_15_24", "completion_rate_20_24", "members_trend", "homicide_trend",
-    "displaced_per_year", "displaced_stock", "trafficked_per_year",
+    "displaced_per_year", "displaced_stock", "trafficked_per_year", "youth_offences_per_year",
 )
 
 
@@ -79,6 +79,8 @@ def simulate(profile: str, params: dict[str, float], seed: int, settings: Settin
         "displaced_per_year": float(df["displaced_people"].sum()) / years,  # people of all ages
         "displaced_stock": float(df["displaced_stock_people"].mean()),
         "trafficked_per_year": float(df["trafficked_new"].sum()) / years,  # new victims 10-29 (external check)
+        # violent and property offences by youths 10-29, victims of any age (external check)
+        "youth_offences_per_year": float(df["offences_violent"].sum() + df["offences_property"].sum()) / years,
         "members_trend": _trend(df, "members"),
         "homicide_trend": _trend(df, "homicides_youth_expected"),
         "seconds": time.perf_counter() - tic,

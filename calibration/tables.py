@@ -2,7 +2,7 @@
 
     python -m recruitsim.calibration.tables targets         # "Which profiles are calibrated"
     python -m recruitsim.calibration.tables out-of-sample   # "Out-of-sample validation"
-    python -m recruitsim.calibration.tables external        # "External check: detected victims of trafficking"
+    python -m recruitsim.calibration.tables external        # "External checks"
 
 A test (``tests/test_calibration_tables.py``) checks that the doc shows exactly what this prints, so the
 doc stays true to the shipped posteriors: after a refit, paste the new output into the doc.
@@ -206,10 +206,11 @@ def out_of_sample(folder: Path = VALIDATION) -> str:
 
 
 def external_checks() -> str:
-    """The external check of detected trafficking victims (``calibration/external.csv``; see ``external``)."""
+    """The external checks: detected trafficking victims, then victimisation (``calibration/external.csv``)."""
     from . import external
 
-    return external.table(external.read_rows())
+    rows = external.read_rows()
+    return external.table(rows) + "\n\n" + external.victimisation_table(rows)
 
 
 TABLES = {"targets": targets, "out-of-sample": out_of_sample, "external": external_checks}

@@ -47,6 +47,17 @@ def test_the_verdict_asks_the_whole_interval_to_be_at_or_above_the_bound():
     assert not straddling["consistent"]
 
 
+def test_victimisation_bound_is_mexicos_survey_count_and_the_verdict_uses_it():
+    ob = external.offence_bounds()
+    assert set(ob) == {"MEX"}
+    value, year, source = ob["MEX"][external.OFFENCE_BOUND]
+    assert (value, year) == (3_350_000, 2020) and re.search(rf"\b{source}\b", SOURCES)
+    assert ob["MEX"]["crimes_offender_25_or_under"][0] < ob["MEX"]["crimes_victim_present"][0] < ob["MEX"]["crimes"][0]
+    assert external.judge_offences(np.linspace(3.4e6, 9e6, 30), ob["MEX"])["offences_consistent"]
+    assert not external.judge_offences(np.linspace(2e6, 9e6, 30), ob["MEX"])["offences_consistent"]
+    assert external.judge_offences(np.ones(3), None) == {k: "" for k in external.FIELDS if k.startswith("offences_")}
+
+
 def test_the_shipped_rows_cover_every_profile_and_were_simulated_on_the_shipped_posteriors():
     rows = external.read_rows()
     assert set(rows) == set(all_codes())
@@ -64,7 +75,8 @@ def test_a_shipped_row_is_reproduced_by_simulation():
 
     shipped = external.read_rows()["BLZ"]
     with Engine(workers=2) as eng:
-        again = external.judge("BLZ", external.predict("BLZ", eng), external.bounds()["BLZ"])
+        stats = external.predict("BLZ", eng)
+    again = external.judge("BLZ", np.array([x["trafficked_per_year"] for x in stats]), external.bounds()["BLZ"])
     if shipped["numpy_simd"] == simd_level():
         assert [again[k] for k in ("low", "median", "high")] == [int(shipped[k]) for k in ("low", "median", "high")]
     else:
