@@ -64,12 +64,44 @@ def _out_of_sample(code: str) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8")).get("out_of_sample", [])
 
 
+def _external(code: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The profile's external checks (``calibration/external.csv``), typed, or None where not run."""
+    r = rows.get(code)
+    if r is None:
+        return None
+
+    def num(v: str) -> float | int | None:
+        return None if v in ("", "None") else float(v) if "." in v else int(v)
+
+    def flag(v: str) -> bool | None:
+        return None if v in ("", "None") else v == "True"
+
+    out: dict[str, Any] = {"trafficking": {
+        "model_new_victims_10_29_per_year": {k: num(r[k]) for k in ("low", "median", "high")},
+        "detected": num(r["detected"]), "year": num(r["year"]), "source": r["source"], "consistent": flag(r["consistent"]),
+        "nationals": num(r["nationals"]), "consistent_nationals": flag(r["consistent_nationals"]),
+        "implied_detection_share": num(r["implied_detection_share"])}}
+    if r["offences_bound"] not in ("", "None"):
+        out["victimisation"] = {"model_youth_offences_per_year": {k: num(r[f"offences_{k}"]) for k in ("low", "median", "high")},
+                                "lower_bound": num(r["offences_bound"]), "year": num(r["offences_year"]),
+                                "source": r["offences_source"], "consistent": flag(r["offences_consistent"])}
+    out["posterior_current"] = r["posterior_sha256"] == _sha(code)
+    return out
+
+
+def _sha(code: str) -> str:
+    from . import external
+
+    return external.posterior_sha256(code)
+
+
 def profiles_summary() -> dict[str, Any]:
     """``{"profiles": [...]}`` for every profile, from the committed summaries (no simulation)."""
+    from . import external, trajectory
     from . import targets as targets_mod
-    from . import trajectory
 
     out = []
+    checks = external.read_rows()
     for code in all_codes():
         m = meta(code)
         if m is not None:
@@ -78,7 +110,7 @@ def profiles_summary() -> dict[str, Any]:
                      "predictions": _predictions(m), "identification": _identification(code, m),
                      "simulations": m.get("simulations"), "ess": m.get("ess"), "stop_reason": m.get("stop_reason"),
                      "pooled": bool(m.get("hierarchical_prior")), "settings": m.get("settings"), "seconds": m.get("seconds"), "git": m.get("git"),
-                     "out_of_sample": _out_of_sample(code)}
+                     "out_of_sample": _out_of_sample(code), "external_checks": _external(code, checks)}
         else:
             entry = {"country": code, "calibrated": False,
                      "observed_targets": sum(t.kind == "observed" for t in targets_mod.for_profile(code)), "targets": [

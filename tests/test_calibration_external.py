@@ -82,3 +82,15 @@ def test_a_shipped_row_is_reproduced_by_simulation():
     else:
         assert again["median"] == pytest.approx(int(shipped["median"]), rel=0.25)
     assert again["consistent"] == (shipped["consistent"] == "True")
+
+
+def test_profiles_json_carries_each_profiles_external_checks():
+    from recruitsim.calibration.posterior import profiles_summary
+
+    ps = {p["country"]: p for p in profiles_summary()["profiles"]}
+    for code in all_codes():
+        ec = ps[code]["external_checks"]
+        assert ec is not None and ec["posterior_current"], code
+        assert isinstance(ec["trafficking"]["consistent"], bool) and ec["trafficking"]["detected"] > 0
+    assert ps["MEX"]["external_checks"]["victimisation"]["lower_bound"] == 3_350_000
+    assert "victimisation" not in ps["HND"]["external_checks"]
