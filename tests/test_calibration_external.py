@@ -84,6 +84,7 @@ def test_a_shipped_row_is_reproduced_by_simulation():
     assert again["consistent"] == (shipped["consistent"] == "True")
 
 
+@pytest.mark.usefixtures("calibrated")
 def test_profiles_json_carries_each_profiles_external_checks():
     from recruitsim.calibration.posterior import profiles_summary
 
