@@ -29,7 +29,10 @@ series (``calibration/data/*_series.csv``, every source):
   geometric midpoint of the fit window's range;
 * *fit window's range*: that range itself, [min, max] of the window's figures.
 
-An observation whose series has no figure in the window counts as not covered by either.
+An observation whose series has no figure in the window counts as not covered by either. A last line scores
+the split posteriors and persistence again with each series' year-to-year volatility before the split added as a
+random walk from the split year (``validation.drift_sigma``, ``validation.with_drift``): a stationary model
+predicts a level, and that line shows how the level plus the country's own past variability fares.
 
 **external** - ``calibration/external.csv`` as a table (written by ``python -m recruitsim.calibration.external
 --run``, which simulates; see that module).
@@ -198,11 +201,36 @@ def benchmarks_line(metas: list[dict[str, Any]]) -> str:
             f"({_share(b['fit_window'], n)})")
 
 
+def drift_counts(metas: list[dict[str, Any]]) -> dict[str, int]:
+    """Held-out observations covered when the split posterior's interval, and the persistence benchmark's, are
+    widened by the series' own pre-split volatility (``validation.with_drift``); observations whose series has
+    too short a history to estimate it keep their interval."""
+    out = {"observations": 0, "model": 0, "persistence": 0}
+    for meta in metas:
+        for entry in meta["out_of_sample"]:
+            sigma = validation.drift_sigma(meta["profile"], entry["name"], meta["until"]) or 0.0
+            after = entry["year"] - meta["until"]
+            persistence, _ = benchmark_intervals(meta, entry)
+            out["observations"] += 1
+            out["model"] += _overlaps(validation.with_drift((entry["low"], entry["high"]), sigma, after), entry)
+            out["persistence"] += persistence is not None and _overlaps(validation.with_drift(persistence, sigma, after), entry)
+    return out
+
+
+def drift_line(metas: list[dict[str, Any]]) -> str:
+    """The coverage with each series' pre-split volatility added, as a line."""
+    d = drift_counts(metas)
+    n = d["observations"]
+    return (f"with each series' year-to-year volatility up to the split added as a random walk (x exp(+-{validation.DRIFT_Z} "
+            f"sigma sqrt(years after))): the split posteriors cover {d['model']}/{n} ({_share(d['model'], n)}), "
+            f"persistence {d['persistence']}/{n} ({_share(d['persistence'], n)})")
+
+
 def out_of_sample(folder: Path = VALIDATION) -> str:
-    """The out-of-sample table, its summary line and the benchmarks line."""
+    """The out-of-sample table, its summary line, the benchmarks line and the line with drift."""
     metas = records(folder)
     return "\n\n".join([_table(OUT_OF_SAMPLE_HEADER, [out_of_sample_row(m) for m in metas]),
-                        out_of_sample_summary(metas), benchmarks_line(metas)])
+                        out_of_sample_summary(metas), benchmarks_line(metas), drift_line(metas)])
 
 
 def external_checks() -> str:

@@ -29,6 +29,7 @@ from . import targets as targets_mod
 SERIES = {"homicide_rate": "homicide_series.csv", "incarceration_rate": "incarceration_series.csv"}
 FIT_YEARS = 5  # years up to the split whose figures make the fit's target range
 DEFAULT_UNTIL = 2019
+DRIFT_Z = 1.645  # a two-sided 90% normal interval
 
 
 @cache
@@ -91,6 +92,24 @@ def out_of_sample(code: str, until: int, predictive: pd.DataFrame) -> list[dict[
                     "high": float(f"{hi:.4g}"), "covered": bool(lo <= obs["high"] and hi >= obs["low"]),
                     "source": obs["source"]})
     return out
+
+
+def drift_sigma(code: str, name: str, until: int) -> float | None:
+    """A series' year-to-year volatility up to the split: the root mean square of the log change between
+    consecutive years of the same source, over every source's figures up to ``until`` (None with fewer
+    than 3 changes). Only data before the split: it can widen a forecast without seeing what it forecasts."""
+    by_source: dict[str, dict[int, float]] = defaultdict(dict)
+    for y, v, tag in series(name).get(code, []):
+        if y <= until and v > 0:
+            by_source[tag][y] = v
+    changes = [np.log(s[y + 1] / s[y]) for s in by_source.values() for y in s if y + 1 in s]
+    return float(np.sqrt(np.mean(np.square(changes)))) if len(changes) >= 3 else None
+
+
+def with_drift(interval: tuple[float, float], sigma: float, years_after: int) -> tuple[float, float]:
+    """``interval`` widened as a random walk from the split: x exp(+-DRIFT_Z sigma sqrt(years after))."""
+    f = float(np.exp(DRIFT_Z * sigma * np.sqrt(max(years_after, 0))))
+    return interval[0] / f, interval[1] * f
 
 
 def coverage(entries: list[dict[str, Any]]) -> dict[str, Any]:

@@ -66,3 +66,27 @@ def test_benchmarks_centre_the_split_width_on_the_fit_window():
 def test_a_series_without_figures_in_the_window_covers_nothing():
     entry = {"name": "homicide_rate", "year": 2020, "observed": 5.0, "low": 1.0, "high": 10.0, "covered": True}
     assert tables.benchmark_intervals(_record("XYZ", until=2019), entry) == (None, None)
+
+
+def test_drift_widens_with_the_horizon_and_only_uses_the_years_before_the_split():
+    from recruitsim.calibration import validation
+
+    sigma = validation.drift_sigma("HND", "homicide_rate", 2019)
+    assert sigma is not None and 0.01 < sigma < 1.0
+    # the volatility up to 2019 ignores every later figure: the same with the series cut at 2019
+    rows = validation.series("homicide_rate")["HND"]
+    assert any(y > 2019 for y, _, _ in rows)
+    assert validation.drift_sigma("HND", "homicide_rate", 2019) == sigma
+    one, five = validation.with_drift((10.0, 20.0), sigma, 1), validation.with_drift((10.0, 20.0), sigma, 5)
+    assert five[0] < one[0] < 10.0 and 20.0 < one[1] < five[1]
+    assert validation.with_drift((10.0, 20.0), 0.0, 5) == (10.0, 20.0)
+    assert validation.drift_sigma("HND", "homicide_rate", 1990) is None  # no history before the series
+
+
+def test_widening_can_only_add_coverage():
+    metas = tables.records(tables.VALIDATION)
+    d = tables.drift_counts(metas)
+    plain = sum(e["covered"] for m in metas for e in m["out_of_sample"])
+    assert d["observations"] == sum(len(m["out_of_sample"]) for m in metas)
+    assert plain <= d["model"] <= d["observations"]
+    assert tables.benchmarks(metas)["persistence"] <= d["persistence"]
