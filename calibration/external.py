@@ -165,11 +165,26 @@ def judge_offences(values: np.ndarray, bound: dict[str, Any] | None) -> dict[str
             "offences_consistent": low >= value}
 
 
+#: the result columns that hold text; the others are numbers or verdicts (empty: not applicable)
+TEXT = {"profile", "source", "nationals_source", "offences_source", "posterior_sha256", "numpy_simd"}
+
+
+def _typed(name: str, v: str) -> Any:
+    if name in TEXT:
+        return v
+    if v in ("", "None"):
+        return None
+    if v in ("True", "False"):
+        return v == "True"
+    return float(v) if "." in v else int(v)
+
+
 def read_rows(path: Path = RESULT) -> dict[str, dict[str, Any]]:
+    """``RESULT``'s rows by profile, typed (numbers, True/False verdicts, None where not applicable)."""
     if not path.is_file():
         return {}
     with open(path, newline="", encoding="utf-8") as f:
-        return {r["profile"]: r for r in csv.DictReader(f)}
+        return {r["profile"]: {k: _typed(k, v) for k, v in r.items()} for r in csv.DictReader(f)}
 
 
 def write_rows(rows: dict[str, dict[str, Any]], path: Path = RESULT) -> None:
@@ -206,16 +221,16 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
              "|---|---|---|---|---|---|---|"]
 
     def verdict(v: str) -> str:
-        return "-" if v in ("", "None") else "yes" if v == "True" else "**no**"
+        return "-" if v is None else "yes" if v else "**no**"
 
     for code, r in rows.items():
-        nat = "-" if r["nationals"] in ("", "None") else f"{int(r['nationals']):,} ({r['nationals_year']}, {r['nationals_source']})"
+        nat = "-" if r["nationals"] is None else f"{r['nationals']:,} ({r['nationals_year']}, {r['nationals_source']})"
         lines.append(f"| {code} | {int(r['low']):,}-{int(r['high']):,} | {int(r['detected']):,} ({r['year']}, "
                      f"{r['source']}) | {verdict(r['consistent'])} | {float(r['implied_detection_share']):.3f} | {nat} | "
                      f"{verdict(r['consistent_nationals'])} |")
     shares = sorted(float(r["implied_detection_share"]) for r in rows.values())
-    fails = [c for c, r in rows.items() if r["consistent"] != "True"]
-    rescued = [c for c in fails if rows[c]["consistent_nationals"] == "True"]
+    fails = [c for c, r in rows.items() if not r["consistent"]]
+    rescued = [c for c in fails if rows[c]["consistent_nationals"]]
     lines += ["", f"{len(rows) - len(fails)} of {len(rows)} profiles at or above their largest detected count over the "
               f"whole 90% interval (below it: {', '.join(fails) or 'none'}; at or above the detected nationals: "
               f"{', '.join(rescued) or 'none'}); detected / model median {shares[0]:.3f}-{shares[-1]:.3f} "
@@ -230,12 +245,12 @@ def victimisation_table(rows: dict[str, dict[str, Any]]) -> str:
              "victim present by offenders 25 or under (year, source) | consistent | crimes by offenders 26-35 | all crimes |",
              "|---|---|---|---|---|---|"]
     for code, r in rows.items():
-        if r["offences_bound"] in ("", None) or code not in ob:
+        if r["offences_bound"] is None or code not in ob:
             continue
         other = ob[code]
         lines.append(f"| {code} | {int(r['offences_low']):,}-{int(r['offences_high']):,} | {int(r['offences_bound']):,} "
                      f"({r['offences_year']}, {r['offences_source']}) | "
-                     f"{'yes' if r['offences_consistent'] == 'True' else '**no**'} | "
+                     f"{'yes' if r['offences_consistent'] else '**no**'} | "
                      f"{other['crimes_offender_26_35'][0]:,.0f} | {other['crimes'][0]:,.0f} |")
     return "\n".join(lines)
 

@@ -65,34 +65,22 @@ def _out_of_sample(code: str) -> list[dict[str, Any]]:
 
 
 def _external(code: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """The profile's external checks (``calibration/external.csv``), typed, or None where not run."""
+    """The profile's external checks (``calibration/external.csv``), or None where not run."""
+    from .external import posterior_sha256
+
     r = rows.get(code)
     if r is None:
         return None
-
-    def num(v: str) -> float | int | None:
-        return None if v in ("", "None") else float(v) if "." in v else int(v)
-
-    def flag(v: str) -> bool | None:
-        return None if v in ("", "None") else v == "True"
-
     out: dict[str, Any] = {"trafficking": {
-        "model_new_victims_10_29_per_year": {k: num(r[k]) for k in ("low", "median", "high")},
-        "detected": num(r["detected"]), "year": num(r["year"]), "source": r["source"], "consistent": flag(r["consistent"]),
-        "nationals": num(r["nationals"]), "consistent_nationals": flag(r["consistent_nationals"]),
-        "implied_detection_share": num(r["implied_detection_share"])}}
-    if r["offences_bound"] not in ("", "None"):
-        out["victimisation"] = {"model_youth_offences_per_year": {k: num(r[f"offences_{k}"]) for k in ("low", "median", "high")},
-                                "lower_bound": num(r["offences_bound"]), "year": num(r["offences_year"]),
-                                "source": r["offences_source"], "consistent": flag(r["offences_consistent"])}
-    out["posterior_current"] = r["posterior_sha256"] == _sha(code)
+        "model_new_victims_10_29_per_year": {k: r[k] for k in ("low", "median", "high")},
+        **{k: r[k] for k in ("detected", "year", "source", "consistent", "nationals", "consistent_nationals",
+                             "implied_detection_share")}}}
+    if r["offences_bound"] is not None:
+        out["victimisation"] = {"model_youth_offences_per_year": {k: r[f"offences_{k}"] for k in ("low", "median", "high")},
+                                "lower_bound": r["offences_bound"], "year": r["offences_year"],
+                                "source": r["offences_source"], "consistent": r["offences_consistent"]}
+    out["posterior_current"] = r["posterior_sha256"] == posterior_sha256(code)
     return out
-
-
-def _sha(code: str) -> str:
-    from . import external
-
-    return external.posterior_sha256(code)
 
 
 def profiles_summary() -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_a_shipped_row_is_reproduced_by_simulation():
         assert [again[k] for k in ("low", "median", "high")] == [int(shipped[k]) for k in ("low", "median", "high")]
     else:
         assert again["median"] == pytest.approx(int(shipped["median"]), rel=0.25)
-    assert again["consistent"] == (shipped["consistent"] == "True")
+    assert again["consistent"] == shipped["consistent"]
 
 
 @pytest.mark.usefixtures("calibrated")
