@@ -197,12 +197,8 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
     root = Path(root)
     meta = json.loads((root / "posteriors" / f"{code}.json").read_text())
     frame = pd.read_csv(root / "posteriors" / f"{code}.csv")
-    names = tuple(meta["parameters"])
-    settings = Settings(**meta["settings"])
-    draws = resampled(frame, names, code)
     tic = time.perf_counter()
-    tasks = [(code, draws[r % len(draws)], replicate_seed(1, r), settings.as_dict()) for r in range(replicates)]
-    pp = pd.DataFrame(run_by_position(engine, tasks))
+    pp = pd.DataFrame(run_by_position(engine, predictive_tasks(code, meta, frame, replicates)))
     pp.insert(0, "replicate", range(replicates))
     seconds = time.perf_counter() - tic
     meta["predictive_replicates"] = replicates
@@ -213,6 +209,14 @@ def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDI
         cov = sum(t["covered"] for t in meta["targets"])
         log(f"{code}: posterior predictive re-run ({replicates} replicates, {seconds:.0f} s): {cov}/{len(meta['targets'])} covered")
     return meta
+
+
+def predictive_tasks(code: str, meta: dict[str, Any], frame: pd.DataFrame, replicates: int) -> list[tuple]:
+    """The simulations of a saved posterior's predictive check: replicate r runs draw r with seed
+    ``replicate_seed(1, r)`` at the fit's settings (as scenario runs use the posterior)."""
+    draws = resampled(frame, tuple(meta["parameters"]), code)
+    settings = Settings(**meta["settings"]).as_dict()
+    return [(code, draws[r % len(draws)], replicate_seed(1, r), settings) for r in range(replicates)]
 
 
 def refresh(code: str, root: str | Path, report: bool = True) -> dict[str, Any]:

@@ -125,16 +125,10 @@ def predict(code: str, engine, replicates: int = REPLICATES, root: Path = POSTER
     """The calibration statistics of replicates 0..R-1: posterior draw r, seed ``replicate_seed(1, r)``."""
     import pandas as pd
 
-    from recruitsim.model.posteriors import resampled
-    from recruitsim.model.streams import replicate_seed
-
-    from .calibrate import run_by_position
-    from .simulate import Settings
+    from .calibrate import predictive_tasks, run_by_position
 
     meta = json.loads((root / f"{code}.json").read_text(encoding="utf-8"))
-    draws = resampled(pd.read_csv(root / f"{code}.csv"), tuple(meta["parameters"]), code)
-    settings = Settings(**meta["settings"]).as_dict()
-    tasks = [(code, draws[r % len(draws)], replicate_seed(1, r), settings) for r in range(replicates)]
+    tasks = predictive_tasks(code, meta, pd.read_csv(root / f"{code}.csv"), replicates)
     return run_by_position(engine, tasks)
 
 
