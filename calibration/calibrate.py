@@ -184,7 +184,8 @@ def fit_summary(targets: list[targets_mod.Target], pp: pd.DataFrame) -> dict[str
 
 def _validation(code: str, until: int, pp: pd.DataFrame) -> dict[str, Any]:
     entries = validation.out_of_sample(code, until, pp)
-    return {"until": until, "out_of_sample": entries, "out_of_sample_coverage": validation.coverage(entries)}
+    return {"until": until, "out_of_sample": entries, "out_of_sample_coverage": validation.coverage(entries),
+            "out_of_sample_forecast_coverage": validation.coverage(entries, "forecast")}
 
 
 def recheck(code: str, engine, root: str | Path, replicates: int = DEFAULT_PREDICTIVE, report: bool = True,

@@ -54,14 +54,19 @@ def _identification(code: str, m: dict[str, Any]) -> dict[str, float]:
 
 def _out_of_sample(code: str) -> list[dict[str, Any]]:
     """Held-out observations of the shipped split calibration (``calibration/validation/<CODE>.json``,
-    written by ``recruitsim calibrate --until YEAR``), or [] where none has been run yet."""
+    written by ``recruitsim calibrate --until YEAR``), or [] where none has been run yet. Each has its
+    ``"forecast"`` interval, recomputed from the stored predictive interval and the pre-split data
+    (``validation.with_forecasts``), so it follows the current series files."""
     import json
     from importlib import resources
+
+    from .validation import with_forecasts
 
     path = resources.files("recruitsim.calibration").joinpath("validation", f"{code}.json")
     if not path.is_file():
         return []
-    return json.loads(path.read_text(encoding="utf-8")).get("out_of_sample", [])
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return with_forecasts(code, record["until"], record.get("out_of_sample", []))
 
 
 def _external(code: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -108,11 +113,12 @@ def profiles_summary() -> dict[str, Any]:
         out.append(entry)
     covered = [t["covered"] for p in out if p["calibrated"] for t in p["targets"]]
     observed_only = [t["covered"] for p in out if p["calibrated"] for t in p["targets"] if t.get("kind") == "observed"]
-    held = [e["covered"] for p in out for e in p.get("out_of_sample", [])]
+    from .validation import coverage
+
+    held = [e for p in out for e in p.get("out_of_sample", [])]
     return {
         "profiles": out,
-        "out_of_sample": {"observations": len(held), "covered": sum(held),
-                          "share": round(sum(held) / len(held), 3) if held else None},
+        "out_of_sample": {**coverage(held), "forecast": coverage(held, "forecast")},
         "coverage": {
             "calibrated_profiles": sum(p["calibrated"] for p in out),
             "profiles": len(out),

@@ -17,22 +17,22 @@ targets covered, overall and among the observed ones (``kind == "observed"``: no
 not a stationarity condition).
 
 **out-of-sample** - one row per split posterior ``calibration/validation/<CODE>.json`` (fitted on the
-data up to ``"until"``, 2019): the held-out observations covered (``"out_of_sample"``), each series'
-observations by year (``(out)``: not covered) against its 90% predictive interval and that interval's
-high/low ratio (a stationary status quo predicts one interval per series, the same every year), the fit's
-effective sample size and simulations. Then the summary line (observations covered; median high/low over
-the observations) and a line of two naive benchmarks scored the same way, each held-out observation's
-range against an interval built from the ``validation.FIT_YEARS`` years up to the split of the same
-series (``calibration/data/*_series.csv``, every source):
+data up to ``"until"``, 2019): the held-out observations covered by its 90% predictive interval
+(``"out_of_sample"``) and by its 90% forecast interval (the predictive interval plus the series' pre-split
+volatility, ``validation.with_forecasts``), each series' observations by year (``(out)``: not covered by the
+predictive interval) against that interval and its high/low ratio (a stationary status quo predicts one
+interval per series, the same every year), the fit's effective sample size and simulations. Then the summary
+line (observations covered by each interval; their median high/low) and a table scoring every forecast of
+the held-out years (``FORECASTS``: the two intervals and four naive forecasts from the same pre-split data of
+``calibration/data/*_series.csv``) by coverage and mean interval score (``validation.interval_score``):
 
 * *persistence*: an interval as wide (high/low) as the split posterior's, centred geometrically on the
-  geometric midpoint of the fit window's range;
+  geometric midpoint of the fit window's range (the ``validation.FIT_YEARS`` years up to the split);
+* *persistence + pre-split volatility*: that, widened as the forecast interval is;
+* *random walk*: from the last pre-split year's level (``validation.random_walk_interval``);
 * *fit window's range*: that range itself, [min, max] of the window's figures.
 
-An observation whose series has no figure in the window counts as not covered by either. A last line scores
-the split posteriors and persistence again with each series' year-to-year volatility before the split added as a
-random walk from the split year (``validation.drift_sigma``, ``validation.with_drift``): a stationary model
-predicts a level, and that line shows how the level plus the country's own past variability fares.
+An observation whose series has no figure in the window counts as not covered by the forecasts built on it.
 
 **external** - ``calibration/external.csv`` as a table (written by ``python -m recruitsim.calibration.external
 --run``, which simulates; see that module).
@@ -57,7 +57,7 @@ VALIDATION = HERE / "validation"
 
 TARGETS_HEADER = ("profile", "targets covered", "members 90% (high/low)", "recruits/yr 90%", "simulations", "ESS", "stop",
                   "median identification")
-OUT_OF_SAMPLE_HEADER = ("profile", "held-out covered", "homicide: observed 2020+ vs 90% interval",
+OUT_OF_SAMPLE_HEADER = ("profile", "covered: predictive", "covered: forecast", "homicide: observed 2020+ vs 90% interval",
                         "incarceration: observed 2020+ vs 90% interval", "interval high/low (hom, inc)", "fit ESS", "simulations")
 
 
@@ -144,18 +144,22 @@ def _series_cells(entries: list[dict[str, Any]], name: str) -> tuple[str, str]:
 def out_of_sample_row(meta: dict[str, Any]) -> str:
     """One split posterior's row of the out-of-sample table."""
     entries = meta["out_of_sample"]
-    cov = validation.coverage(entries)
+    cov, fc = validation.coverage(entries), validation.coverage(entries, "forecast")
     cells = [_series_cells(entries, name) for name in validation.SERIES]
-    return _row([meta["profile"], f"{cov['covered']}/{cov['observations']}", *(c[0] for c in cells),
-                 ", ".join(c[1] for c in cells), f"{meta['ess']:.1f}", str(meta["simulations"])])
+    return _row([meta["profile"], f"{cov['covered']}/{cov['observations']}", f"{fc['covered']}/{fc['observations']}",
+                 *(c[0] for c in cells), ", ".join(c[1] for c in cells), f"{meta['ess']:.1f}", str(meta["simulations"])])
 
 
 def out_of_sample_summary(metas: list[dict[str, Any]]) -> str:
-    """Held-out observations covered, and the median high/low ratio of their intervals."""
+    """Held-out observations covered by the predictive and the forecast intervals, and their median high/low."""
     entries = [e for m in metas for e in m["out_of_sample"]]
-    k, n = sum(e["covered"] for e in entries), len(entries)
+    n = len(entries)
+    k, f = sum(e["covered"] for e in entries), sum(e["forecast"]["covered"] for e in entries)
     width = statistics.median(e["high"] / e["low"] for e in entries)
-    return f"{k}/{n} held-out observations covered ({_share(k, n)}); median interval high/low {width:.1f}x"
+    f_width = statistics.median(e["forecast"]["high"] / e["forecast"]["low"] for e in entries)
+    return (f"{k}/{n} held-out observations covered by the split posteriors' 90% predictive intervals ({_share(k, n)}; "
+            f"median high/low {width:.1f}x), {f}/{n} by their 90% forecast intervals ({_share(f, n)}; median high/low "
+            f"{f_width:.1f}x)")
 
 
 def fit_window(code: str, name: str, until: int) -> tuple[float, float] | None:
@@ -179,58 +183,61 @@ def benchmark_intervals(meta: dict[str, Any], entry: dict[str, Any]) -> tuple[tu
     return (middle / half, middle * half), window
 
 
-def benchmarks(metas: list[dict[str, Any]]) -> dict[str, int]:
-    """How many held-out observations each naive benchmark covers."""
-    out = {"observations": 0, "persistence": 0, "fit_window": 0}
+FORECASTS = ("split posterior: predictive interval", "split posterior: forecast interval (+ pre-split volatility)",
+             "persistence", "persistence + pre-split volatility", "random walk from the last pre-split year",
+             "fit window's range")
+
+
+def forecast_intervals(meta: dict[str, Any], entry: dict[str, Any]) -> dict[str, tuple[float, float] | None]:
+    """Every scored forecast's interval for one held-out observation (None: that forecast has none)."""
+    code, name, until = meta["profile"], entry["name"], meta["until"]
+    sigma = validation.drift_sigma(code, name, until) or 0.0
+    after = entry["year"] - until
+    persistence, window = benchmark_intervals(meta, entry)
+    forecast = validation.with_forecasts(code, until, [entry])[0]["forecast"]
+    return dict(zip(FORECASTS, [
+        (entry["low"], entry["high"]), (forecast["low"], forecast["high"]), persistence,
+        None if persistence is None else validation.forecast_interval(persistence, sigma, after),
+        validation.random_walk_interval(code, name, until, entry["year"]), window], strict=True))
+
+
+def scores(metas: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per forecast: observations, how many its interval covers, and its mean interval score (log scale); an
+    observation a forecast has no interval for counts as a miss and is left out of its mean score."""
+    out = {k: {"observations": 0, "covered": 0, "scored": 0, "score_sum": 0.0} for k in FORECASTS}
     for meta in metas:
         for entry in meta["out_of_sample"]:
-            persistence, window = benchmark_intervals(meta, entry)
-            out["observations"] += 1
-            out["persistence"] += _overlaps(persistence, entry)
-            out["fit_window"] += _overlaps(window, entry)
-    return out
+            for k, iv in forecast_intervals(meta, entry).items():
+                o = out[k]
+                o["observations"] += 1
+                o["covered"] += _overlaps(iv, entry)
+                if iv is not None:
+                    o["scored"] += 1
+                    o["score_sum"] += validation.interval_score(iv, _range(entry))
+    return {k: {"observations": o["observations"], "covered": o["covered"],
+                "mean_score": o["score_sum"] / o["scored"] if o["scored"] else math.nan, "scored": o["scored"]}
+            for k, o in out.items()}
 
 
-def benchmarks_line(metas: list[dict[str, Any]]) -> str:
-    """The two benchmarks' coverage, as a line."""
-    b = benchmarks(metas)
-    n = b["observations"]
-    years = "/".join(sorted({f"{m['until'] - validation.FIT_YEARS + 1}-{m['until']}" for m in metas}))
-    return (f"benchmarks: persistence (same high/low, centred on the {years} range) covers {b['persistence']}/{n} "
-            f"({_share(b['persistence'], n)}); the {years} range itself covers {b['fit_window']}/{n} "
-            f"({_share(b['fit_window'], n)})")
+SCORES_HEADER = ("forecast of the held-out years", "covered", "share", "mean interval score (log scale; lower is better)")
 
 
-def drift_counts(metas: list[dict[str, Any]]) -> dict[str, int]:
-    """Held-out observations covered when the split posterior's interval, and the persistence benchmark's, are
-    widened by the series' own pre-split volatility (``validation.with_drift``); observations whose series has
-    too short a history to estimate it keep their interval."""
-    out = {"observations": 0, "model": 0, "persistence": 0}
-    for meta in metas:
-        for entry in meta["out_of_sample"]:
-            sigma = validation.drift_sigma(meta["profile"], entry["name"], meta["until"]) or 0.0
-            after = entry["year"] - meta["until"]
-            persistence, _ = benchmark_intervals(meta, entry)
-            out["observations"] += 1
-            out["model"] += _overlaps(validation.with_drift((entry["low"], entry["high"]), sigma, after), entry)
-            out["persistence"] += persistence is not None and _overlaps(validation.with_drift(persistence, sigma, after), entry)
-    return out
-
-
-def drift_line(metas: list[dict[str, Any]]) -> str:
-    """The coverage with each series' pre-split volatility added, as a line."""
-    d = drift_counts(metas)
-    n = d["observations"]
-    return (f"with each series' year-to-year volatility up to the split added as a random walk (x exp(+-{validation.DRIFT_Z} "
-            f"sigma sqrt(years after))): the split posteriors cover {d['model']}/{n} ({_share(d['model'], n)}), "
-            f"persistence {d['persistence']}/{n} ({_share(d['persistence'], n)})")
+def scores_table(metas: list[dict[str, Any]]) -> str:
+    """The coverage and interval score of the split posteriors and of the naive forecasts, as a table."""
+    rows = []
+    for k, s in scores(metas).items():
+        unscored = f" ({s['observations'] - s['scored']} without an interval)" if s["scored"] < s["observations"] else ""
+        rows.append(_row([k, f"{s['covered']}/{s['observations']}", _share(s["covered"], s["observations"]),
+                          f"{s['mean_score']:.2f}{unscored}"]))
+    return _table(SCORES_HEADER, rows)
 
 
 def out_of_sample(folder: Path = VALIDATION) -> str:
-    """The out-of-sample table, its summary line, the benchmarks line and the line with drift."""
-    metas = records(folder)
+    """The out-of-sample table, its summary line and the table of scores against the naive forecasts."""
+    metas = [{**m, "out_of_sample": validation.with_forecasts(m["profile"], m["until"], m["out_of_sample"])}
+             for m in records(folder)]
     return "\n\n".join([_table(OUT_OF_SAMPLE_HEADER, [out_of_sample_row(m) for m in metas]),
-                        out_of_sample_summary(metas), benchmarks_line(metas), drift_line(metas)])
+                        out_of_sample_summary(metas), scores_table(metas)])
 
 
 def external_checks() -> str:

@@ -11,11 +11,21 @@ posterior's 90% predictive interval.
 The model's status quo holds still by construction (``targets.STATIONARITY``), so it predicts the level
 it was fitted to. A country whose rate moved after the split (El Salvador's homicide rate fell about
 ten-fold after 2019) is not covered: that is the limit of a stationary baseline, reported as it is.
+
+The posterior predictive interval carries the parameter and simulation uncertainty only: everything the
+model leaves out (the economy, politics, a pandemic, a truce or a crackdown) is held fixed. The *forecast*
+interval adds that exogenous variation at the size the country's own series showed before the split
+(``drift_sigma``, a random walk: log variance ``sigma**2 * years after``), combined with the predictive
+interval as two independent log-normal terms (``forecast_interval``). Both are scored with the interval
+score (``interval_score``; Gneiting and Raftery 2007, section 6.2; Winkler 1972), a proper scoring rule
+that charges the width and ``2 / alpha`` times every miss, on the log scale so that countries of different
+levels weigh alike; ``random_walk_interval`` is the naive forecast they are compared with.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections import defaultdict
 from functools import cache
 from importlib import resources
@@ -30,6 +40,7 @@ SERIES = {"homicide_rate": "homicide_series.csv", "incarceration_rate": "incarce
 FIT_YEARS = 5  # years up to the split whose figures make the fit's target range
 DEFAULT_UNTIL = 2019
 DRIFT_Z = 1.645  # a two-sided 90% normal interval
+ALPHA = 0.1  # the intervals are central 90% intervals
 
 
 @cache
@@ -79,7 +90,7 @@ def held_out(code: str, until: int = DEFAULT_UNTIL) -> list[dict[str, Any]]:
 
 
 def out_of_sample(code: str, until: int, predictive: pd.DataFrame) -> list[dict[str, Any]]:
-    """Held-out observations against the split posterior's 90% predictive interval."""
+    """Held-out observations against the split posterior's 90% predictive interval, and its forecast interval."""
     out = []
     for obs in held_out(code, until):
         v = predictive[obs["name"]].to_numpy(float) if obs["name"] in predictive else np.array([])
@@ -91,7 +102,7 @@ def out_of_sample(code: str, until: int, predictive: pd.DataFrame) -> list[dict[
         out.append({"name": obs["name"], "year": obs["year"], "observed": observed, "low": float(f"{lo:.4g}"),
                     "high": float(f"{hi:.4g}"), "covered": bool(lo <= obs["high"] and hi >= obs["low"]),
                     "source": obs["source"]})
-    return out
+    return with_forecasts(code, until, out)
 
 
 def drift_sigma(code: str, name: str, until: int) -> float | None:
@@ -106,14 +117,68 @@ def drift_sigma(code: str, name: str, until: int) -> float | None:
     return float(np.sqrt(np.mean(np.square(changes)))) if len(changes) >= 3 else None
 
 
-def with_drift(interval: tuple[float, float], sigma: float, years_after: int) -> tuple[float, float]:
-    """``interval`` widened as a random walk from the split: x exp(+-DRIFT_Z sigma sqrt(years after))."""
-    f = float(np.exp(DRIFT_Z * sigma * np.sqrt(max(years_after, 0))))
-    return interval[0] / f, interval[1] * f
+def _log_sd(interval: tuple[float, float]) -> float:
+    """The log-scale standard deviation of a log-normal whose central 90% interval is ``interval``."""
+    return math.log(interval[1] / interval[0]) / (2 * DRIFT_Z)
 
 
-def coverage(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """How many held-out observations fall inside their interval."""
+def forecast_interval(interval: tuple[float, float], sigma: float, years_after: int) -> tuple[float, float]:
+    """A 90% ``interval`` (the split posterior's) with a random walk of yearly log volatility ``sigma`` added
+    from the split: both taken as log-normal and independent, so their log variances add; centred on the
+    interval's geometric midpoint. ``sigma == 0`` gives the interval back."""
+    centre = math.sqrt(interval[0] * interval[1])
+    half = DRIFT_Z * math.sqrt(_log_sd(interval) ** 2 + sigma ** 2 * max(years_after, 0))
+    return centre * math.exp(-half), centre * math.exp(half)
+
+
+def last_level(code: str, name: str, until: int) -> tuple[int, float] | None:
+    """(year, level) of the latest year up to ``until`` (within the ``FIT_YEARS`` window) with a figure: the
+    geometric mean of that year's sources; None where the window has none."""
+    rows = _window(code, name, until - FIT_YEARS + 1, until)
+    if not rows:
+        return None
+    year = max(y for y, _, _ in rows)
+    values = [v for y, v, _ in rows if y == year and v > 0]
+    return (year, math.exp(sum(map(math.log, values)) / len(values))) if values else None
+
+
+def random_walk_interval(code: str, name: str, until: int, year: int) -> tuple[float, float] | None:
+    """The naive forecast of ``year``: the last level before the split, x exp(+-DRIFT_Z sigma sqrt(years since
+    that level)); None without a level or a volatility."""
+    last, sigma = last_level(code, name, until), drift_sigma(code, name, until)
+    if last is None or not sigma:
+        return None
+    half = DRIFT_Z * sigma * math.sqrt(max(year - last[0], 1))
+    return last[1] * math.exp(-half), last[1] * math.exp(half)
+
+
+def interval_score(interval: tuple[float, float], observed: tuple[float, float], alpha: float = ALPHA) -> float:
+    """The interval score of a central (1 - alpha) interval on the log scale: its width, plus 2 / alpha times
+    the distance from the interval to the observation where it misses (an observation given as a range of
+    sources misses only where the whole range lies outside). Lower is better; proper, so a forecaster cannot
+    gain by reporting an interval wider or narrower than the one they believe."""
+    lo, hi = math.log(interval[0]), math.log(interval[1])
+    ob_lo, ob_hi = math.log(observed[0]), math.log(observed[1])
+    return (hi - lo) + 2 / alpha * (max(lo - ob_hi, 0.0) + max(ob_lo - hi, 0.0))
+
+
+def with_forecasts(code: str, until: int, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each held-out entry with its ``"forecast"``: the predictive interval widened by the series' pre-split
+    volatility (``forecast_interval``; the interval kept where the history is too short to estimate it)."""
+    out = []
+    for e in entries:
+        sigma = drift_sigma(code, e["name"], until)
+        after = e["year"] - until
+        lo, hi = forecast_interval((e["low"], e["high"]), sigma or 0.0, after)
+        ob = e["observed"] if isinstance(e["observed"], list) else [e["observed"], e["observed"]]
+        out.append({**e, "forecast": {"low": float(f"{lo:.4g}"), "high": float(f"{hi:.4g}"),
+                                      "covered": bool(lo <= ob[1] and hi >= ob[0]),
+                                      "volatility": None if sigma is None else round(sigma, 4), "years_after": after}})
+    return out
+
+
+def coverage(entries: list[dict[str, Any]], key: str | None = None) -> dict[str, Any]:
+    """How many held-out observations fall inside their interval (``key="forecast"``: their forecast interval)."""
     n = len(entries)
-    k = sum(e["covered"] for e in entries)
+    k = sum((e[key] if key else e)["covered"] for e in entries)
     return {"observations": n, "covered": k, "share": round(k / n, 3) if n else None}

@@ -160,11 +160,15 @@ def _calibrate_one(args, code: str, eng, root: Path) -> None:
               f"(+{len(cal.predictive)} predictive) in {total:.0f} s; wrote {', '.join(str(p) for p in written)}", flush=True)
         for e in summary.get("out_of_sample", []):
             obs = e["observed"] if not isinstance(e["observed"], list) else f"{e['observed'][0]:g}-{e['observed'][1]:g}"
+            f = e["forecast"]
             print(f"{code} held out {e['name']:18s} {e['year']}  observed {obs!s:>14}  90% predictive "
-                  f"{e['low']:>10.4g} - {e['high']:<10.4g} {'covered' if e['covered'] else 'NOT covered'}")
+                  f"{e['low']:>10.4g} - {e['high']:<10.4g} {'covered' if e['covered'] else 'NOT covered'}; "
+                  f"forecast {f['low']:.4g} - {f['high']:.4g} {'covered' if f['covered'] else 'NOT covered'}")
         if "out_of_sample_coverage" in summary:
-            c = summary["out_of_sample_coverage"]
-            print(f"{code}: fitted on data up to {args.until}; {c['covered']}/{c['observations']} later observations covered")
+            c, f = summary["out_of_sample_coverage"], summary["out_of_sample_forecast_coverage"]
+            print(f"{code}: fitted on data up to {args.until}; {c['covered']}/{c['observations']} later observations "
+                  f"covered by the predictive interval, {f['covered']}/{f['observations']} by the forecast interval "
+                  f"(with the series' pre-split volatility)")
         print(f"{code}: to run with this posterior: RECRUITSIM_POSTERIORS={root / 'posteriors'} recruitsim run --country {code}",
               flush=True)
 

@@ -50,6 +50,15 @@ def test_profiles_json_shape():
                 assert t["low"] is None and t["covered"] is None
     pooled = {p["country"] for p in s["profiles"] if p.get("pooled")}
     assert pooled == {"PRY", "TTO"}, pooled  # the shipped stage-2 (hierarchical prior) posteriors
+    held = [e for p in s["profiles"] for e in p.get("out_of_sample", [])]
+    assert held and all(set(e) >= {"name", "year", "observed", "low", "high", "covered", "forecast"} for e in held)
+    for e in held:  # the forecast interval holds the predictive one, and each says whether it covers
+        f, obs = e["forecast"], e["observed"] if isinstance(e["observed"], list) else [e["observed"]] * 2
+        assert f["low"] <= e["low"] * 1.001 and f["high"] >= e["high"] * 0.999 and f["years_after"] == e["year"] - 2019
+        assert f["covered"] == (f["low"] <= obs[1] and f["high"] >= obs[0])
+    total = s["out_of_sample"]
+    assert total["observations"] == len(held) and total["covered"] == sum(e["covered"] for e in held)
+    assert total["forecast"]["covered"] == sum(e["forecast"]["covered"] for e in held) >= total["covered"]
     r = cli("profiles")
     assert r.returncode == 0 and "targets covered" in r.stdout
 

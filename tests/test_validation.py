@@ -39,6 +39,12 @@ def test_out_of_sample_covers_exactly_the_overlapping_observations():
     assert by[("homicide_rate", 2020)] is True  # 21.5 inside 20-24
     assert by[("homicide_rate", 2022)] is False  # 7.9
     assert validation.coverage(entries)["observations"] == len(entries)
+    # the forecast interval adds El Salvador's pre-2020 volatility: wider with every year after the split
+    hom = [e for e in entries if e["name"] == "homicide_rate"]
+    assert all(e["forecast"]["low"] < e["low"] and e["forecast"]["high"] > e["high"] for e in hom)
+    widths = [e["forecast"]["high"] / e["forecast"]["low"] for e in hom]
+    assert widths == sorted(widths) and widths[0] < widths[-1]
+    assert validation.coverage(entries, "forecast")["covered"] >= validation.coverage(entries)["covered"]
 
 
 def test_split_calibration_end_to_end_small(tmp_path):
