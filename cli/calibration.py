@@ -192,6 +192,12 @@ def cmd_profiles(args) -> int:
     c = s["coverage"]
     print(f"\n{c['calibrated_profiles']}/{c['profiles']} profiles calibrated; {c['covered']}/{c['targets']} targets "
           f"covered ({100 * (c['share'] or 0):.0f}%); observed (not fallback) targets {c['observed_covered']}/{c['observed_targets']}")
+    o = s["out_of_sample"]
+    if o["observations"]:
+        f = o["forecast"]
+        print(f"out of sample (split fits on the data up to 2019): {o['covered']}/{o['observations']} later observations "
+              f"inside the 90% predictive interval, {f['covered']}/{f['observations']} inside the 90% forecast interval "
+              f"(with the pre-split volatility); docs/calibration.md, 'Out-of-sample validation'")
     return 0
 
 

@@ -61,6 +61,8 @@ def test_profiles_json_shape():
     assert total["forecast"]["covered"] == sum(e["forecast"]["covered"] for e in held) >= total["covered"]
     r = cli("profiles")
     assert r.returncode == 0 and "targets covered" in r.stdout
+    assert (f"{total['covered']}/{total['observations']} later observations inside the 90% predictive interval, "
+            f"{total['forecast']['covered']}/{total['observations']} inside the 90% forecast interval") in r.stdout
 
 
 @pytest.mark.parametrize("args, words", [
