@@ -168,20 +168,28 @@ def run_checks(codes: list[str], replicates: int = REPLICATES, workers: int = 1)
 
 def _cells(entry: dict[str, Any] | None) -> list[str]:
     if entry is None:
-        return ["-", "-", "-"]
+        return ["-", "-", "-", "-"]
     sim = entry["simulated"]
     return [f"{entry['bounds'][0]:.4g}-{entry['bounds'][1]:.4g}", f"{min(sim):.3g}-{max(sim):.3g}",
-            "yes" if entry["within"] else "**no**"]
+            f"{sim[-1] / sim[0]:.2f}", "yes" if entry["within"] else "**no**"]
+
+
+SUMMARY_HEADER = ("| profile | homicide band | median, years 1-10 | year 10 / year 1 | within | incarceration band | "
+                  "median, years 1-10 | year 10 / year 1 | within |")
+
+
+def summary_row(code: str, entries: list[dict[str, Any]]) -> str:
+    """One profile's row of the summary table: per series its band (with tolerance), the range of the yearly
+    medians, the drift (year 10's median over year 1's) and whether every year is within."""
+    by = {e["name"]: e for e in entries}
+    return "| " + " | ".join([code, *_cells(by.get("homicide_rate")), *_cells(by.get("incarceration_rate"))]) + " |"
 
 
 def summary_table(results: dict[str, list[dict[str, Any]]]) -> str:
-    """One row per profile (each band with its tolerance, the range of the yearly medians, within or not) and
-    the count of profiles and bands within (what docs/calibration.md shows)."""
-    lines = ["| profile | homicide band | median, years 1-10 | within | incarceration band | median, years 1-10 | within |",
-             "|---|---|---|---|---|---|---|"]
-    for code, entries in results.items():
-        by = {e["name"]: e for e in entries}
-        lines.append("| " + " | ".join([code, *_cells(by.get("homicide_rate")), *_cells(by.get("incarceration_rate"))]) + " |")
+    """One row per profile (``summary_row``) and the count of profiles and bands within (what
+    docs/calibration.md shows)."""
+    lines = [SUMMARY_HEADER, "|---" * SUMMARY_HEADER.count(" | ") + "|---|"]
+    lines += [summary_row(code, entries) for code, entries in results.items()]
     outside = [c for c, es in results.items() if not all(e["within"] for e in es)]
     n_bands = sum(len(es) for es in results.values())
     n_within = sum(e["within"] for es in results.values() for e in es)

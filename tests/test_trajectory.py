@@ -66,6 +66,7 @@ def test_summary_table_counts_profiles_and_bands_within():
     results = {"AAA": [entry("homicide_rate", [12.0, 14.0], True), entry("incarceration_rate", [25.0, 19.0], False)],
                "BBB": [entry("homicide_rate", [11.0, 11.5], True)]}
     text = trajectory.summary_table(results)
-    assert "| AAA | 10-20 | 12-14 | yes | 10-20 | 19-25 | **no** |" in text
-    assert "| BBB | 10-20 | 11-11.5 | yes | - | - | - |" in text
+    assert "| AAA | 10-20 | 12-14 | 1.17 | yes | 10-20 | 19-25 | 0.76 | **no** |" in text  # year 10 over year 1
+    assert "| BBB | 10-20 | 11-11.5 | 1.05 | yes | - | - | - | - |" in text
+    assert text.splitlines()[1].count("---") == text.splitlines()[0].count("|") - 1
     assert text.endswith("1 of 2 profiles within both bands; 2 of 3 bands; outside: AAA")
