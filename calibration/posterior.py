@@ -56,17 +56,16 @@ def _out_of_sample(code: str) -> list[dict[str, Any]]:
     """Held-out observations of the shipped split calibration (``calibration/validation/<CODE>.json``,
     written by ``recruitsim calibrate --until YEAR``), or [] where none has been run yet. Each has its
     ``"forecast"`` interval, recomputed from the stored predictive interval and the pre-split data
-    (``validation.with_forecasts``), so it follows the current series files."""
+    (``validation.shipped_entries``), so it follows the current series files."""
     import json
     from importlib import resources
 
-    from .validation import with_forecasts
+    from .validation import shipped_entries
 
     path = resources.files("recruitsim.calibration").joinpath("validation", f"{code}.json")
     if not path.is_file():
         return []
-    record = json.loads(path.read_text(encoding="utf-8"))
-    return with_forecasts(code, record["until"], record.get("out_of_sample", []))
+    return shipped_entries(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _external(code: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
@@ -92,6 +91,7 @@ def profiles_summary() -> dict[str, Any]:
     """``{"profiles": [...]}`` for every profile, from the committed summaries (no simulation)."""
     from . import external, trajectory
     from . import targets as targets_mod
+    from .validation import coverage
 
     out = []
     checks = external.read_rows()
@@ -113,8 +113,6 @@ def profiles_summary() -> dict[str, Any]:
         out.append(entry)
     covered = [t["covered"] for p in out if p["calibrated"] for t in p["targets"]]
     observed_only = [t["covered"] for p in out if p["calibrated"] for t in p["targets"] if t.get("kind") == "observed"]
-    from .validation import coverage
-
     held = [e for p in out for e in p.get("out_of_sample", [])]
     return {
         "profiles": out,

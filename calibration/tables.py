@@ -120,14 +120,9 @@ def targets(folder: Path = POSTERIORS) -> str:
 
 # ---- out-of-sample: split posteriors against the years after the split ----
 
-def _range(entry: dict[str, Any]) -> tuple[float, float]:
-    """The held-out observation as (low, high): the range of that year's sources."""
-    ob = entry["observed"]
-    return (ob[0], ob[1]) if isinstance(ob, list) else (ob, ob)
-
 
 def _observed(entry: dict[str, Any]) -> str:
-    lo, hi = _range(entry)
+    lo, hi = validation.observed_range(entry)
     text = f"{lo:.4g}" if lo == hi else f"{lo:.4g}-{hi:.4g}"
     return f"{entry['year']}: {text}" + ("" if entry["covered"] else " (out)")
 
@@ -170,8 +165,7 @@ def fit_window(code: str, name: str, until: int) -> tuple[float, float] | None:
 
 
 def _overlaps(interval: tuple[float, float] | None, entry: dict[str, Any]) -> bool:
-    lo, hi = _range(entry)
-    return interval is not None and interval[0] <= hi and interval[1] >= lo
+    return validation.overlaps(interval, validation.observed_range(entry))
 
 
 def benchmark_intervals(meta: dict[str, Any], entry: dict[str, Any]) -> tuple[tuple[float, float] | None, ...]:
@@ -189,16 +183,15 @@ FORECASTS = ("split posterior: predictive interval", "split posterior: forecast 
 
 
 def forecast_intervals(meta: dict[str, Any], entry: dict[str, Any]) -> dict[str, tuple[float, float] | None]:
-    """Every scored forecast's interval for one held-out observation (None: that forecast has none)."""
-    code, name, until = meta["profile"], entry["name"], meta["until"]
-    sigma = validation.drift_sigma(code, name, until) or 0.0
-    after = entry["year"] - until
+    """Every scored forecast's interval for one held-out observation, an entry with its ``"forecast"``
+    (``validation.with_forecasts``); None: that forecast has none."""
+    forecast = entry["forecast"]
     persistence, window = benchmark_intervals(meta, entry)
-    forecast = validation.with_forecasts(code, until, [entry])[0]["forecast"]
+    widened = None if persistence is None else validation.forecast_interval(
+        persistence, forecast["volatility"] or 0.0, forecast["years_after"])
     return dict(zip(FORECASTS, [
-        (entry["low"], entry["high"]), (forecast["low"], forecast["high"]), persistence,
-        None if persistence is None else validation.forecast_interval(persistence, sigma, after),
-        validation.random_walk_interval(code, name, until, entry["year"]), window], strict=True))
+        (entry["low"], entry["high"]), (forecast["low"], forecast["high"]), persistence, widened,
+        validation.random_walk_interval(meta["profile"], entry["name"], meta["until"], entry["year"]), window], strict=True))
 
 
 def scores(metas: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -213,7 +206,7 @@ def scores(metas: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
                 o["covered"] += _overlaps(iv, entry)
                 if iv is not None:
                     o["scored"] += 1
-                    o["score_sum"] += validation.interval_score(iv, _range(entry))
+                    o["score_sum"] += validation.interval_score(iv, validation.observed_range(entry))
     return {k: {"observations": o["observations"], "covered": o["covered"],
                 "mean_score": o["score_sum"] / o["scored"] if o["scored"] else math.nan, "scored": o["scored"]}
             for k, o in out.items()}
@@ -234,8 +227,7 @@ def scores_table(metas: list[dict[str, Any]]) -> str:
 
 def out_of_sample(folder: Path = VALIDATION) -> str:
     """The out-of-sample table, its summary line and the table of scores against the naive forecasts."""
-    metas = [{**m, "out_of_sample": validation.with_forecasts(m["profile"], m["until"], m["out_of_sample"])}
-             for m in records(folder)]
+    metas = [{**m, "out_of_sample": validation.shipped_entries(m)} for m in records(folder)]
     return "\n\n".join([_table(OUT_OF_SAMPLE_HEADER, [out_of_sample_row(m) for m in metas]),
                         out_of_sample_summary(metas), scores_table(metas)])
 

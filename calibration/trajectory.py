@@ -188,7 +188,7 @@ def summary_row(code: str, entries: list[dict[str, Any]]) -> str:
 def summary_table(results: dict[str, list[dict[str, Any]]]) -> str:
     """One row per profile (``summary_row``) and the count of profiles and bands within (what
     docs/calibration.md shows)."""
-    lines = [SUMMARY_HEADER, "|---" * SUMMARY_HEADER.count(" | ") + "|---|"]
+    lines = [SUMMARY_HEADER, "|" + "---|" * (SUMMARY_HEADER.count("|") - 1)]
     lines += [summary_row(code, entries) for code, entries in results.items()]
     outside = [c for c, es in results.items() if not all(e["within"] for e in es)]
     n_bands = sum(len(es) for es in results.values())

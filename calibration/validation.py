@@ -89,6 +89,17 @@ def held_out(code: str, until: int = DEFAULT_UNTIL) -> list[dict[str, Any]]:
     return out
 
 
+def observed_range(entry: dict[str, Any]) -> tuple[float, float]:
+    """A held-out entry's observation as (low, high): the range of that year's sources."""
+    ob = entry["observed"]
+    return (ob[0], ob[1]) if isinstance(ob, list) else (ob, ob)
+
+
+def overlaps(interval: tuple[float, float] | None, observed: tuple[float, float]) -> bool:
+    """Whether an interval covers an observation given as a range of sources (any overlap)."""
+    return bool(interval is not None and interval[0] <= observed[1] and interval[1] >= observed[0])
+
+
 def out_of_sample(code: str, until: int, predictive: pd.DataFrame) -> list[dict[str, Any]]:
     """Held-out observations against the split posterior's 90% predictive interval, and its forecast interval."""
     out = []
@@ -100,7 +111,7 @@ def out_of_sample(code: str, until: int, predictive: pd.DataFrame) -> list[dict[
         lo, hi = np.quantile(v, [0.05, 0.95])
         observed = obs["low"] if obs["low"] == obs["high"] else [obs["low"], obs["high"]]
         out.append({"name": obs["name"], "year": obs["year"], "observed": observed, "low": float(f"{lo:.4g}"),
-                    "high": float(f"{hi:.4g}"), "covered": bool(lo <= obs["high"] and hi >= obs["low"]),
+                    "high": float(f"{hi:.4g}"), "covered": overlaps((lo, hi), (obs["low"], obs["high"])),
                     "source": obs["source"]})
     return with_forecasts(code, until, out)
 
@@ -170,11 +181,16 @@ def with_forecasts(code: str, until: int, entries: list[dict[str, Any]]) -> list
         sigma = drift_sigma(code, e["name"], until)
         after = e["year"] - until
         lo, hi = forecast_interval((e["low"], e["high"]), sigma or 0.0, after)
-        ob = e["observed"] if isinstance(e["observed"], list) else [e["observed"], e["observed"]]
         out.append({**e, "forecast": {"low": float(f"{lo:.4g}"), "high": float(f"{hi:.4g}"),
-                                      "covered": bool(lo <= ob[1] and hi >= ob[0]),
+                                      "covered": overlaps((lo, hi), observed_range(e)),
                                       "volatility": None if sigma is None else round(sigma, 4), "years_after": after}})
     return out
+
+
+def shipped_entries(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A split record's held-out entries (``calibration/validation/<CODE>.json``) with their forecasts
+    recomputed from the stored predictive interval and the current series files."""
+    return with_forecasts(record["profile"], record["until"], record.get("out_of_sample", []))
 
 
 def coverage(entries: list[dict[str, Any]], key: str | None = None) -> dict[str, Any]:

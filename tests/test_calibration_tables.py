@@ -61,7 +61,9 @@ def test_benchmarks_centre_the_split_width_on_the_fit_window():
     assert own == window
     assert persistence[1] / persistence[0] == pytest.approx(4.0)
     assert persistence[0] * persistence[1] == pytest.approx(window[0] * window[1])
-    scored = tables.scores([_record("SLV", until=2019, out_of_sample=[entry])])
+    from recruitsim.calibration import validation
+
+    scored = tables.scores([_record("SLV", until=2019, out_of_sample=validation.with_forecasts("SLV", 2019, [entry]))])
     assert scored["persistence"]["covered"] == 0 and scored["fit window's range"]["covered"] == 0
     assert all(s["observations"] == 1 for s in scored.values())
 
@@ -125,10 +127,9 @@ def test_the_interval_score_charges_width_and_twenty_times_a_miss():
 
 
 def test_the_shipped_forecasts_widen_the_predictive_intervals_and_score_every_forecast():
-    metas = tables.records(tables.VALIDATION)
     from recruitsim.calibration import validation
 
-    metas = [{**m, "out_of_sample": validation.with_forecasts(m["profile"], m["until"], m["out_of_sample"])} for m in metas]
+    metas = [{**m, "out_of_sample": validation.shipped_entries(m)} for m in tables.records(tables.VALIDATION)]
     entries = [e for m in metas for e in m["out_of_sample"]]
     assert all(e["forecast"]["low"] <= e["low"] * 1.001 and e["forecast"]["high"] >= e["high"] * 0.999 for e in entries)
     assert sum(e["covered"] for e in entries) <= sum(e["forecast"]["covered"] for e in entries)
